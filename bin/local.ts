@@ -1,0 +1,27 @@
+import { resolve } from 'node:path';
+import { startLocalRuntime } from '../local/runtime.js';
+
+const port = Number(process.env.PORT ?? 3000);
+const dataDir = resolve(process.env.DATA_DIR ?? '.data');
+const runtime = await startLocalRuntime({
+  port,
+  apiKeys: process.env.API_KEYS,
+  host: process.env.HOST,
+  dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
+  dataDir,
+  tablePrefix: process.env.TABLE_PREFIX,
+});
+const devKey = process.env.API_KEYS ? '<a key from API_KEYS>' : 'local-dev-key';
+
+console.log(`Cost management API ready at ${runtime.apiBase}`);
+console.log(`  API key (x-api-key): ${devKey}`);
+console.log(
+  `  DynamoDB: ${runtime.dynamodbEndpoint}${process.env.DYNAMODB_ENDPOINT ? '' : ` (DynamoDB Local, data in ${dataDir})`}`,
+);
+console.log(`  Try: curl -H 'x-api-key: ${devKey}' ${runtime.apiBase}/models`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void runtime.close().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,53 @@
+import { CostManagementError, type ErrorDetail } from '@cost-management/core';
+
+export class UnauthorizedError extends CostManagementError {
+  readonly code = 'UNAUTHORIZED';
+  constructor(message = 'Missing or unknown API key: send a valid key in the x-api-key header.') {
+    super(message);
+  }
+}
+
+export class NotFoundError extends CostManagementError {
+  readonly code = 'NOT_FOUND';
+}
+
+export class ConflictError extends CostManagementError {
+  readonly code = 'CONFLICT';
+}
+
+export class IdempotencyConflictError extends CostManagementError {
+  readonly code = 'IDEMPOTENCY_CONFLICT';
+  constructor(requestId: string) {
+    super(
+      `requestId '${requestId}' was already recorded with a different body; use a new requestId for a new call.`,
+      [{ path: 'requestId', message: 'already used with a different body' }],
+    );
+  }
+}
+
+export class PayloadTooLargeError extends CostManagementError {
+  readonly code = 'PAYLOAD_TOO_LARGE';
+}
+
+/** Rate limit or cost control: the caller should retry after `retryAfterSeconds`. */
+export class ThrottledError extends CostManagementError {
+  readonly code = 'THROTTLED';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    details: ErrorDetail[] = [],
+  ) {
+    super(message, details);
+  }
+}
+
+/** A dependency failed after its retries; nothing was written. */
+export class UnavailableError extends CostManagementError {
+  readonly code = 'UNAVAILABLE';
+  constructor(
+    message = 'A dependency is unavailable; nothing was written. Retry after the Retry-After interval.',
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,75 @@
+import type { CostBreakdown } from '@cost-management/core';
+
+/** Token and cost counters kept on every aggregate item. */
+export interface Counters {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheWriteInputTokens: number;
+  costNano: number;
+}
+
+export interface UsageRecord {
+  requestId: string;
+  userId: string;
+  /** Canonical catalog id. */
+  modelId: string;
+  /** The id as the caller sent it (profile id, ARN, alias). */
+  requestedModelId: string;
+  /** ISO-8601 UTC with milliseconds. */
+  timestamp: string;
+  operation?: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheWriteInputTokens: number;
+  costNano: number;
+  breakdown: CostBreakdown;
+  priceVersion: string;
+  tags?: Record<string, string>;
+  latencyMs?: number;
+}
+
+/** An aggregate item the event adds its counters to. */
+export interface AggregateTarget {
+  sk: string;
+  /** Descriptive attributes set on the item (date, modelId, operation, period…). */
+  attributes: Record<string, string>;
+}
+
+/** One validated, priced event ready to be written. */
+export interface PreparedUsage {
+  record: UsageRecord;
+  /** Hash of the request body; a replay with another body is an idempotency conflict. */
+  bodyHash: string;
+  aggregates: AggregateTarget[];
+}
+
+/** What the idempotency marker remembers of the first recording of a requestId. */
+export interface RecordedMarker {
+  bodyHash: string;
+  record: UsageRecord;
+}
+
+export type CommitOutcome = { status: 'recorded' } | { status: 'already-recorded'; marker: RecordedMarker };
+
+/**
+ * Port for writing usage. `commit` writes each event's record, its idempotency marker and
+ * its aggregate increments atomically: either all of an event's writes happen or none, and a
+ * requestId that is already recorded is reported (with the first recording), never counted again.
+ */
+export interface UsageStore {
+  commit(tenantId: string, events: PreparedUsage[]): Promise<CommitOutcome[]>;
+}
+
+export function countersOf(record: UsageRecord): Counters {
+  return {
+    requests: 1,
+    inputTokens: record.inputTokens,
+    outputTokens: record.outputTokens,
+    cacheReadInputTokens: record.cacheReadInputTokens,
+    cacheWriteInputTokens: record.cacheWriteInputTokens,
+    costNano: record.costNano,
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * The eleven tables, as plain data. The CDK data stack and the local runtime's table
+ * creation both read this list, so the deployed and the local schema cannot drift.
+ *
+ * Every item uses generic key attributes (`pk`, `sk`, and `gsiNpk`/`gsiNsk` on indexes).
+ * Every base-table partition key starts with `T#<tenant>`; service-wide rows (benchmark
+ * reference data, sweep bookkeeping) use reserved tenants that start with `_`, which no
+ * API key can carry.
+ */
+export interface IndexDefinition {
+  name: string;
+  partitionKey: string;
+  sortKey?: string;
+  /** What the index serves. */
+  purpose: string;
+}
+
+export interface TableDefinition {
+  /** Logical id: the seed's physical table name (a stage prefix may be added). */
+  name: string;
+  /** Environment variable that carries the physical name to a function. */
+  envVar: string;
+  description: string;
+  partitionKey: 'pk';
+  sortKey: 'sk';
+  indexes: IndexDefinition[];
+  /** Attribute holding an epoch-seconds expiry, where items expire. */
+  ttlAttribute?: string;
+  /** How long items live when they expire, for documentation and tests. */
+  ttlSeconds?: number;
+  /** Raw financial records and audit trails are deletion-protected and retained. */
+  retain: boolean;
+}
+
+const HOUR = 3600;
+
+export const TABLES = {
+  tokenUsage: {
+    name: 'bedrock_token_usage',
+    envVar: 'TOKEN_USAGE_TABLE',
+    description:
+      'Raw usage records (pk T#tenant#U#user, sk R#timestamp#requestId) and idempotency markers (pk T#tenant#REQ#requestId).',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [],
+    retain: true,
+  },
+  tokenAnalytics: {
+    name: 'bedrock_token_analytics',
+    envVar: 'TOKEN_ANALYTICS_TABLE',
+    description:
+      'Aggregates per user: daily totals and per-model/per-operation lines (sk D#day…), and period totals (sk P#…).',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [],
+    retain: true,
+  },
+  costThresholds: {
+    name: 'bedrock_cost_thresholds',
+    envVar: 'COST_THRESHOLDS_TABLE',
+    description: 'Thresholds (pk T#tenant, sk TH#id); by user via gsi1; enabled ones via the sparse gsi2 shard index.',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [
+      { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', purpose: 'thresholds of one user (API, ingest)' },
+      { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', purpose: 'enabled thresholds by shard (sweep)' },
+    ],
+    retain: true,
+  },
+  thresholdBreaches: {
+    name: 'bedrock_threshold_breaches',
+    envVar: 'THRESHOLD_BREACHES_TABLE',
+    description: 'Breaches, one per threshold, period and level (pk T#tenant, sk B#…); by user via gsi1; open via gsi2.',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [
+      { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', purpose: 'breaches of one user, newest first' },
+      { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', purpose: 'open breaches by shard (escalation, resolution)' },
+    ],
+    retain: true,
+  },
+  alertingConfig: {
+    name: 'bedrock_alerting_config',
+    envVar: 'ALERTING_CONFIG_TABLE',
+    description: 'Alert channels and escalation per user (pk T#tenant#U#user, sk ALERTING).',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [],
+    retain: true,
+  },
+  usagePatterns: {
+    name: 'bedrock_usage_patterns',
+    envVar: 'USAGE_PATTERNS_TABLE',
+    description: 'Usage pattern classification per user, kept 7 days.',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [],
+    ttlAttribute: 'expiresAt',
+    ttlSeconds: 7 * 24 * HOUR,
+    retain: false,
+  },
+  analyticsCache: {
+    name: 'bedrock_analytics_cache',
+    envVar: 'ANALYTICS_CACHE_TABLE',
+    description: 'Computed analytics results, kept 24 hours.',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [],
+    ttlAttribute: 'expiresAt',
+    ttlSeconds: 24 * HOUR,
+    retain: false,
+  },
+  benchmarks: {
+    name: 'bedrock_benchmarks',
+    envVar: 'BENCHMARKS_TABLE',
+    description: 'Industry benchmark reference data (pk T#_global#IND#industry, sk TIER#tier), populated at deploy.',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [],
+    retain: false,
+  },
+  autoControlConfig: {
+    name: 'bedrock_auto_control_config',
+    envVar: 'AUTO_CONTROL_CONFIG_TABLE',
+    description: 'Auto-control config and live state per user (pk T#tenant#U#user); enabled ones via gsi1 for the sweep.',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', purpose: 'enabled configs by shard (sweep)' }],
+    retain: true,
+  },
+  controlActions: {
+    name: 'bedrock_control_actions',
+    envVar: 'CONTROL_ACTIONS_TABLE',
+    description: 'Audit trail of applied and reversed control actions (pk T#tenant, sk A#id); by user via gsi1.',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', purpose: 'history of one user, newest first' }],
+    retain: true,
+  },
+  costMonitoring: {
+    name: 'bedrock_cost_monitoring',
+    envVar: 'COST_MONITORING_TABLE',
+    description: 'Sweep runs and monitoring state (pk T#_system#…).',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [],
+    retain: false,
+  },
+} as const satisfies Record<string, TableDefinition>;
+
+export type TableKey = keyof typeof TABLES;
+
+export const TABLE_LIST: readonly TableDefinition[] = Object.values(TABLES);
+
+/** Physical name of a table for a stage: `bedrock_token_usage` or `dev_bedrock_token_usage`. */
+export function physicalTableName(table: TableDefinition, prefix = ''): string {
+  return prefix ? `${prefix}_${table.name}` : table.name;
+}

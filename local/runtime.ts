@@ -1,0 +1,104 @@
+import type { Server } from 'node:http';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CONTRACT_ROUTES, routeKey } from '@cost-management/contract';
+import { parseApiKeys } from '../lambdas/shared/api-keys.js';
+import { HANDLER_ROUTES } from '../lambdas/routes.js';
+import { ensureTables, tableEnvironment } from './create-tables.js';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import { baseTemplate, createLocalHttpServer, type LocalRoute, listen, type ProxyHandler } from './http-server.js';
+
+export interface LocalRuntimeOptions {
+  /** TCP port for the API; 0 picks a free one. */
+  port: number;
+  /** `tenantA:keyA,tenantB:keyB`; unset means tenant `local` with key `local-dev-key`. */
+  apiKeys?: string;
+  host?: string;
+  /** Use this DynamoDB instead of starting DynamoDB Local. */
+  dynamodbEndpoint?: string;
+  /** Where DynamoDB Local keeps its data; `null` keeps it in memory. */
+  dataDir?: string | null;
+  /** Prefix of the physical table names (several runtimes can share one DynamoDB). */
+  tablePrefix?: string;
+}
+
+export interface LocalRuntime {
+  url: string;
+  /** The base URL of the API, `<url>/api/cost-management`. */
+  apiBase: string;
+  dynamodbEndpoint: string;
+  close(): Promise<void>;
+}
+
+async function loadHandler(fn: string): Promise<ProxyHandler> {
+  const mod = (await import(`../lambdas/${fn}/handler.ts`)) as { handler: ProxyHandler };
+  return mod.handler;
+}
+
+/** Builds the local route table from the same handler table the deployed API uses. */
+export async function localRoutes(): Promise<LocalRoute[]> {
+  const authByKey = new Map(CONTRACT_ROUTES.map((r) => [routeKey(r), r.auth]));
+  return Promise.all(
+    HANDLER_ROUTES.map(async (route) => ({
+      method: route.method,
+      template: baseTemplate(route.path),
+      auth: authByKey.get(routeKey(route)) ?? true,
+      handler: await loadHandler(route.fn),
+    })),
+  );
+}
+
+/**
+ * Starts the whole service on this machine: DynamoDB (embedded DynamoDB Local unless an
+ * endpoint is given) with every table, and the HTTP API serving the Lambda handlers.
+ * Handlers read their configuration from the environment, as in Lambda.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const keyring = parseApiKeys(options.apiKeys);
+  let dynamo: DynamoDbLocal | undefined;
+  const endpoint =
+    options.dynamodbEndpoint ??
+    (dynamo = await startDynamoDbLocal(options.dataDir ? { dataDir: options.dataDir } : {})).endpoint;
+  Object.assign(process.env, {
+    DYNAMODB_ENDPOINT: endpoint,
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    ...tableEnvironment(options.tablePrefix),
+  });
+  try {
+    return await serve(options, keyring, endpoint, dynamo);
+  } catch (error) {
+    await dynamo?.stop();
+    throw error;
+  }
+}
+
+async function serve(
+  options: LocalRuntimeOptions,
+  keyring: ReturnType<typeof parseApiKeys>,
+  endpoint: string,
+  dynamo: DynamoDbLocal | undefined,
+): Promise<LocalRuntime> {
+  const admin = new DynamoDBClient({
+    endpoint,
+    region: process.env.AWS_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    await ensureTables(admin, options.tablePrefix);
+  } finally {
+    admin.destroy();
+  }
+  const server: Server = createLocalHttpServer(await localRoutes(), keyring);
+  const url = await listen(server, options.port, options.host);
+  return {
+    url,
+    apiBase: `${url}${baseTemplate('')}`,
+    dynamodbEndpoint: endpoint,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await dynamo?.stop();
+    },
+  };
+}

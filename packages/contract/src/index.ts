@@ -1,0 +1,5 @@
+export * from './openapi.js';
+export * from './pricing.js';
+export * from './primitives.js';
+export * from './routes.js';
+export * from './usage.js';

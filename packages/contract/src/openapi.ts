@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { ErrorEnvelope } from './primitives.js';
+import { BASE_PATH, type ContractRoute } from './routes.js';
+
+type JsonObject = Record<string, unknown>;
+
+const ERROR_RESPONSES: Record<string, string> = {
+  '400': 'VALIDATION_ERROR: malformed JSON or a schema violation; details name each bad field.',
+  '401': 'UNAUTHORIZED: missing or unknown x-api-key.',
+  '413': 'PAYLOAD_TOO_LARGE: body over 256 KiB.',
+  '422': 'UNKNOWN_MODEL: model id not in the catalog.',
+  '429': 'THROTTLED: rate limit or cost control; see Retry-After.',
+  '503': 'UNAVAILABLE: a dependency failed after retries; see Retry-After. Nothing was written.',
+  '500': 'INTERNAL: unexpected failure (no internals are exposed).',
+};
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
+  const out = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as JsonObject;
+  delete out.$schema;
+  return out;
+}
+
+function pathParameters(path: string): JsonObject[] {
+  return [...path.matchAll(/\{([^}]+)\}/g)].map((m) => ({
+    name: m[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
+}
+
+function queryParameters(route: ContractRoute): JsonObject[] {
+  if (!route.query) return [];
+  const schema = jsonSchema(route.query, 'input') as { properties?: JsonObject; required?: string[] };
+  return Object.entries(schema.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: 'query',
+    required: (schema.required ?? []).includes(name),
+    schema: s,
+  }));
+}
+
+/** Builds the OpenAPI 3.1 document of the given routes from their zod schemas. */
+export function buildOpenApiDocument(routes: readonly ContractRoute[], version = '0.1.0'): JsonObject {
+  const paths: Record<string, Record<string, JsonObject>> = {};
+  for (const route of routes) {
+    const responses: JsonObject = {
+      [String(route.success.status)]: {
+        description: route.summary,
+        ...(route.success.schema
+          ? { content: { 'application/json': { schema: jsonSchema(route.success.schema, 'output') } } }
+          : route.success.contentType
+            ? { content: { [route.success.contentType]: {} } }
+            : {}),
+      },
+    };
+    for (const [status, description] of Object.entries(ERROR_RESPONSES)) {
+      if (status === '401' && !route.auth) continue;
+      if ((status === '413' || status === '422') && !route.body) continue;
+      responses[status] = {
+        description,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },
+      };
+    }
+    const operation: JsonObject = {
+      operationId: `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, '').replace(/[/._-](\w)/g, (_, c: string) => c.toUpperCase())}`,
+      summary: route.summary,
+      parameters: [...pathParameters(route.path), ...queryParameters(route)],
+      responses,
+      ...(route.auth ? {} : { security: [] }),
+      ...(route.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: jsonSchema(route.body, 'input') } },
+            },
+          }
+        : {}),
+    };
+    const entry = paths[route.path] ?? {};
+    entry[route.method.toLowerCase()] = operation;
+    paths[route.path] = entry;
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'LLM cost management API',
+      version,
+      description:
+        'Prices every model call exactly (integer nano-USD inside), keeps per-user analytics, warns budget owners and controls spend automatically.',
+    },
+    servers: [{ url: BASE_PATH }],
+    security: [{ apiKey: [] }],
+    components: {
+      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
+      schemas: { ErrorEnvelope: jsonSchema(ErrorEnvelope, 'output') },
+    },
+    paths,
+  };
+}

@@ -1,0 +1,42 @@
+import { buildOpenApiDocument, CONTRACT_ROUTES, routeKey } from '@cost-management/contract';
+import { describe, expect, it } from 'vitest';
+import { HANDLER_ROUTES } from '../../lambdas/routes.js';
+
+describe('route table, contract and OpenAPI document', () => {
+  const doc = buildOpenApiDocument(CONTRACT_ROUTES) as { paths: Record<string, Record<string, unknown>> };
+  const documented = new Set(
+    Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)),
+  );
+
+  it('documents every served route', () => {
+    const missing = HANDLER_ROUTES.map(routeKey).filter((key) => !documented.has(key));
+    expect(missing).toEqual([]);
+  });
+
+  it('serves every documented route', () => {
+    const served = new Set(HANDLER_ROUTES.map(routeKey));
+    expect([...documented].filter((key) => !served.has(key))).toEqual([]);
+  });
+
+  it('has no route twice', () => {
+    const keys = HANDLER_ROUTES.map(routeKey);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('requires an API key on every route but /health', () => {
+    const open = CONTRACT_ROUTES.filter((r) => !r.auth).map(routeKey);
+    expect(open).toEqual(['GET /health']);
+    const healthOp = doc.paths['/health']?.get as { security?: unknown[] };
+    expect(healthOp.security).toEqual([]);
+  });
+
+  it('is an OpenAPI 3.1 document with request schemas for bodies', () => {
+    expect((doc as unknown as { openapi: string }).openapi).toBe('3.1.0');
+    const estimate = doc.paths['/estimate']?.post as {
+      requestBody: { content: { 'application/json': { schema: { required: string[] } } } };
+    };
+    expect(estimate.requestBody.content['application/json'].schema.required).toEqual(
+      expect.arrayContaining(['modelId', 'operations']),
+    );
+  });
+});

@@ -20,6 +20,11 @@ export const HANDLER_ROUTES: readonly HandlerRoute[] = [
   { method: 'POST', path: '/estimate', fn: 'estimate' },
   { method: 'POST', path: '/track-usage', fn: 'track-usage' },
   { method: 'POST', path: '/track-usage/batch', fn: 'track-usage-batch' },
+  { method: 'GET', path: '/analytics/{userId}', fn: 'analytics' },
+  { method: 'GET', path: '/projections/{userId}', fn: 'projections' },
+  { method: 'GET', path: '/recommendations/{userId}', fn: 'recommendations' },
+  { method: 'GET', path: '/benchmarks', fn: 'benchmarks' },
+  { method: 'GET', path: '/export/{userId}', fn: 'export' },
 ];
 
 /** Names of the functions behind the routes, each once. */

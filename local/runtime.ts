@@ -1,8 +1,12 @@
 import type { Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BENCHMARKS } from '@cost-management/core';
 import { CONTRACT_ROUTES, routeKey } from '@cost-management/contract';
 import { parseApiKeys } from '../lambdas/shared/api-keys.js';
 import { HANDLER_ROUTES } from '../lambdas/routes.js';
+import { DynamoBenchmarkStore } from '../lambdas/shared/stores/dynamo-read-stores.js';
+import { physicalTableName, TABLES } from '../lambdas/shared/table-definitions.js';
 import { ensureTables, tableEnvironment } from './create-tables.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { baseTemplate, createLocalHttpServer, type LocalRoute, listen, type ProxyHandler } from './http-server.js';
@@ -59,6 +63,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     options.dynamodbEndpoint ??
     (dynamo = await startDynamoDbLocal(options.dataDir ? { dataDir: options.dataDir } : {})).endpoint;
   Object.assign(process.env, {
+    // Node 20 runs the local runtime; the deployed functions run on nodejs22.x.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     DYNAMODB_ENDPOINT: endpoint,
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
     ...tableEnvironment(options.tablePrefix),
@@ -84,6 +90,11 @@ async function serve(
   });
   try {
     await ensureTables(admin, options.tablePrefix);
+    // Deployed stacks write the benchmark reference rows at deploy time; locally, at start.
+    await new DynamoBenchmarkStore(
+      DynamoDBDocumentClient.from(admin),
+      physicalTableName(TABLES.benchmarks, options.tablePrefix),
+    ).seed(BENCHMARKS);
   } finally {
     admin.destroy();
   }

@@ -42,16 +42,22 @@ const TRANSIENT_AWS_ERRORS = new Set([
 ]);
 const TRANSIENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
 
-/** Turns a ZodError into details that name each bad field by its dotted path. */
+/** Turns a ZodError into details that name each bad field once, by its dotted path. */
 export function zodDetails(error: ZodError, prefix = ''): ErrorDetail[] {
-  return error.issues.map((issue) => {
-    const path = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    return {
-      path: keys.length > 0 ? [path, ...keys].filter(Boolean).join('.') : path || '(body)',
-      message: keys.length > 0 ? 'unknown field' : issue.message,
-    };
-  });
+  const byPath = new Map<string, string[]>();
+  for (const issue of error.issues) {
+    const base = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
+    const entries: [string, string][] =
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((k) => [[base, k].filter(Boolean).join('.'), 'unknown field'])
+        : [[base || '(body)', issue.message]];
+    for (const [path, message] of entries) {
+      const messages = byPath.get(path) ?? [];
+      if (!messages.includes(message)) messages.push(message);
+      byPath.set(path, messages);
+    }
+  }
+  return [...byPath].map(([path, messages]) => ({ path, message: messages.join('; ') }));
 }
 
 export function isTransientDependencyError(error: unknown): boolean {

@@ -12,6 +12,26 @@ export type TableAction =
   | 'BatchWriteItem'
   | 'ConditionCheckItem';
 
+/** SNS topics of the service a function may publish to. */
+export type TopicKey = 'alerts' | 'emergency';
+
+/**
+ * Environment variables the infrastructure sets for the optional bindings of a spec
+ * (`publishes`, `sendsEmail`, `putsEvents`, `readsApiKeys`), next to the matching grant.
+ */
+export const BINDING_ENV_VARS = {
+  alertsTopic: 'ALERTS_TOPIC_ARN',
+  emergencyTopic: 'EMERGENCY_TOPIC_ARN',
+  senderEmail: 'SENDER_EMAIL',
+  eventBus: 'EVENT_BUS_NAME',
+  apiKeysSecret: 'API_KEYS_SECRET_ARN',
+} as const;
+
+/** The variable that carries a topic's ARN. */
+export function topicEnvVar(topic: TopicKey): string {
+  return topic === 'alerts' ? BINDING_ENV_VARS.alertsTopic : BINDING_ENV_VARS.emergencyTopic;
+}
+
 /**
  * What one Lambda function needs: the tables it touches with the exact actions, and the
  * rest of its environment. The same spec validates the environment at cold start, types
@@ -25,6 +45,20 @@ export interface FunctionSpec<E extends z.ZodRawShape = z.ZodRawShape> {
   tables: Partial<Record<TableKey, readonly TableAction[]>>;
   /** Further environment variables (besides the table names), as zod fields. */
   env: E;
+  /** Topics it publishes to: sets `ALERTS_TOPIC_ARN` / `EMERGENCY_TOPIC_ARN`, grants `sns:Publish` on each. */
+  publishes?: readonly TopicKey[];
+  /** Sends email with SES: sets `SENDER_EMAIL`, grants `ses:SendEmail` from that identity only. */
+  sendsEmail?: boolean;
+  /** Sends SMS straight to phone numbers through SNS (a phone number has no ARN to scope the grant to). */
+  sendsSms?: boolean;
+  /** Puts events on the service's event bus: sets `EVENT_BUS_NAME`, grants `events:PutEvents` on that bus. */
+  putsEvents?: boolean;
+  /** Reads the API-key hashes: sets `API_KEYS_SECRET_ARN`, grants `secretsmanager:GetSecretValue` on it. */
+  readsApiKeys?: boolean;
+  /** Lambda memory in MB (default 512). */
+  memoryMb?: number;
+  /** Lambda timeout in seconds (default 10 behind the API, 60 for event and schedule triggers). */
+  timeoutSeconds?: number;
 }
 
 export function defineFunction<E extends z.ZodRawShape>(spec: FunctionSpec<E>): FunctionSpec<E> {
@@ -43,7 +77,17 @@ export function environmentSchema<S extends FunctionSpec>(spec: S): z.ZodObject 
   for (const key of Object.keys(spec.tables) as TableKey[]) {
     tableFields[TABLES[key].envVar] = z.string().min(3).max(255);
   }
+  for (const name of bindingEnvVars(spec)) tableFields[name] = z.string().min(1);
   return z.object({ ...tableFields, ...spec.env });
+}
+
+/** The variables the optional bindings of `spec` set (its own `env` fields may refine them). */
+export function bindingEnvVars(spec: FunctionSpec): string[] {
+  const names = (spec.publishes ?? []).map(topicEnvVar);
+  if (spec.sendsEmail) names.push(BINDING_ENV_VARS.senderEmail);
+  if (spec.putsEvents) names.push(BINDING_ENV_VARS.eventBus);
+  if (spec.readsApiKeys) names.push(BINDING_ENV_VARS.apiKeysSecret);
+  return names;
 }
 
 /** Validates the environment at cold start; a misconfigured function fails loudly, once. */

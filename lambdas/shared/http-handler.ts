@@ -55,6 +55,17 @@ function parseBody(event: APIGatewayProxyEvent): unknown {
   }
 }
 
+/** Validates a path parameter; a bad one is a 400 naming it. */
+export function pathParam<S extends z.ZodType>(request: HttpRequest, name: string, schema: S): z.output<S> {
+  const result = schema.safeParse(request.pathParameters[name]);
+  if (!result.success) {
+    throw new ValidationError(`The path parameter ${name} is invalid.`, [
+      { path: name, message: result.error.issues.map((i) => i.message).join('; ') },
+    ]);
+  }
+  return result.data;
+}
+
 /** Parses `value` with `schema`; failures become a 400 naming each field (via the error mapping). */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   return schema.parse(value ?? {});

@@ -1,5 +1,11 @@
 import { documentClient } from './dynamo-client.js';
 import { DynamoUsageStore } from './stores/dynamo-usage-store.js';
+import {
+  DynamoAggregateReader,
+  DynamoBenchmarkStore,
+  DynamoExpiringStore,
+  DynamoUsageRecordReader,
+} from './stores/dynamo-read-stores.js';
 
 /** Adapters built from a function's validated environment, once per cold start. */
 export function usageStore(env: { TOKEN_USAGE_TABLE: string; TOKEN_ANALYTICS_TABLE: string }): DynamoUsageStore {
@@ -8,3 +14,18 @@ export function usageStore(env: { TOKEN_USAGE_TABLE: string; TOKEN_ANALYTICS_TAB
     analyticsTable: env.TOKEN_ANALYTICS_TABLE,
   });
 }
+
+export const aggregateReader = (env: { TOKEN_ANALYTICS_TABLE: string }) =>
+  new DynamoAggregateReader(documentClient(), env.TOKEN_ANALYTICS_TABLE);
+
+export const usageRecordReader = (env: { TOKEN_USAGE_TABLE: string }) =>
+  new DynamoUsageRecordReader(documentClient(), env.TOKEN_USAGE_TABLE);
+
+export const analyticsCache = (env: { ANALYTICS_CACHE_TABLE: string }) =>
+  new DynamoExpiringStore(documentClient(), env.ANALYTICS_CACHE_TABLE);
+
+export const patternStore = (env: { USAGE_PATTERNS_TABLE: string }) =>
+  new DynamoExpiringStore(documentClient(), env.USAGE_PATTERNS_TABLE);
+
+export const benchmarkStore = (env: { BENCHMARKS_TABLE: string }) =>
+  new DynamoBenchmarkStore(documentClient(), env.BENCHMARKS_TABLE);

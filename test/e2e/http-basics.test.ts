@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
+import type { LocalRuntime } from '../../local/runtime.js';
 import { call } from '../support/http.js';
+import { startTestRuntime } from '../support/runtime.js';
 
 let runtime: LocalRuntime;
 let api: string;
 
 beforeAll(async () => {
-  runtime = await startLocalRuntime({ port: 0, apiKeys: 'tenant-a:key-aaaaaaaa,tenant-b:key-bbbbbbbb' });
+  runtime = await startTestRuntime();
   api = runtime.apiBase;
 });
 afterAll(async () => {

@@ -1,3 +1,4 @@
+export * from './analytics.js';
 export * from './openapi.js';
 export * from './pricing.js';
 export * from './primitives.js';

@@ -1,7 +1,18 @@
 import { z } from 'zod';
+import {
+  AnalyticsQuery,
+  AnalyticsResponse,
+  BenchmarksQuery,
+  BenchmarksResponse,
+  ExportResponse,
+  ProjectionsQuery,
+  ProjectionsResponse,
+  RecommendationsResponse,
+} from './analytics.js';
 import { ErrorEnvelope } from './primitives.js';
 import { EstimateRequest, EstimateResponse, ModelsResponse } from './pricing.js';
 import {
+  ExportQuery,
   TrackUsageBatchRequest,
   TrackUsageBatchResponse,
   TrackUsageRequest,
@@ -79,6 +90,46 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     auth: true,
     body: TrackUsageBatchRequest,
     success: { status: 200, schema: TrackUsageBatchResponse },
+  },
+  {
+    method: 'GET',
+    path: '/analytics/{userId}',
+    summary: 'Usage and cost of one user over a date range (default: the last 30 days), from daily aggregates.',
+    auth: true,
+    query: AnalyticsQuery,
+    success: { status: 200, schema: AnalyticsResponse },
+  },
+  {
+    method: 'GET',
+    path: '/projections/{userId}',
+    summary: 'Spend forecast to the end of the current month and over horizonDays, with bounds.',
+    auth: true,
+    query: ProjectionsQuery,
+    success: { status: 200, schema: ProjectionsResponse },
+  },
+  {
+    method: 'GET',
+    path: '/recommendations/{userId}',
+    summary: 'Optimisation advice from the last 30 days, with estimated monthly savings.',
+    auth: true,
+    success: { status: 200, schema: RecommendationsResponse },
+  },
+  {
+    method: 'GET',
+    path: '/benchmarks',
+    summary: 'Industry benchmark figures by tier.',
+    auth: true,
+    query: BenchmarksQuery,
+    success: { status: 200, schema: BenchmarksResponse },
+  },
+  {
+    method: 'GET',
+    path: '/export/{userId}',
+    summary:
+      'Every usage record in the range, a page at a time (limit, cursor); CSV (next page cursor in the x-next-cursor header) or JSON.',
+    auth: true,
+    query: ExportQuery,
+    success: { status: 200, schema: ExportResponse },
   },
 ];
 

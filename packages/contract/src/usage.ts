@@ -77,16 +77,12 @@ export const TrackUsageBatchResponse = z.object({
   ),
 });
 
-export const DateRangeQuery = z
-  .object({ from: IsoDay.optional(), to: IsoDay.optional() })
-  .strict();
-
 export const ExportQuery = z
   .object({
     from: IsoDay.optional(),
     to: IsoDay.optional(),
     format: z.enum(['csv', 'json']).default('json'),
-    limit: z.coerce.number().int().min(1).max(1000).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(1000),
     cursor: z.string().max(2048).optional(),
   })
   .strict();

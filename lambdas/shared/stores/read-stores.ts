@@ -1,0 +1,37 @@
+import type { AnalyticsInput, Benchmark, UsageCounters } from '@cost-management/core';
+import type { UsageRecord } from './usage-store.js';
+
+/** Port: reads of the per-user aggregates. Cost grows with days in the range, never with events. */
+export interface AggregateReader {
+  readDays(tenantId: string, userId: string, from: string, to: string): Promise<AnalyticsInput>;
+  /** One aggregate item (period total, all-time total), or undefined when nothing was recorded. */
+  readCounters(tenantId: string, userId: string, sk: string): Promise<UsageCounters | undefined>;
+}
+
+export interface RecordPage {
+  records: UsageRecord[];
+  /** Opaque; pass it back to get the next page. Absent on the last page. */
+  nextCursor?: string;
+}
+
+/** Port: raw usage records of one user, in time order, a page at a time. */
+export interface UsageRecordReader {
+  listRecords(
+    tenantId: string,
+    userId: string,
+    range: { from: string; to: string },
+    page: { limit: number; cursor?: string },
+  ): Promise<RecordPage>;
+}
+
+/** Port: a small per-user key-value store whose entries expire (analytics cache, usage patterns). */
+export interface ExpiringStore {
+  get<T>(tenantId: string, userId: string, key: string, now: Date): Promise<T | undefined>;
+  put(tenantId: string, userId: string, key: string, value: unknown, now: Date, ttlSeconds: number): Promise<void>;
+}
+
+/** Port: industry benchmark reference data. */
+export interface BenchmarkStore {
+  list(filter: { industry?: string; tier?: string }): Promise<Benchmark[]>;
+  seed(benchmarks: readonly Benchmark[]): Promise<void>;
+}

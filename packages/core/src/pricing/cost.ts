@@ -1,0 +1,152 @@
+import { ValidationError } from '../errors.js';
+import { addNano, costOfTokens } from '../money.js';
+import { resolveModel } from './model-id.js';
+import type {
+  EffectivePrice,
+  ModelEntry,
+  PricedUsage,
+  PriceUsageInput,
+  PriceVersion,
+  Scope,
+  TokenRates,
+} from './types.js';
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * Parses an ISO-8601 timestamp to epoch milliseconds. A time of day needs an explicit zone
+ * (`Z` or `±hh:mm`) so the answer never depends on the machine's time zone; a bare date means
+ * 00:00:00Z of that day.
+ * @throws ValidationError naming `path` when `value` is not such a timestamp.
+ */
+export function parseInstant(value: string, path = 'at'): number {
+  const millis = ISO_INSTANT.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(millis)) {
+    throw new ValidationError(`not an ISO-8601 timestamp with a zone: '${value}'`, [
+      { path, message: 'expected e.g. 2026-11-23T10:00:00Z' },
+    ]);
+  }
+  return millis;
+}
+
+/**
+ * The version of `model` in force at epoch millisecond `atMillis`: the latest whose
+ * `effectiveFrom` (00:00Z) is not after it. An instant before the first version gets the first
+ * version, so usage recorded before a model's catalog history starts is still priced.
+ */
+export function versionAt(model: ModelEntry, atMillis: number): PriceVersion {
+  const [first, ...later] = model.prices;
+  if (!first) throw new Error(`catalog entry ${model.modelId} has no price version`);
+  let current = first;
+  for (const candidate of later) {
+    if (Date.parse(`${candidate.effectiveFrom}T00:00:00Z`) <= atMillis) current = candidate;
+  }
+  return current;
+}
+
+/**
+ * The prices of `model` for calls of `scope` at the ISO timestamp `at`. Global calls get the
+ * version's `globalRates` where the model has them; geo and in-region calls get `rates`.
+ * A timestamp before the model's first price version uses that first version.
+ * @throws ValidationError when `at` is not an ISO-8601 timestamp with a zone.
+ */
+export function priceAt(model: ModelEntry, at: string, scope: Scope): EffectivePrice {
+  const version = versionAt(model, parseInstant(at));
+  const useGlobal = scope === 'global';
+  const longContext = version.longContext
+    ? {
+        aboveInputTokens: version.longContext.aboveInputTokens,
+        rates: (useGlobal ? version.longContext.globalRates : undefined) ?? version.longContext.rates,
+      }
+    : null;
+  return {
+    modelId: model.modelId,
+    scope,
+    version: version.version,
+    effectiveFrom: version.effectiveFrom,
+    rates: (useGlobal ? version.globalRates : undefined) ?? version.rates,
+    longContext,
+  };
+}
+
+function tokenCount(value: number | undefined, path: string): number {
+  if (value === undefined) return 0;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new ValidationError(`${path} must be a non-negative integer, got ${String(value)}`, [
+      { path, message: 'must be an integer >= 0' },
+    ]);
+  }
+  return value;
+}
+
+function cacheRate(rate: number | null, tokens: number, modelId: string, path: string): number {
+  if (rate !== null) return rate;
+  if (tokens > 0) {
+    throw new ValidationError(`${modelId} has no prompt caching on Amazon Bedrock; ${path} must be 0`, [
+      { path, message: `model ${modelId} has no prompt caching` },
+    ]);
+  }
+  return 0;
+}
+
+/**
+ * Prices one model call in nano-USD with Bedrock Converse semantics: `inputTokens` is the
+ * non-cached input; cache reads and writes are separate counts at their own rates, so no token
+ * is counted twice. Each of the four parts is rounded once (half to even, {@link costOfTokens})
+ * and `costNano` is exactly their sum.
+ *
+ * - The model id is resolved with {@link resolveModel}; its scope picks global or regional rates.
+ * - The price version in force at `at` is used; a timestamp before the model's first version
+ *   uses the first version.
+ * - When the model has a long-context tier and `inputTokens + cacheReadInputTokens +
+ *   cacheWriteInputTokens` exceeds its threshold, every part of the call uses the long-context rates.
+ *
+ * @throws UnknownModelError for an id outside the catalog.
+ * @throws ValidationError naming the field (`inputTokens`, `outputTokens`, `cacheReadInputTokens`,
+ *   `cacheWriteInputTokens`, `at`) for a negative or fractional count, cache tokens on a model
+ *   without prompt caching, or a malformed timestamp.
+ */
+export function priceUsage(input: PriceUsageInput): PricedUsage {
+  const inputTokens = tokenCount(input.usage.inputTokens, 'inputTokens');
+  const outputTokens = tokenCount(input.usage.outputTokens, 'outputTokens');
+  const cacheReadTokens = tokenCount(input.usage.cacheReadInputTokens, 'cacheReadInputTokens');
+  const cacheWriteTokens = tokenCount(input.usage.cacheWriteInputTokens, 'cacheWriteInputTokens');
+  const { model, scope } = resolveModel(input.modelId);
+  const price = priceAt(model, input.at, scope);
+
+  const totalInput = inputTokens + cacheReadTokens + cacheWriteTokens;
+  const tier = price.longContext;
+  const rates: TokenRates = tier && totalInput > tier.aboveInputTokens ? tier.rates : price.rates;
+
+  const readRate = cacheRate(
+    rates.cacheReadNanoPerMTok,
+    cacheReadTokens,
+    model.modelId,
+    'cacheReadInputTokens',
+  );
+  const writeRate = cacheRate(
+    rates.cacheWriteNanoPerMTok,
+    cacheWriteTokens,
+    model.modelId,
+    'cacheWriteInputTokens',
+  );
+  const breakdown = {
+    inputNano: costOfTokens(inputTokens, rates.inputNanoPerMTok),
+    outputNano: costOfTokens(outputTokens, rates.outputNanoPerMTok),
+    cacheReadNano: costOfTokens(cacheReadTokens, readRate),
+    cacheWriteNano: costOfTokens(cacheWriteTokens, writeRate),
+  };
+  return {
+    modelId: model.modelId,
+    scope,
+    costNano: addNano(
+      breakdown.inputNano,
+      breakdown.outputNano,
+      breakdown.cacheReadNano,
+      breakdown.cacheWriteNano,
+    ),
+    breakdown,
+    priceVersion: price.version,
+    longContext: rates !== price.rates,
+  };
+}

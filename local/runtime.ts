@@ -1,15 +1,21 @@
 import type { Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BENCHMARKS } from '@cost-management/core';
 import { CONTRACT_ROUTES, routeKey } from '@cost-management/contract';
-import { parseApiKeys } from '../lambdas/shared/api-keys.js';
+import { BENCHMARKS } from '@cost-management/core';
 import { HANDLER_ROUTES } from '../lambdas/routes.js';
+import { parseApiKeys } from '../lambdas/shared/api-keys.js';
 import { DynamoBenchmarkStore } from '../lambdas/shared/stores/dynamo-read-stores.js';
 import { physicalTableName, TABLES } from '../lambdas/shared/table-definitions.js';
 import { ensureTables, tableEnvironment } from './create-tables.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
-import { baseTemplate, createLocalHttpServer, type LocalRoute, listen, type ProxyHandler } from './http-server.js';
+import {
+  baseTemplate,
+  createLocalHttpServer,
+  type LocalRoute,
+  listen,
+  type ProxyHandler,
+} from './http-server.js';
 
 export interface LocalRuntimeOptions {
   /** TCP port for the API; 0 picks a free one. */
@@ -58,10 +64,10 @@ export async function localRoutes(): Promise<LocalRoute[]> {
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const keyring = parseApiKeys(options.apiKeys);
-  let dynamo: DynamoDbLocal | undefined;
-  const endpoint =
-    options.dynamodbEndpoint ??
-    (dynamo = await startDynamoDbLocal(options.dataDir ? { dataDir: options.dataDir } : {})).endpoint;
+  const dynamo = options.dynamodbEndpoint
+    ? undefined
+    : await startDynamoDbLocal(options.dataDir ? { dataDir: options.dataDir } : {});
+  const endpoint = options.dynamodbEndpoint ?? (dynamo as DynamoDbLocal).endpoint;
   Object.assign(process.env, {
     // Node 20 runs the local runtime; the deployed functions run on nodejs22.x.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashApiKey } from '../shared/api-keys.js';
 import { authorizerPolicy, createAuthorizer, parseKeySecret, REFRESH_RETRY_MS } from './authorizer.js';
 
-const METHOD_ARN = 'arn:aws:execute-api:eu-central-1:123456789012:abc123/dev/POST/api/cost-management/estimate';
+const METHOD_ARN =
+  'arn:aws:execute-api:eu-central-1:123456789012:abc123/dev/POST/api/cost-management/estimate';
 const STAGE_ARN = 'arn:aws:execute-api:eu-central-1:123456789012:abc123/dev/*';
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:api-keys-AbCdEf';
 
@@ -20,7 +21,12 @@ const secrets = mockClient(SecretsManagerClient);
 describe('token authorizer', () => {
   let clock = 1_000_000;
   const build = (cacheSeconds = 300) =>
-    createAuthorizer({ client: new SecretsManagerClient({}), secretId: SECRET_ARN, cacheSeconds, now: () => clock });
+    createAuthorizer({
+      client: new SecretsManagerClient({}),
+      secretId: SECRET_ARN,
+      cacheSeconds,
+      now: () => clock,
+    });
 
   beforeEach(() => {
     secrets.reset();
@@ -138,11 +144,19 @@ describe('parseKeySecret', () => {
 
 describe('authorizerPolicy', () => {
   it('scopes the statement to the stage of the calling API', () => {
-    expect(authorizerPolicy('arn:aws:execute-api:us-east-1:1:api9/prod/GET/api/cost-management/models', 't')).toEqual({
+    expect(
+      authorizerPolicy('arn:aws:execute-api:us-east-1:1:api9/prod/GET/api/cost-management/models', 't'),
+    ).toEqual({
       principalId: 't',
       policyDocument: {
         Version: '2012-10-17',
-        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:us-east-1:1:api9/prod/*' }],
+        Statement: [
+          {
+            Action: 'execute-api:Invoke',
+            Effect: 'Allow',
+            Resource: 'arn:aws:execute-api:us-east-1:1:api9/prod/*',
+          },
+        ],
       },
       context: { tenantId: 't' },
     });

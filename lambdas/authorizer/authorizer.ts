@@ -57,7 +57,13 @@ export function authorizerPolicy(
     principalId: tenantId ?? 'anonymous',
     policyDocument: {
       Version: '2012-10-17',
-      Statement: [{ Action: 'execute-api:Invoke', Effect: tenantId ? 'Allow' : 'Deny', Resource: `${arnAndApi}/${stage}/*` }],
+      Statement: [
+        {
+          Action: 'execute-api:Invoke',
+          Effect: tenantId ? 'Allow' : 'Deny',
+          Resource: `${arnAndApi}/${stage}/*`,
+        },
+      ],
     },
     ...(tenantId ? { context: { tenantId } } : {}),
   };

@@ -3,7 +3,8 @@ import { defineFunction } from '../shared/function-spec.js';
 
 export const spec = defineFunction({
   name: 'authorizer',
-  description: 'API Gateway authorizer: maps the x-api-key header to its tenant through the stored key hashes.',
+  description:
+    'API Gateway authorizer: maps the x-api-key header to its tenant through the stored key hashes.',
   tables: {},
   readsApiKeys: true,
   memoryMb: 256,

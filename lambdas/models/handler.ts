@@ -22,7 +22,9 @@ const body = {
       source: p.source,
       ...rates(p.rates),
       global: p.globalRates ? rates(p.globalRates) : null,
-      longContext: p.longContext ? { aboveInputTokens: p.longContext.aboveInputTokens, ...rates(p.longContext.rates) } : null,
+      longContext: p.longContext
+        ? { aboveInputTokens: p.longContext.aboveInputTokens, ...rates(p.longContext.rates) }
+        : null,
     })),
   })),
 };

@@ -10,7 +10,10 @@ export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoD
   const client = new DynamoDBClient({
     maxAttempts: 4,
     // The local runtime serves many requests from one process; a Lambda serves one at a time.
-    requestHandler: { httpAgent: { keepAlive: true, maxSockets: 256 }, httpsAgent: { keepAlive: true, maxSockets: 256 } },
+    requestHandler: {
+      httpAgent: { keepAlive: true, maxSockets: 256 },
+      httpsAgent: { keepAlive: true, maxSockets: 256 },
+    },
     ...(endpoint
       ? {
           endpoint,

@@ -58,24 +58,46 @@ export const TABLES = {
   costThresholds: {
     name: 'bedrock_cost_thresholds',
     envVar: 'COST_THRESHOLDS_TABLE',
-    description: 'Thresholds (pk T#tenant, sk TH#id); by user via gsi1; enabled ones via the sparse gsi2 shard index.',
+    description:
+      'Thresholds (pk T#tenant, sk TH#id); by user via gsi1; enabled ones via the sparse gsi2 shard index.',
     partitionKey: 'pk',
     sortKey: 'sk',
     indexes: [
-      { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', purpose: 'thresholds of one user (API, ingest)' },
-      { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', purpose: 'enabled thresholds by shard (sweep)' },
+      {
+        name: 'gsi1',
+        partitionKey: 'gsi1pk',
+        sortKey: 'gsi1sk',
+        purpose: 'thresholds of one user (API, ingest)',
+      },
+      {
+        name: 'gsi2',
+        partitionKey: 'gsi2pk',
+        sortKey: 'gsi2sk',
+        purpose: 'enabled thresholds by shard (sweep)',
+      },
     ],
     retain: true,
   },
   thresholdBreaches: {
     name: 'bedrock_threshold_breaches',
     envVar: 'THRESHOLD_BREACHES_TABLE',
-    description: 'Breaches, one per threshold, period and level (pk T#tenant, sk B#…); by user via gsi1; open via gsi2.',
+    description:
+      'Breaches, one per threshold, period and level (pk T#tenant, sk B#…); by user via gsi1; open via gsi2.',
     partitionKey: 'pk',
     sortKey: 'sk',
     indexes: [
-      { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', purpose: 'breaches of one user, newest first' },
-      { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', purpose: 'open breaches by shard (escalation, resolution)' },
+      {
+        name: 'gsi1',
+        partitionKey: 'gsi1pk',
+        sortKey: 'gsi1sk',
+        purpose: 'breaches of one user, newest first',
+      },
+      {
+        name: 'gsi2',
+        partitionKey: 'gsi2pk',
+        sortKey: 'gsi2sk',
+        purpose: 'open breaches by shard (escalation, resolution)',
+      },
     ],
     retain: true,
   },
@@ -113,7 +135,8 @@ export const TABLES = {
   benchmarks: {
     name: 'bedrock_benchmarks',
     envVar: 'BENCHMARKS_TABLE',
-    description: 'Industry benchmark reference data (pk T#_global#IND#industry, sk TIER#tier), populated at deploy.',
+    description:
+      'Industry benchmark reference data (pk T#_global#IND#industry, sk TIER#tier), populated at deploy.',
     partitionKey: 'pk',
     sortKey: 'sk',
     indexes: [],
@@ -122,19 +145,35 @@ export const TABLES = {
   autoControlConfig: {
     name: 'bedrock_auto_control_config',
     envVar: 'AUTO_CONTROL_CONFIG_TABLE',
-    description: 'Auto-control config and live state per user (pk T#tenant#U#user); enabled ones via gsi1 for the sweep.',
+    description:
+      'Auto-control config and live state per user (pk T#tenant#U#user); enabled ones via gsi1 for the sweep.',
     partitionKey: 'pk',
     sortKey: 'sk',
-    indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', purpose: 'enabled configs by shard (sweep)' }],
+    indexes: [
+      {
+        name: 'gsi1',
+        partitionKey: 'gsi1pk',
+        sortKey: 'gsi1sk',
+        purpose: 'enabled configs by shard (sweep)',
+      },
+    ],
     retain: true,
   },
   controlActions: {
     name: 'bedrock_control_actions',
     envVar: 'CONTROL_ACTIONS_TABLE',
-    description: 'Audit trail of applied and reversed control actions (pk T#tenant, sk A#id); by user via gsi1.',
+    description:
+      'Audit trail of applied and reversed control actions (pk T#tenant, sk A#id); by user via gsi1.',
     partitionKey: 'pk',
     sortKey: 'sk',
-    indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', purpose: 'history of one user, newest first' }],
+    indexes: [
+      {
+        name: 'gsi1',
+        partitionKey: 'gsi1pk',
+        sortKey: 'gsi1sk',
+        purpose: 'history of one user, newest first',
+      },
+    ],
     retain: true,
   },
   costMonitoring: {

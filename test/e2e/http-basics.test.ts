@@ -44,10 +44,15 @@ describe('local runtime over HTTP', () => {
   });
 
   it('rejects malformed JSON with 400 VALIDATION_ERROR', async () => {
-    const res = await call<{ error: { code: string; details: { path: string }[] } }>(api, 'POST', '/estimate', {
-      key: 'key-aaaaaaaa',
-      rawBody: '{"modelId": ',
-    });
+    const res = await call<{ error: { code: string; details: { path: string }[] } }>(
+      api,
+      'POST',
+      '/estimate',
+      {
+        key: 'key-aaaaaaaa',
+        rawBody: '{"modelId": ',
+      },
+    );
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_ERROR');
   });

@@ -34,14 +34,20 @@ type Result = { costUsd: number; duplicate: boolean; breakdown: Record<string, n
 
 describe('POST /track-usage', () => {
   it('prices and records a call, and answers a replay without counting it again', async () => {
-    const first = await call<Result>(api, 'POST', '/track-usage', { key: TENANT_A.key, body: event('once-1') });
+    const first = await call<Result>(api, 'POST', '/track-usage', {
+      key: TENANT_A.key,
+      body: event('once-1'),
+    });
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({
       costUsd: 0.0105,
       duplicate: false,
       breakdown: { inputUsd: 0.003, outputUsd: 0.0075, cacheReadUsd: 0, cacheWriteUsd: 0 },
     });
-    const replay = await call<Result>(api, 'POST', '/track-usage', { key: TENANT_A.key, body: event('once-1') });
+    const replay = await call<Result>(api, 'POST', '/track-usage', {
+      key: TENANT_A.key,
+      body: event('once-1'),
+    });
     expect(replay.status).toBe(200);
     expect(replay.body).toEqual({ ...first.body, duplicate: true });
     const conflict = await call<{ error: { code: string } }>(api, 'POST', '/track-usage', {
@@ -50,7 +56,9 @@ describe('POST /track-usage', () => {
     });
     expect(conflict.status).toBe(409);
     expect(conflict.body.error.code).toBe('IDEMPOTENCY_CONFLICT');
-    const records = (await db.query('tokenUsage', userPk(TENANT_A.tenant, 'alice'))).filter((i) => i.requestId === 'once-1');
+    const records = (await db.query('tokenUsage', userPk(TENANT_A.tenant, 'alice'))).filter(
+      (i) => i.requestId === 'once-1',
+    );
     expect(records).toHaveLength(1);
   });
 
@@ -68,17 +76,22 @@ describe('POST /track-usage', () => {
 
   it('rejects bad events with 400 naming each field and stores nothing', async () => {
     const before = await db.count('tokenUsage');
-    const res = await call<{ error: { code: string; details: { path: string }[] } }>(api, 'POST', '/track-usage', {
-      key: TENANT_A.key,
-      body: {
-        requestId: '',
-        userId: 'a#b',
-        modelId: SONNET,
-        inputTokens: 1.5,
-        outputTokens: 1e12,
-        tags: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, 'v'])),
+    const res = await call<{ error: { code: string; details: { path: string }[] } }>(
+      api,
+      'POST',
+      '/track-usage',
+      {
+        key: TENANT_A.key,
+        body: {
+          requestId: '',
+          userId: 'a#b',
+          modelId: SONNET,
+          inputTokens: 1.5,
+          outputTokens: 1e12,
+          tags: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, 'v'])),
+        },
       },
-    });
+    );
     expect(res.status).toBe(400);
     expect(res.body.error.details.map((d) => d.path).sort()).toEqual(
       ['inputTokens', 'outputTokens', 'requestId', 'tags', 'userId'].sort(),
@@ -98,8 +111,14 @@ describe('POST /track-usage', () => {
   });
 
   it('keeps tenants apart: the same requestId and userId in two tenants are two records', async () => {
-    const a = await call<Result>(api, 'POST', '/track-usage', { key: TENANT_A.key, body: event('shared-1', { userId: 'bob' }) });
-    const b = await call<Result>(api, 'POST', '/track-usage', { key: TENANT_B.key, body: event('shared-1', { userId: 'bob' }) });
+    const a = await call<Result>(api, 'POST', '/track-usage', {
+      key: TENANT_A.key,
+      body: event('shared-1', { userId: 'bob' }),
+    });
+    const b = await call<Result>(api, 'POST', '/track-usage', {
+      key: TENANT_B.key,
+      body: event('shared-1', { userId: 'bob' }),
+    });
     expect([a.status, b.status]).toEqual([201, 201]);
     const bItems = await db.query('tokenAnalytics', userPk(TENANT_B.tenant, 'bob'));
     expect(bItems.find((i) => i.sk === ALL_TIME_SK)).toMatchObject({ requests: 1, costNano: 10_500_000 });
@@ -124,7 +143,9 @@ describe('exactness under concurrency and retries', () => {
     );
     expect(responses.every((r) => r.status === 201 || r.status === 200)).toBe(true);
     expect(responses.filter((r) => r.status === 201)).toHaveLength(unique.length);
-    expect(responses.filter((r) => r.status === 200 && r.body.duplicate)).toHaveLength(sends.length - unique.length);
+    expect(responses.filter((r) => r.status === 200 && r.body.duplicate)).toHaveLength(
+      sends.length - unique.length,
+    );
 
     const expectedNano = unique.reduce(
       (sum, e) =>
@@ -174,10 +195,15 @@ describe('POST /track-usage/batch', () => {
       ['batch-1', 200],
       ['batch-3', 409],
     ]);
-    const again = await call<{ results: { status: number; duplicate?: boolean }[] }>(api, 'POST', '/track-usage/batch', {
-      key: TENANT_A.key,
-      body: { events: [events[0], events[2]] },
-    });
+    const again = await call<{ results: { status: number; duplicate?: boolean }[] }>(
+      api,
+      'POST',
+      '/track-usage/batch',
+      {
+        key: TENANT_A.key,
+        body: { events: [events[0], events[2]] },
+      },
+    );
     expect(again.body.results.map((r) => [r.status, r.duplicate])).toEqual([
       [200, true],
       [200, true],
@@ -190,7 +216,11 @@ describe('POST /track-usage/batch', () => {
 
   it('rejects more than 25 events and a non-array', async () => {
     const many = Array.from({ length: 26 }, (_, i) => event(`many-${i}`));
-    expect((await call(api, 'POST', '/track-usage/batch', { key: TENANT_A.key, body: { events: many } })).status).toBe(400);
-    expect((await call(api, 'POST', '/track-usage/batch', { key: TENANT_A.key, body: { events: 'x' } })).status).toBe(400);
+    expect(
+      (await call(api, 'POST', '/track-usage/batch', { key: TENANT_A.key, body: { events: many } })).status,
+    ).toBe(400);
+    expect(
+      (await call(api, 'POST', '/track-usage/batch', { key: TENANT_A.key, body: { events: 'x' } })).status,
+    ).toBe(400);
   });
 });

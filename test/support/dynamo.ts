@@ -10,7 +10,9 @@ export function tables() {
     client,
     name,
     async get(key: TableKey, pk: string, sk: string) {
-      const res = await client.send(new GetCommand({ TableName: name(key), Key: { pk, sk }, ConsistentRead: true }));
+      const res = await client.send(
+        new GetCommand({ TableName: name(key), Key: { pk, sk }, ConsistentRead: true }),
+      );
       return res.Item;
     },
     async query(key: TableKey, pk: string) {
@@ -35,7 +37,9 @@ export function tables() {
       let total = 0;
       let start: Record<string, unknown> | undefined;
       do {
-        const res = await client.send(new ScanCommand({ TableName: name(key), Select: 'COUNT', ExclusiveStartKey: start }));
+        const res = await client.send(
+          new ScanCommand({ TableName: name(key), Select: 'COUNT', ExclusiveStartKey: start }),
+        );
         total += res.Count ?? 0;
         start = res.LastEvaluatedKey;
       } while (start);

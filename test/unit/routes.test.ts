@@ -5,7 +5,9 @@ import { HANDLER_ROUTES } from '../../lambdas/routes.js';
 describe('route table, contract and OpenAPI document', () => {
   const doc = buildOpenApiDocument(CONTRACT_ROUTES) as { paths: Record<string, Record<string, unknown>> };
   const documented = new Set(
-    Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)),
+    Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    ),
   );
 
   it('documents every served route', () => {

@@ -15,7 +15,13 @@ import {
   ValidationError,
 } from '@cost-management/core';
 import { dayRangeEnd, dayRangeStart, userPk } from '../keys.js';
-import type { AggregateReader, BenchmarkStore, ExpiringStore, RecordPage, UsageRecordReader } from './read-stores.js';
+import type {
+  AggregateReader,
+  BenchmarkStore,
+  ExpiringStore,
+  RecordPage,
+  UsageRecordReader,
+} from './read-stores.js';
 import type { UsageRecord } from './usage-store.js';
 
 type Item = Record<string, unknown>;
@@ -53,13 +59,18 @@ export class DynamoAggregateReader implements AggregateReader {
     const items = await queryAll(this.client, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': userPk(tenantId, userId), ':from': dayRangeStart(from), ':to': dayRangeEnd(to) },
+      ExpressionAttributeValues: {
+        ':pk': userPk(tenantId, userId),
+        ':from': dayRangeStart(from),
+        ':to': dayRangeEnd(to),
+      },
     });
     const input: AnalyticsInput = { from, to, days: [], byModel: [], byOperation: [] };
     for (const item of items) {
       const date = String(item.date);
       if (item.kind === 'day') input.days.push({ date, totals: counters(item) });
-      else if (item.kind === 'day-model') input.byModel.push({ date, modelId: String(item.modelId), counters: counters(item) });
+      else if (item.kind === 'day-model')
+        input.byModel.push({ date, modelId: String(item.modelId), counters: counters(item) });
       else if (item.kind === 'day-operation')
         input.byOperation.push({ date, operation: String(item.operation), counters: counters(item) });
     }
@@ -138,7 +149,14 @@ export class DynamoExpiringStore implements ExpiringStore {
     return JSON.parse(String(res.Item.value)) as T;
   }
 
-  async put(tenantId: string, userId: string, key: string, value: unknown, now: Date, ttlSeconds: number): Promise<void> {
+  async put(
+    tenantId: string,
+    userId: string,
+    key: string,
+    value: unknown,
+    now: Date,
+    ttlSeconds: number,
+  ): Promise<void> {
     await this.client.send(
       new PutCommand({
         TableName: this.table,
@@ -170,7 +188,10 @@ export class DynamoBenchmarkStore implements BenchmarkStore {
       const items = await queryAll(this.client, {
         TableName: this.table,
         KeyConditionExpression: filter.tier ? 'pk = :pk AND sk = :sk' : 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': benchmarkPk(industry), ...(filter.tier ? { ':sk': `TIER#${filter.tier}` } : {}) },
+        ExpressionAttributeValues: {
+          ':pk': benchmarkPk(industry),
+          ...(filter.tier ? { ':sk': `TIER#${filter.tier}` } : {}),
+        },
       });
       results.push(...items.map((i) => i.benchmark as Benchmark));
     }
@@ -186,7 +207,9 @@ export class DynamoBenchmarkStore implements BenchmarkStore {
       let pending: typeof puts | undefined = puts.slice(i, i + 25);
       for (let attempt = 0; pending && pending.length > 0; attempt++) {
         if (attempt > 5) throw new Error('benchmarks could not be written');
-        const res = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+        const res = await this.client.send(
+          new BatchWriteCommand({ RequestItems: { [this.table]: pending } }),
+        );
         pending = res.UnprocessedItems?.[this.table] as typeof puts | undefined;
       }
     }

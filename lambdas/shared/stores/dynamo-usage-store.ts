@@ -12,7 +12,9 @@ import {
   type UsageStore,
 } from './usage-store.js';
 
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
 
 /** DynamoDB allows 100 items in one transaction. */
 const MAX_TRANSACTION_ITEMS = 100;
@@ -101,7 +103,9 @@ export class DynamoUsageStore implements UsageStore {
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
-        const duplicates = pending.filter((_, position) => reasons[position * 2]?.Code === 'ConditionalCheckFailed');
+        const duplicates = pending.filter(
+          (_, position) => reasons[position * 2]?.Code === 'ConditionalCheckFailed',
+        );
         if (duplicates.length > 0) {
           for (const index of duplicates) {
             const event = events[index] as PreparedUsage;
@@ -111,7 +115,9 @@ export class DynamoUsageStore implements UsageStore {
           pending = pending.filter((i) => !duplicates.includes(i));
           continue;
         }
-        const retryable = reasons.some((r) => r.Code === 'TransactionConflict' || r.Code === 'ThrottlingError');
+        const retryable = reasons.some(
+          (r) => r.Code === 'TransactionConflict' || r.Code === 'ThrottlingError',
+        );
         if (!retryable || ++conflicts > MAX_CONFLICT_RETRIES) {
           throw retryable ? new UnavailableError() : error;
         }
@@ -187,7 +193,8 @@ export class DynamoUsageStore implements UsageStore {
         ConsistentRead: true,
       }),
     );
-    if (!res.Item) throw new UnavailableError('The first recording of this requestId could not be read; retry.');
+    if (!res.Item)
+      throw new UnavailableError('The first recording of this requestId could not be read; retry.');
     return { bodyHash: res.Item.bodyHash as string, record: res.Item.record as RecordedMarker['record'] };
   }
 }

@@ -27,7 +27,14 @@ export interface UsageRecordReader {
 /** Port: a small per-user key-value store whose entries expire (analytics cache, usage patterns). */
 export interface ExpiringStore {
   get<T>(tenantId: string, userId: string, key: string, now: Date): Promise<T | undefined>;
-  put(tenantId: string, userId: string, key: string, value: unknown, now: Date, ttlSeconds: number): Promise<void>;
+  put(
+    tenantId: string,
+    userId: string,
+    key: string,
+    value: unknown,
+    now: Date,
+    ttlSeconds: number,
+  ): Promise<void>;
 }
 
 /** Port: industry benchmark reference data. */

@@ -34,7 +34,9 @@ export function resolveRange(query: { from?: string; to?: string }, now: Date, d
   const to = query.to ?? utcDay(now.toISOString());
   const from = query.from ?? addDays(to, -(defaultDays - 1));
   if (from > to) {
-    throw new ValidationError('from must not be after to.', [{ path: 'from', message: `${from} is after ${to}` }]);
+    throw new ValidationError('from must not be after to.', [
+      { path: 'from', message: `${from} is after ${to}` },
+    ]);
   }
   if (daysBetween(from, to).length > MAX_ANALYTICS_DAYS) {
     throw new ValidationError(`The range may span at most ${MAX_ANALYTICS_DAYS} days.`, [
@@ -59,7 +61,13 @@ export interface AnalyticsDeps {
   patterns: ExpiringStore;
 }
 
-function analyticsBody(userId: string, summary: AnalyticsSummary, pattern: UsagePattern, industry: string, days: number) {
+function analyticsBody(
+  userId: string,
+  summary: AnalyticsSummary,
+  pattern: UsagePattern,
+  industry: string,
+  days: number,
+) {
   const monthlyNano = scaleNano(summary.totals.costNano, 30, days);
   const position = benchmarkPosition(monthlyNano, industry);
   return {
@@ -160,7 +168,9 @@ export async function getRecommendations(
   tenantId: string,
   userId: string,
   now: Date,
-): Promise<{ items: (Omit<Recommendation, 'estimatedMonthlySavingsNano'> & { estimatedMonthlySavingsUsd: number })[] }> {
+): Promise<{
+  items: (Omit<Recommendation, 'estimatedMonthlySavingsNano'> & { estimatedMonthlySavingsUsd: number })[];
+}> {
   const at = now.toISOString();
   const { from, to } = resolveRange({}, now);
   const summary = summarizeAnalytics(await deps.aggregates.readDays(tenantId, userId, from, to));

@@ -25,12 +25,25 @@ export interface TrackUsageResult {
 
 export type BatchItemResult =
   | ({ status: 200 | 201 } & TrackUsageResult)
-  | { requestId: string | null; status: number; error: { code: string; message: string; details?: ErrorDetail[] } };
+  | {
+      requestId: string | null;
+      status: number;
+      error: { code: string; message: string; details?: ErrorDetail[] };
+    };
+
+/**
+ * Work that follows a successful write on the ingest path (threshold detection, cost control).
+ * A reactor sees only newly recorded events, never replays. It must not throw for a problem of
+ * its own: the events are already recorded and acknowledged; it records its failures itself.
+ */
+export type IngestReactor = (tenantId: string, recorded: UsageRecord[], now: Date) => Promise<void>;
 
 export interface TrackUsageDeps {
   store: UsageStore;
-  /** Further aggregate items an event must add to (e.g. period totals of a user's thresholds). */
+  /** Further aggregate items an event must add to (e.g. period totals in a user's time zone). */
   extraAggregates?: (tenantId: string, record: UsageRecord) => Promise<AggregateTarget[]>;
+  /** Run, in order, after the events are written. */
+  reactors?: IngestReactor[];
 }
 
 type ParsedEvent = z.output<typeof TrackUsageRequest>;
@@ -41,7 +54,11 @@ function isoWeekKey(date: Date): string {
   const dayNum = (d.getUTCDay() + 6) % 7;
   d.setUTCDate(d.getUTCDate() - dayNum + 3);
   const firstThursday = new Date(Date.UTC(d.getUTCFullYear(), 0, 4));
-  const week = 1 + Math.round(((d.getTime() - firstThursday.getTime()) / 86_400_000 - 3 + ((firstThursday.getUTCDay() + 6) % 7)) / 7);
+  const week =
+    1 +
+    Math.round(
+      ((d.getTime() - firstThursday.getTime()) / 86_400_000 - 3 + ((firstThursday.getUTCDay() + 6) % 7)) / 7,
+    );
   return `${d.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
 }
 
@@ -53,9 +70,18 @@ export function baseAggregates(record: UsageRecord): AggregateTarget[] {
   const week = isoWeekKey(at);
   const targets: AggregateTarget[] = [
     { sk: dayTotalSk(day), attributes: { kind: 'day', date: day } },
-    { sk: dayModelSk(day, record.modelId), attributes: { kind: 'day-model', date: day, modelId: record.modelId } },
-    { sk: periodSk('monthly', 'UTC', month), attributes: { kind: 'period', period: 'monthly', periodKey: month } },
-    { sk: periodSk('weekly', 'UTC', week), attributes: { kind: 'period', period: 'weekly', periodKey: week } },
+    {
+      sk: dayModelSk(day, record.modelId),
+      attributes: { kind: 'day-model', date: day, modelId: record.modelId },
+    },
+    {
+      sk: periodSk('monthly', 'UTC', month),
+      attributes: { kind: 'period', period: 'monthly', periodKey: month },
+    },
+    {
+      sk: periodSk('weekly', 'UTC', week),
+      attributes: { kind: 'period', period: 'weekly', periodKey: week },
+    },
     { sk: ALL_TIME_SK, attributes: { kind: 'all-time' } },
   ];
   if (record.operation) {
@@ -160,7 +186,10 @@ function errorItem(requestId: string | null, error: unknown): BatchItemResult {
 }
 
 /** A requestId recorded before: the first result again, or 409 when the body differs. */
-function answerReplay(prepared: PreparedUsage, first: { bodyHash: string; record: UsageRecord }): BatchItemResult {
+function answerReplay(
+  prepared: PreparedUsage,
+  first: { bodyHash: string; record: UsageRecord },
+): BatchItemResult {
   return first.bodyHash === prepared.bodyHash
     ? { status: 200, ...toResult(first.record, true) }
     : errorItem(prepared.record.requestId, new IdempotencyConflictError(prepared.record.requestId));
@@ -202,7 +231,13 @@ export async function trackUsageBatch(
     }
   }
 
-  const outcomes = toCommit.length > 0 ? await deps.store.commit(tenantId, toCommit.map((c) => c.prepared)) : [];
+  const outcomes =
+    toCommit.length > 0
+      ? await deps.store.commit(
+          tenantId,
+          toCommit.map((c) => c.prepared),
+        )
+      : [];
   const effective = new Map<string, { bodyHash: string; record: UsageRecord }>();
   toCommit.forEach(({ index, prepared }, i) => {
     const outcome = outcomes[i];
@@ -217,6 +252,12 @@ export async function trackUsageBatch(
   for (const { index, prepared } of repeats) {
     const first = effective.get(prepared.record.requestId);
     if (first) results[index] = answerReplay(prepared, first);
+  }
+  const recorded = toCommit
+    .filter((_, i) => !outcomes[i] || outcomes[i]?.status === 'recorded')
+    .map((c) => c.prepared.record);
+  if (recorded.length > 0) {
+    for (const react of deps.reactors ?? []) await react(tenantId, recorded, now);
   }
   return results as BatchItemResult[];
 }

@@ -30,12 +30,19 @@ export const AnalyticsResponse = z.object({
     type: z.enum(['steady', 'growing', 'declining', 'spiky', 'seasonal', 'insufficient_data']),
     confidence: z.number(),
   }),
-  benchmark: z.object({ tier: BenchmarkTier, industry: Industry, percentile: z.number(), monthlyCostUsd: UsdOut }),
+  benchmark: z.object({
+    tier: BenchmarkTier,
+    industry: Industry,
+    percentile: z.number(),
+    monthlyCostUsd: UsdOut,
+  }),
   cached: z.boolean(),
 });
 export type AnalyticsResponse = z.infer<typeof AnalyticsResponse>;
 
-export const ProjectionsQuery = z.object({ horizonDays: z.coerce.number().int().min(1).max(366).default(30) }).strict();
+export const ProjectionsQuery = z
+  .object({ horizonDays: z.coerce.number().int().min(1).max(366).default(30) })
+  .strict();
 
 export const ProjectionsResponse = z.object({
   userId: z.string(),
@@ -48,7 +55,11 @@ export const ProjectionsResponse = z.object({
   projectedPeriodEndUpperUsd: UsdOut,
   daily: z.array(z.object({ date: z.string(), expectedUsd: UsdOut, lowerUsd: UsdOut, upperUsd: UsdOut })),
   thresholdBreaches: z.array(
-    z.object({ thresholdId: z.string(), level: z.enum(['warning', 'critical', 'emergency']), expectedDate: z.string() }),
+    z.object({
+      thresholdId: z.string(),
+      level: z.enum(['warning', 'critical', 'emergency']),
+      expectedDate: z.string(),
+    }),
   ),
 });
 export type ProjectionsResponse = z.infer<typeof ProjectionsResponse>;
@@ -67,7 +78,9 @@ export const RecommendationsResponse = z.object({
 });
 export type RecommendationsResponse = z.infer<typeof RecommendationsResponse>;
 
-export const BenchmarksQuery = z.object({ industry: Industry.optional(), tier: BenchmarkTier.optional() }).strict();
+export const BenchmarksQuery = z
+  .object({ industry: Industry.optional(), tier: BenchmarkTier.optional() })
+  .strict();
 
 const Quartiles = z.object({ p25: UsdOut, p50: UsdOut, p75: UsdOut, p90: UsdOut });
 export const BenchmarksResponse = z.object({

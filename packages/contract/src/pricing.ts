@@ -89,8 +89,6 @@ export const EstimateResponse = z.object({
   alternatives: z.array(
     z.object({ modelId: z.string(), llmCostUsd: UsdOut, savingsUsd: UsdOut, savingsPercent: z.number() }),
   ),
-  selfHosted: z
-    .object({ breakEvenMonths: z.number().nullable(), firstYearSavingsUsd: UsdOut })
-    .nullable(),
+  selfHosted: z.object({ breakEvenMonths: z.number().nullable(), firstYearSavingsUsd: UsdOut }).nullable(),
 });
 export type EstimateResponse = z.infer<typeof EstimateResponse>;

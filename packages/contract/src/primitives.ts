@@ -9,7 +9,7 @@ export const Id = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9._:@\-]+$/, 'may contain only letters, digits and . _ : @ -');
+  .regex(/^[A-Za-z0-9._:@-]+$/, 'may contain only letters, digits and . _ : @ -');
 
 export const UserId = Id.describe('The caller’s user id, meaningful only inside its tenant.');
 

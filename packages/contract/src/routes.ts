@@ -9,8 +9,8 @@ import {
   ProjectionsResponse,
   RecommendationsResponse,
 } from './analytics.js';
-import { ErrorEnvelope } from './primitives.js';
 import { EstimateRequest, EstimateResponse, ModelsResponse } from './pricing.js';
+import { ErrorEnvelope } from './primitives.js';
 import {
   ExportQuery,
   TrackUsageBatchRequest,
@@ -94,7 +94,8 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'GET',
     path: '/analytics/{userId}',
-    summary: 'Usage and cost of one user over a date range (default: the last 30 days), from daily aggregates.',
+    summary:
+      'Usage and cost of one user over a date range (default: the last 30 days), from daily aggregates.',
     auth: true,
     query: AnalyticsQuery,
     success: { status: 200, schema: AnalyticsResponse },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, IsoDay, IsoTimestamp, ModelIdInput, TokenCount, UserId, UsdOut } from './primitives.js';
+import { Id, IsoDay, IsoTimestamp, ModelIdInput, TokenCount, UsdOut, UserId } from './primitives.js';
 
 export const MAX_TAGS = 20;
 export const MAX_BATCH_EVENTS = 25;
@@ -28,7 +28,7 @@ export const TrackUsageRequest = z
       .string()
       .min(1)
       .max(100)
-      .regex(/^[^\u0000-\u001f]+$/, 'must not contain control characters')
+      .refine((text) => ![...text].some((c) => c.charCodeAt(0) < 0x20), 'must not contain control characters')
       .optional(),
     tags: Tags.optional(),
     latencyMs: z.int().min(0).max(3_600_000).optional(),

@@ -103,7 +103,7 @@ function analyse(values: readonly number[]): Analysis {
   const center = (n - 1) / 2;
   const sxx = values.reduce((sum, _, t) => sum + (t - center) ** 2, 0);
   const sxy = values.reduce((sum, v, t) => sum + (t - center) * (v - average), 0);
-  const slope = sxx > 0 ? sxy / sxx : 0;
+  const slope = sxy / sxx; // n >= 7 days, so sxx > 0
   const rawResiduals = values.map((v, t) => v - (average + slope * (t - center)));
   const totalSquares = values.reduce((sum, v) => sum + (v - average) ** 2, 0);
   const rawResidualDeviation = populationStdDev(rawResiduals, 0);

@@ -216,6 +216,17 @@ describe('forecastSpend: history handling', () => {
     expect(forecast.daily[0]!.expectedNano).toBe(700);
   });
 
+  it('spend that stopped more than 56 days ago forecasts zero', () => {
+    const history = [
+      { date: addDays(ASOF, -80), costNano: 5 * USD },
+      { date: ASOF, costNano: 0 },
+    ];
+    const forecast = forecastSpend({ history, asOf: ASOF, horizonDays: 2 });
+    expect(forecast).toMatchObject({ method: 'linear-trend', historyDays: 56, projectedPeriodEndNano: 0 });
+    expect(forecast.daily.every((d) => d.expectedNano === 0 && d.upperNano === 0)).toBe(true);
+    expect(forecast.confidence).toBe(1);
+  });
+
   it('fits at most the last 56 days', () => {
     const history = series(ASOF, 100, (i) => (i < 44 ? 50_000 : 700));
     const forecast = forecastSpend({ history, asOf: ASOF, horizonDays: 1 });

@@ -144,6 +144,12 @@ describe('periodOf across daylight-saving changes', () => {
     expect(previousPeriod(day).end).toBe(day.start);
   });
 
+  it('America/Toronto 1919: clocks jumped from 23:30 to 00:30, so the day starts at 00:30 local', () => {
+    const day = periodOf('daily', '1919-03-31T12:00:00Z', 'America/Toronto');
+    expect(day).toMatchObject({ key: '1919-03-31', start: '1919-03-31T04:30:00.000Z' });
+    expect(previousPeriod(day)).toMatchObject({ key: '1919-03-30', end: '1919-03-31T04:30:00.000Z' });
+  });
+
   it('America/Havana: midnight occurs twice on the autumn day, which starts at the first one', () => {
     const day = periodOf('daily', '2025-11-02T12:00:00Z', 'America/Havana');
     expect(day).toMatchObject({ start: '2025-11-02T04:00:00.000Z', end: '2025-11-03T05:00:00.000Z' });

@@ -1,0 +1,619 @@
+import { BASE_PATH, CONTRACT_ROUTES } from '@cost-management/contract';
+import { BENCHMARKS } from '@cost-management/core';
+import { Stack } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { HANDLER_ROUTES } from '../../lambdas/routes.js';
+import { topicEnvVar } from '../../lambdas/shared/function-spec.js';
+import {
+  physicalTableName,
+  TABLE_LIST,
+  TABLES,
+  type TableKey,
+} from '../../lambdas/shared/table-definitions.js';
+import { benchmarkItems } from '../../lib/benchmark-seed.js';
+import type { ServiceFunction } from '../../lib/constructs/service-function.js';
+import { FUNCTIONS } from '../../lib/functions.js';
+import { BUSINESS_METRICS } from '../../lib/metric-names.js';
+import {
+  allFunctions,
+  allIdentityStatements,
+  expectedStatements,
+  fnNamed,
+  list,
+  logicalId,
+  ResourceNames,
+  roleStatements,
+  type SynthesizedService,
+  sortStatements,
+  synthesizeService,
+  TEST_CONFIG,
+} from './support/service.js';
+
+let service: SynthesizedService;
+let names: ResourceNames;
+
+beforeAll(() => {
+  service = synthesizeService();
+  names = new ResourceNames(service);
+});
+
+describe('data stack', () => {
+  it('has exactly the eleven tables, named with the stage prefix', () => {
+    const tables = service.templates.data.findResources('AWS::DynamoDB::Table');
+    expect(Object.keys(tables)).toHaveLength(11);
+    const physical = Object.values(tables)
+      .map((t) => t.Properties.TableName)
+      .sort();
+    expect(physical).toEqual(TABLE_LIST.map((t) => `test_${t.name}`).sort());
+  });
+
+  it.each(TABLE_LIST.map((t) => [t.name, t] as const))(
+    '%s: keys, on-demand, PITR, encryption',
+    (_name, table) => {
+      service.templates.data.hasResourceProperties('AWS::DynamoDB::Table', {
+        TableName: `test_${table.name}`,
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      });
+    },
+  );
+
+  it('protects and retains the tables of record, and only those', () => {
+    const tables = Object.values(service.templates.data.findResources('AWS::DynamoDB::Table'));
+    for (const definition of TABLE_LIST) {
+      const table = tables.find((t) => t.Properties.TableName === `test_${definition.name}`);
+      expect({
+        name: definition.name,
+        protection: table?.Properties.DeletionProtectionEnabled ?? false,
+        policy: table?.DeletionPolicy,
+      }).toEqual({
+        name: definition.name,
+        protection: definition.retain,
+        policy: definition.retain ? 'Retain' : 'Delete',
+      });
+    }
+    expect(TABLE_LIST.filter((t) => t.retain).map((t) => t.name)).toContain('bedrock_token_usage');
+  });
+
+  it('expires usage patterns and the analytics cache through expiresAt, nothing else', () => {
+    const tables = Object.values(service.templates.data.findResources('AWS::DynamoDB::Table'));
+    const withTtl = tables
+      .filter((t) => t.Properties.TimeToLiveSpecification)
+      .map((t) => [t.Properties.TableName, t.Properties.TimeToLiveSpecification]);
+    expect(withTtl.sort()).toEqual([
+      ['test_bedrock_analytics_cache', { AttributeName: 'expiresAt', Enabled: true }],
+      ['test_bedrock_usage_patterns', { AttributeName: 'expiresAt', Enabled: true }],
+    ]);
+  });
+
+  it('creates the indexes of the definitions with every attribute projected', () => {
+    service.templates.data.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'test_bedrock_cost_thresholds',
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'gsi1',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: 'gsi2',
+          KeySchema: [
+            { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    });
+    const tables = Object.values(service.templates.data.findResources('AWS::DynamoDB::Table'));
+    const indexed = tables
+      .map((t) => [
+        t.Properties.TableName,
+        (t.Properties.GlobalSecondaryIndexes ?? []).map((i: { IndexName: string }) => i.IndexName),
+      ])
+      .filter(([, indexes]) => indexes.length > 0)
+      .sort();
+    expect(indexed).toEqual([
+      ['test_bedrock_auto_control_config', ['gsi1']],
+      ['test_bedrock_control_actions', ['gsi1']],
+      ['test_bedrock_cost_thresholds', ['gsi1', 'gsi2']],
+      ['test_bedrock_threshold_breaches', ['gsi1', 'gsi2']],
+    ]);
+  });
+
+  it('seeds every benchmark row into the benchmarks table at deploy', () => {
+    const seeds = Object.values(service.templates.data.findResources('Custom::AWS'));
+    expect(seeds).toHaveLength(1);
+    const create = JSON.parse(seeds[0]?.Properties.Create as string);
+    expect(create).toMatchObject({ service: 'DynamoDB', action: 'BatchWriteItem' });
+    const puts = create.parameters.RequestItems.test_bedrock_benchmarks as {
+      PutRequest: { Item: unknown };
+    }[];
+    expect(puts).toHaveLength(BENCHMARKS.length);
+    expect(puts.map((p) => p.PutRequest.Item)).toEqual(benchmarkItems());
+    expect(seeds[0]?.Properties.Update).toBe(seeds[0]?.Properties.Create);
+  });
+
+  it('lets the seed write only BatchWriteItem into the benchmarks table (and its own logs)', () => {
+    const seedRole = service.stacks.data.node.findChild('BenchmarkSeedRole');
+    const statements = sortStatements(roleStatements(service, seedRole));
+    expect(statements).toEqual(
+      sortStatements([
+        {
+          effect: 'Allow',
+          actions: ['dynamodb:BatchWriteItem'],
+          resources: ['table:test_bedrock_benchmarks'],
+        },
+        {
+          effect: 'Allow',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [names.of(service.stacks.data.node.findChild('BenchmarkSeedLogs'))],
+        },
+      ]),
+    );
+  });
+});
+
+describe('alerting stack', () => {
+  it('has an alerts and an emergency topic, both encrypted with the rotated topic key', () => {
+    const { alerting } = service.templates;
+    const topics = Object.values(alerting.findResources('AWS::SNS::Topic'));
+    expect(topics).toHaveLength(2);
+    for (const topic of topics) {
+      expect(topic.Properties.KmsMasterKeyId).toEqual({
+        'Fn::GetAtt': [logicalId(service.stacks.alerting.topicKey), 'Arn'],
+      });
+    }
+    alerting.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it.each(['alertsTopic', 'emergencyTopic'] as const)('%s denies publishing without TLS', (key) => {
+    const topic = service.stacks.alerting[key];
+    service.templates.alerting.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: logicalId(topic) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'AllowPublishThroughSSLOnly',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'sns:Publish',
+            Resource: { Ref: logicalId(topic) },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ]),
+      },
+    });
+  });
+
+  it('lets CloudWatch alarms of this account publish to the encrypted topics', () => {
+    service.templates.alerting.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+    service.templates.alerting.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('verifies the sender email with SES and texts the alert phone on emergencies', () => {
+    service.templates.alerting.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: 'alerts@example.org',
+    });
+    service.templates.alerting.resourceCountIs('AWS::SES::EmailIdentity', 1);
+    service.templates.alerting.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'sms',
+      Endpoint: '+4915112345678',
+      TopicArn: { Ref: logicalId(service.stacks.alerting.emergencyTopic) },
+    });
+  });
+
+  it('has its own event bus and, with no event-triggered function registered yet, no rule on it', () => {
+    service.templates.alerting.resourceCountIs('AWS::Events::EventBus', 1);
+    service.templates.alerting.resourceCountIs('AWS::Events::Rule', 0);
+  });
+});
+
+interface MethodInfo {
+  method: string;
+  path: string;
+  properties: Record<string, unknown>;
+}
+
+function apiMethods(): MethodInfo[] {
+  const template = service.templates.api;
+  const resources = template.findResources('AWS::ApiGateway::Resource');
+  const pathOf = (id: string | undefined): string => {
+    const resource = id ? resources[id] : undefined;
+    if (!resource) return '';
+    return `${pathOf((resource.Properties.ParentId as { Ref?: string }).Ref)}/${resource.Properties.PathPart}`;
+  };
+  return Object.values(template.findResources('AWS::ApiGateway::Method')).map((m) => ({
+    method: m.Properties.HttpMethod,
+    path: pathOf(m.Properties.ResourceId.Ref),
+    properties: m.Properties,
+  }));
+}
+
+describe('api stack', () => {
+  it('serves every route of the route table under the base path, each by its own function', () => {
+    const methods = apiMethods();
+    expect(methods.map((m) => `${m.method} ${m.path}`).sort()).toEqual(
+      HANDLER_ROUTES.map((r) => `${r.method} ${BASE_PATH}${r.path}`).sort(),
+    );
+    for (const route of HANDLER_ROUTES) {
+      const method = methods.find((m) => m.method === route.method && m.path === `${BASE_PATH}${route.path}`);
+      const integration = method?.properties.Integration as { Type: string; Uri: unknown };
+      expect(integration.Type).toBe('AWS_PROXY');
+      expect(JSON.stringify(integration.Uri)).toContain(`"${logicalId(fnNamed(service, route.fn).function)}","Arn"`);
+    }
+  });
+
+  it('puts the key authorizer on every method except GET /health', () => {
+    const authorizerId = logicalId(service.stacks.api.authorizer);
+    const methods = apiMethods();
+    const open = methods
+      .filter((m) => m.properties.AuthorizationType === 'NONE')
+      .map((m) => `${m.method} ${m.path}`);
+    expect(open).toEqual([`GET ${BASE_PATH}/health`]);
+    for (const m of methods.filter((x) => x.path !== `${BASE_PATH}/health`)) {
+      expect({
+        route: `${m.method} ${m.path}`,
+        type: m.properties.AuthorizationType,
+        id: m.properties.AuthorizerId,
+      }).toEqual({
+        route: `${m.method} ${m.path}`,
+        type: 'CUSTOM',
+        id: { Ref: authorizerId },
+      });
+    }
+    expect(CONTRACT_ROUTES.filter((r) => !r.auth).map((r) => r.path)).toEqual(['/health']);
+  });
+
+  it('authorizes with a TOKEN authorizer on the x-api-key header, cached five minutes', () => {
+    service.templates.api.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+    service.templates.api.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'TOKEN',
+      IdentitySource: 'method.request.header.x-api-key',
+      AuthorizerResultTtlInSeconds: 300,
+    });
+  });
+
+  it('validates the body of the routes that take one, and only of those', () => {
+    const validatorId = logicalId(service.stacks.api.node.findChild('Api').node.findChild('BodyValidator'));
+    service.templates.api.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      ValidateRequestBody: true,
+      ValidateRequestParameters: true,
+    });
+    const withBody = new Set(
+      CONTRACT_ROUTES.filter((r) => r.body).map((r) => `${r.method} ${BASE_PATH}${r.path}`),
+    );
+    expect(withBody.size).toBeGreaterThan(0);
+    for (const m of apiMethods()) {
+      const validated = m.properties.RequestValidatorId !== undefined;
+      expect({ route: `${m.method} ${m.path}`, validated }).toEqual({
+        route: `${m.method} ${m.path}`,
+        validated: withBody.has(`${m.method} ${m.path}`),
+      });
+      if (validated) expect(m.properties.RequestValidatorId).toEqual({ Ref: validatorId });
+    }
+    service.templates.api.hasResourceProperties('AWS::ApiGateway::Model', {
+      ContentType: 'application/json',
+      Schema: { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' },
+    });
+  });
+
+  it('logs every request as JSON (with the tenant, never the key), throttles and traces the stage', () => {
+    const stage = Object.values(service.templates.api.findResources('AWS::ApiGateway::Stage'))[0]?.Properties;
+    expect(stage?.StageName).toBe('test');
+    expect(stage?.TracingEnabled).toBe(true);
+    expect(stage?.AccessLogSetting.DestinationArn).toEqual({
+      'Fn::GetAtt': [logicalId(service.stacks.api.accessLogs), 'Arn'],
+    });
+    const format = JSON.parse(stage?.AccessLogSetting.Format);
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      tenantId: '$context.authorizer.tenantId',
+      status: '$context.status',
+    });
+    expect(stage?.AccessLogSetting.Format).not.toContain('apiKey');
+    expect(stage?.MethodSettings).toEqual([
+      {
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        DataTraceEnabled: false,
+        LoggingLevel: 'ERROR',
+        MetricsEnabled: true,
+        ThrottlingRateLimit: 50,
+        ThrottlingBurstLimit: 100,
+      },
+    ]);
+    service.templates.api.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('answers a rejected key with the 401 error envelope, whether missing or unknown', () => {
+    for (const type of ['UNAUTHORIZED', 'ACCESS_DENIED']) {
+      service.templates.api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        StatusCode: '401',
+        ResponseTemplates: {
+          'application/json': JSON.stringify({
+            error: { code: 'UNAUTHORIZED', message: 'Missing or unknown API key (header x-api-key).' },
+          }),
+        },
+      });
+    }
+    service.templates.api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'THROTTLED',
+      StatusCode: '429',
+      ResponseParameters: { 'gatewayresponse.header.Retry-After': "'1'" },
+    });
+  });
+
+  it('keeps the API keys in a secret that only the authorizer can read', () => {
+    const secretRef = JSON.stringify({ Ref: logicalId(service.stacks.api.apiKeysSecret) });
+    const readers = allIdentityStatements(service)
+      .filter((s) => JSON.stringify(s.statement).includes(secretRef))
+      .map((s) => ({
+        where: s.where.split('/')[1]?.replace(/[0-9A-F]{8}$/, ''),
+        action: s.statement.Action,
+      }));
+    expect(readers).toEqual([
+      { where: 'AuthorizerFunctionRoleDefaultPolicy', action: 'secretsmanager:GetSecretValue' },
+    ]);
+    service.templates.api.hasResourceProperties('AWS::SecretsManager::Secret', { SecretString: '{}' });
+  });
+
+  it('alarms on API 5xx answers to the alerts topic', () => {
+    service.templates.api.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5XXError',
+      AlarmActions: [{ 'Fn::ImportValue': Match.stringLikeRegexp('Alerting:ExportsOutputRefAlertsTopic') }],
+    });
+  });
+});
+
+describe('functions', () => {
+  it('creates every registered function, and no other', () => {
+    expect(
+      allFunctions(service)
+        .map((f) => f.spec.name)
+        .sort(),
+    ).toEqual(FUNCTIONS.map((f) => f.spec.name).sort());
+  });
+
+  it('runs every function on nodejs22.x, ARM64, with JSON logs into its own log group and X-Ray', () => {
+    for (const fn of allFunctions(service)) {
+      const template = service.templates.api;
+      const props = template.findResources('AWS::Lambda::Function')[logicalId(fn.function)]?.Properties;
+      expect({
+        name: fn.spec.name,
+        runtime: props?.Runtime,
+        arch: props?.Architectures,
+        tracing: props?.TracingConfig,
+      }).toEqual({
+        name: fn.spec.name,
+        runtime: 'nodejs22.x',
+        arch: ['arm64'],
+        tracing: { Mode: 'Active' },
+      });
+      expect(props?.LoggingConfig).toEqual({
+        LogFormat: 'JSON',
+        ApplicationLogLevel: 'INFO',
+        SystemLogLevel: 'WARN',
+        LogGroup: { Ref: logicalId(fn.logGroup) },
+      });
+      expect(props?.Environment.Variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: 'cost-management',
+        POWERTOOLS_METRICS_NAMESPACE: 'CostManagement',
+      });
+    }
+    service.templates.api.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('gives estimate, health, models and openapi no access to any table', () => {
+    for (const name of ['estimate', 'health', 'models', 'openapi']) {
+      const fn = fnNamed(service, name);
+      expect(sortStatements(roleStatements(service, fn.role))).toEqual(
+        sortStatements([
+          {
+            effect: 'Allow',
+            actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            resources: [names.of(fn.logGroup)],
+          },
+          {
+            effect: 'Allow',
+            actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+            resources: ['*'],
+          },
+        ]),
+      );
+    }
+  });
+
+  it('lets the authorizer read its secret and nothing else', () => {
+    const fn = service.stacks.api.authorizerFunction;
+    expect(sortStatements(roleStatements(service, fn.role))).toEqual(
+      sortStatements([
+        {
+          effect: 'Allow',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [names.of(fn.logGroup)],
+        },
+        { effect: 'Allow', actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'] },
+        {
+          effect: 'Allow',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [names.of(service.stacks.api.apiKeysSecret)],
+        },
+      ]),
+    );
+  });
+
+  it('grants every function exactly the table actions of its spec and its bindings', () => {
+    for (const fn of allFunctions(service)) {
+      expect({ fn: fn.spec.name, statements: sortStatements(roleStatements(service, fn.role)) }).toEqual({
+        fn: fn.spec.name,
+        statements: sortStatements(expectedStatements(service, names, fn)),
+      });
+    }
+    const trackUsage = roleStatements(service, fnNamed(service, 'track-usage').role);
+    expect(trackUsage).toContainEqual({
+      effect: 'Allow',
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      resources: ['table:test_bedrock_token_usage'],
+    });
+  });
+
+  it('sets each bound table name in the environment, next to its grant', () => {
+    for (const fn of allFunctions(service)) {
+      const vars =
+        service.templates.api.findResources('AWS::Lambda::Function')[logicalId(fn.function)]?.Properties
+          .Environment.Variables;
+      for (const key of Object.keys(fn.spec.tables) as TableKey[]) {
+        expect(names.name(vars[TABLES[key].envVar], 'api')).toBe(`table:test_${TABLES[key].name}`);
+      }
+      for (const topic of fn.spec.publishes ?? []) expect(vars[topicEnvVar(topic)]).toBeDefined();
+    }
+  });
+
+  it('attaches no managed policy and no inline role policy to a function role', () => {
+    for (const fn of allFunctions(service)) {
+      const role = service.templates.api.findResources('AWS::IAM::Role')[logicalId(fn.role)]?.Properties;
+      expect(role?.ManagedPolicyArns).toBeUndefined();
+      expect(role?.Policies).toBeUndefined();
+    }
+  });
+
+  it('alarms on errors and throttles of every function, to the alerts topic', () => {
+    const alarms = Object.values(service.templates.api.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => a.Properties,
+    );
+    for (const fn of allFunctions(service)) {
+      for (const metric of ['Errors', 'Throttles']) {
+        const alarm = alarms.find(
+          (a) =>
+            a.MetricName === metric &&
+            JSON.stringify(a.Dimensions) ===
+              JSON.stringify([{ Name: 'FunctionName', Value: { Ref: logicalId(fn.function) } }]),
+        );
+        expect({
+          fn: fn.spec.name,
+          metric,
+          threshold: alarm?.Threshold,
+          actions: names.name(alarm?.AlarmActions[0], 'api'),
+        }).toEqual({
+          fn: fn.spec.name,
+          metric,
+          threshold: 1,
+          actions: names.of(service.stacks.alerting.alertsTopic),
+        });
+      }
+    }
+  });
+});
+
+describe('least privilege across the whole app', () => {
+  it('never grants dynamodb:* or a wildcard action', () => {
+    const wild = allIdentityStatements(service).filter(({ statement }) =>
+      (list(statement.Action) as string[]).some((a) => a === '*' || a === 'dynamodb:*' || a.endsWith(':*')),
+    );
+    expect(wild).toEqual([]);
+  });
+
+  it('never grants a DynamoDB action on Resource "*" or on a wildcard ARN', () => {
+    const dynamo = allIdentityStatements(service).filter(({ statement }) =>
+      (list(statement.Action) as string[]).some((a) => a.startsWith('dynamodb:')),
+    );
+    expect(dynamo.length).toBeGreaterThan(5);
+    for (const { where, statement } of dynamo) {
+      for (const resource of list(statement.Resource)) {
+        expect({ where, resource: JSON.stringify(resource) }).not.toMatchObject({
+          resource: Match.stringLikeRegexp('"\\*"|:\\*"'),
+        });
+        expect(resource).not.toBe('*');
+        expect(JSON.stringify(resource)).not.toMatch(/\*/);
+      }
+    }
+  });
+});
+
+describe('schedule and observability stack', () => {
+  it('has the rate(15 minutes) sweep schedule', () => {
+    service.templates.operations.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+    });
+  });
+
+  it('charts tracked cost, tokens, breaches and alerts sent and failed from the CostManagement namespace', () => {
+    const dashboards = service.templates.operations.findResources('AWS::CloudWatch::Dashboard');
+    expect(Object.keys(dashboards)).toHaveLength(1);
+    const body = JSON.stringify(Object.values(dashboards)[0]?.Properties.DashboardBody);
+    for (const metric of Object.values(BUSINESS_METRICS)) {
+      expect(body).toContain(`\\"CostManagement\\",\\"${metric}\\",\\"service\\",\\"cost-management\\"`);
+    }
+    expect(body).toContain('AWS/ApiGateway');
+    expect(body).toContain('cost-management-test');
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports nothing unacknowledged on the production app', () => {
+    const report = new AwsSolutionsChecks().validateScope(service.app);
+    expect(
+      report.violations.map(
+        (v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+      ),
+    ).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('gives every acknowledgement a specific reason', () => {
+    const reasons = new Map<string, string>();
+    for (const construct of service.app.node.findAll()) {
+      for (const entry of construct.node.metadata) {
+        if (entry.type !== 'aws:cdk:acknowledged-rules' || !entry.data) continue;
+        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+          reasons.set(id.replace(/^[A-Za-z]+::/, ''), reason);
+        }
+      }
+    }
+    expect([...reasons.keys()].sort()).toEqual(
+      [
+        'AwsSolutions-APIG3',
+        'AwsSolutions-APIG4',
+        'AwsSolutions-COG4',
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-L1',
+        'AwsSolutions-SMG4',
+      ].sort(),
+    );
+    for (const reason of reasons.values()) expect(reason.length).toBeGreaterThan(60);
+  });
+});

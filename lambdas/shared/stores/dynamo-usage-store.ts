@@ -40,6 +40,73 @@ function addCounters(a: Counters, b: Counters): Counters {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The items of one transaction for a group of events: per event its idempotency marker
+ * (conditioned on the requestId being new) and its record, then the aggregate increments of
+ * the whole group merged per item (DynamoDB allows one operation per item in a transaction).
+ */
+export function buildTransactItems(
+  tables: DynamoUsageStoreTables,
+  tenantId: string,
+  events: PreparedUsage[],
+): TransactItem[] {
+  const items: TransactItem[] = [];
+  const deltas = new Map<string, AggregateDelta>();
+  for (const { record, bodyHash, aggregates } of events) {
+    const marker: RecordedMarker = { bodyHash, record };
+    const pk = userPk(tenantId, record.userId);
+    items.push({
+      Put: {
+        TableName: tables.usageTable,
+        Item: { ...requestMarkerKey(tenantId, record.requestId), ...marker, kind: 'marker' },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    });
+    items.push({
+      Put: {
+        TableName: tables.usageTable,
+        Item: { pk, sk: usageRecordSk(record.timestamp, record.requestId), ...record, kind: 'record' },
+      },
+    });
+    const counters = countersOf(record);
+    for (const target of aggregates) {
+      const key = `${pk}|${target.sk}`;
+      const existing = deltas.get(key);
+      deltas.set(key, {
+        pk,
+        sk: target.sk,
+        attributes: target.attributes,
+        counters: existing ? addCounters(existing.counters, counters) : counters,
+      });
+    }
+  }
+  for (const delta of deltas.values()) {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets: string[] = [];
+    Object.entries(delta.attributes).forEach(([name, value], i) => {
+      names[`#a${i}`] = name;
+      values[`:a${i}`] = value;
+      sets.push(`#a${i} = :a${i}`);
+    });
+    const adds = Object.entries(delta.counters).map(([name, value], i) => {
+      names[`#c${i}`] = name;
+      values[`:c${i}`] = value;
+      return `#c${i} :c${i}`;
+    });
+    items.push({
+      Update: {
+        TableName: tables.analyticsTable,
+        Key: { pk: delta.pk, sk: delta.sk },
+        UpdateExpression: `ADD ${adds.join(', ')}${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    });
+  }
+  return items;
+}
+
 export interface DynamoUsageStoreTables {
   usageTable: string;
   analyticsTable: string;
@@ -96,7 +163,11 @@ export class DynamoUsageStore implements UsageStore {
     let pending = [...chunk];
     let conflicts = 0;
     while (pending.length > 0) {
-      const items = this.transactItems(tenantId, pending, events);
+      const items = buildTransactItems(
+        this.tables,
+        tenantId,
+        pending.map((i) => events[i] as PreparedUsage),
+      );
       try {
         await this.client.send(new TransactWriteCommand({ TransactItems: items }));
         return;
@@ -124,65 +195,6 @@ export class DynamoUsageStore implements UsageStore {
         await sleep(Math.min(1000, 15 * 2 ** conflicts) * (0.5 + Math.random()));
       }
     }
-  }
-
-  private transactItems(tenantId: string, indexes: number[], events: PreparedUsage[]): TransactItem[] {
-    const items: TransactItem[] = [];
-    const deltas = new Map<string, AggregateDelta>();
-    for (const index of indexes) {
-      const { record, bodyHash, aggregates } = events[index] as PreparedUsage;
-      const marker: RecordedMarker = { bodyHash, record };
-      const pk = userPk(tenantId, record.userId);
-      items.push({
-        Put: {
-          TableName: this.tables.usageTable,
-          Item: { ...requestMarkerKey(tenantId, record.requestId), ...marker, kind: 'marker' },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      });
-      items.push({
-        Put: {
-          TableName: this.tables.usageTable,
-          Item: { pk, sk: usageRecordSk(record.timestamp, record.requestId), ...record, kind: 'record' },
-        },
-      });
-      const counters = countersOf(record);
-      for (const target of aggregates) {
-        const key = `${pk}|${target.sk}`;
-        const existing = deltas.get(key);
-        deltas.set(key, {
-          pk,
-          sk: target.sk,
-          attributes: target.attributes,
-          counters: existing ? addCounters(existing.counters, counters) : counters,
-        });
-      }
-    }
-    for (const delta of deltas.values()) {
-      const names: Record<string, string> = {};
-      const values: Record<string, unknown> = {};
-      const sets: string[] = [];
-      Object.entries(delta.attributes).forEach(([name, value], i) => {
-        names[`#a${i}`] = name;
-        values[`:a${i}`] = value;
-        sets.push(`#a${i} = :a${i}`);
-      });
-      const adds = Object.entries(delta.counters).map(([name, value], i) => {
-        names[`#c${i}`] = name;
-        values[`:c${i}`] = value;
-        return `#c${i} :c${i}`;
-      });
-      items.push({
-        Update: {
-          TableName: this.tables.analyticsTable,
-          Key: { pk: delta.pk, sk: delta.sk },
-          UpdateExpression: `ADD ${adds.join(', ')}${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
-      });
-    }
-    return items;
   }
 
   private async readMarker(tenantId: string, requestId: string): Promise<RecordedMarker> {

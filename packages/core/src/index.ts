@@ -8,9 +8,6 @@ export * from './forecast.js';
 export * from './money.js';
 export * from './patterns.js';
 export * from './periods.js';
-// Names exported by two modules: the barrel picks one explicitly.
-export { parseInstant } from './periods.js';
-export type { TokenUsage } from './pricing/index.js';
 export * from './pricing/index.js';
 export * from './recommendations.js';
 export * from './thresholds.js';

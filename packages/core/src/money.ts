@@ -121,7 +121,7 @@ export function scaleNano(value: NanoUsd, numerator: number, denominator: number
   if (!Number.isSafeInteger(numerator) || !Number.isSafeInteger(denominator) || denominator <= 0) {
     throw new MoneyRangeError(`invalid ratio ${numerator}/${denominator}`);
   }
-  const negative = value < 0 !== numerator < 0;
+  const negative = Math.sign(value) * Math.sign(numerator) < 0;
   const magnitude = divRoundHalfEven(
     BigInt(Math.abs(value)) * BigInt(Math.abs(numerator)),
     BigInt(denominator),

@@ -80,6 +80,11 @@ export function parseInstant(at: string, path = 'at'): number {
   return ms;
 }
 
+/** Milliseconds of an ISO-8601 instant, or of 00:00:00Z for a bare `YYYY-MM-DD` day. */
+export function parseInstantOrDay(value: string, path = 'at'): number {
+  return typeof value === 'string' && ISO_DAY.test(value) ? parseDay(value, path) : parseInstant(value, path);
+}
+
 /** Milliseconds (UTC midnight) of a `YYYY-MM-DD` day; throws a `ValidationError` naming `path` otherwise. */
 export function parseDay(day: string, path = 'date'): number {
   const match = typeof day === 'string' ? ISO_DAY.exec(day) : null;

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UnknownModelError, ValidationError } from '../src/errors.js';
 import { costOfTokens } from '../src/money.js';
-import { CATALOG, parseInstant, priceAt, priceUsage, resolveModel, versionAt } from '../src/pricing/index.js';
+import { parseInstantOrDay as parseInstant } from '../src/periods.js';
+import { CATALOG, priceAt, priceUsage, resolveModel, versionAt } from '../src/pricing/index.js';
 import type { ModelEntry, TokenUsage } from '../src/pricing/types.js';
 
 const AT = '2026-11-23T10:00:00Z';

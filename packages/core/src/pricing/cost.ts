@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors.js';
 import { addNano, costOfTokens } from '../money.js';
+import { parseInstantOrDay } from '../periods.js';
 import { resolveModel } from './model-id.js';
 import type {
   EffectivePrice,
@@ -10,24 +11,6 @@ import type {
   Scope,
   TokenRates,
 } from './types.js';
-
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
-
-/**
- * Parses an ISO-8601 timestamp to epoch milliseconds. A time of day needs an explicit zone
- * (`Z` or `±hh:mm`) so the answer never depends on the machine's time zone; a bare date means
- * 00:00:00Z of that day.
- * @throws ValidationError naming `path` when `value` is not such a timestamp.
- */
-export function parseInstant(value: string, path = 'at'): number {
-  const millis = ISO_INSTANT.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(millis)) {
-    throw new ValidationError(`not an ISO-8601 timestamp with a zone: '${value}'`, [
-      { path, message: 'expected e.g. 2026-11-23T10:00:00Z' },
-    ]);
-  }
-  return millis;
-}
 
 /**
  * The version of `model` in force at epoch millisecond `atMillis`: the latest whose
@@ -51,7 +34,7 @@ export function versionAt(model: ModelEntry, atMillis: number): PriceVersion {
  * @throws ValidationError when `at` is not an ISO-8601 timestamp with a zone.
  */
 export function priceAt(model: ModelEntry, at: string, scope: Scope): EffectivePrice {
-  const version = versionAt(model, parseInstant(at));
+  const version = versionAt(model, parseInstantOrDay(at));
   const useGlobal = scope === 'global';
   const longContext = version.longContext
     ? {

@@ -1,5 +1,5 @@
 export { CATALOG } from './catalog.js';
-export { parseInstant, priceAt, priceUsage, versionAt } from './cost.js';
+export { priceAt, priceUsage, versionAt } from './cost.js';
 export {
   bedrockIdsOf,
   buildModelIndex,

@@ -10,6 +10,7 @@ const runtime = await startLocalRuntime({
   dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
   dataDir,
   tablePrefix: process.env.TABLE_PREFIX,
+  alerting: { dataDir },
 });
 const devKey = process.env.API_KEYS ? '<a key from API_KEYS>' : 'local-dev-key';
 
@@ -18,6 +19,10 @@ console.log(`  API key (x-api-key): ${devKey}`);
 console.log(
   `  DynamoDB: ${runtime.dynamodbEndpoint}${process.env.DYNAMODB_ENDPOINT ? '' : ` (DynamoDB Local, data in ${dataDir})`}`,
 );
+console.log(
+  `  SES inbox: ${runtime.alerting.sesUrl}  ·  SMS log: ${runtime.alerting.smsFile} (GET ${runtime.url}/_local/sms)`,
+);
+console.log(`  Sweep now: curl -X POST ${runtime.url}/_local/sweep`);
 console.log(`  Try: curl -H 'x-api-key: ${devKey}' ${runtime.apiBase}/models`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

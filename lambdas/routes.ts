@@ -25,6 +25,19 @@ export const HANDLER_ROUTES: readonly HandlerRoute[] = [
   { method: 'GET', path: '/recommendations/{userId}', fn: 'recommendations' },
   { method: 'GET', path: '/benchmarks', fn: 'benchmarks' },
   { method: 'GET', path: '/export/{userId}', fn: 'export' },
+  { method: 'POST', path: '/thresholds', fn: 'thresholds' },
+  { method: 'GET', path: '/thresholds/{id}', fn: 'thresholds' },
+  { method: 'PUT', path: '/thresholds/{id}', fn: 'thresholds' },
+  { method: 'DELETE', path: '/thresholds/{id}', fn: 'thresholds' },
+  { method: 'PUT', path: '/alerting/{userId}', fn: 'alerting' },
+  { method: 'GET', path: '/alerting/{userId}', fn: 'alerting' },
+  { method: 'GET', path: '/breaches/{id}', fn: 'breaches' },
+  { method: 'POST', path: '/breaches/{id}/acknowledge', fn: 'breaches' },
+  { method: 'POST', path: '/auto-control/init', fn: 'auto-control-init' },
+  { method: 'GET', path: '/auto-control/status/{userId}', fn: 'auto-control-status' },
+  { method: 'POST', path: '/auto-control/reverse/{actionId}', fn: 'auto-control-reverse' },
+  { method: 'GET', path: '/auto-control/actions/{userId}', fn: 'auto-control-actions' },
+  { method: 'POST', path: '/check', fn: 'check' },
 ];
 
 /** Names of the functions behind the routes, each once. */

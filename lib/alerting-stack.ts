@@ -7,7 +7,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { ServiceFunction } from './constructs/service-function.js';
-import { createAsyncFunction, pascalCase, type ServiceResources, type ServiceTables } from './function-factory.js';
+import {
+  createAsyncFunction,
+  pascalCase,
+  type ServiceResources,
+  type ServiceTables,
+} from './function-factory.js';
 import { EVENT_SOURCE, functionsOf, type RegisteredFunction } from './functions.js';
 
 export interface AlertingStackProps extends StackProps {
@@ -20,7 +25,9 @@ export interface AlertingStackProps extends StackProps {
 }
 
 /** What the alerting stack offers the functions of every stack. */
-export type AlertingResources = Required<Pick<ServiceResources, 'alarmTopic' | 'topics' | 'sender' | 'eventBus'>>;
+export type AlertingResources = Required<
+  Pick<ServiceResources, 'alarmTopic' | 'topics' | 'sender' | 'eventBus'>
+>;
 
 /**
  * Alerting: the alerts and emergency topics (KMS-encrypted, TLS only), the SES sender
@@ -57,8 +64,10 @@ export class AlertingStack extends Stack {
     );
     this.alertsTopic = this.topic('AlertsTopic', 'Cost management alerts and operational alarms');
     this.emergencyTopic = this.topic('EmergencyTopic', 'Cost management emergencies');
-    if (props.alertPhone) this.emergencyTopic.addSubscription(new subscriptions.SmsSubscription(props.alertPhone));
-    if (props.alarmEmail) this.alertsTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    if (props.alertPhone)
+      this.emergencyTopic.addSubscription(new subscriptions.SmsSubscription(props.alertPhone));
+    if (props.alarmEmail)
+      this.alertsTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
     this.senderIdentity = new ses.EmailIdentity(this, 'SenderIdentity', {
       identity: ses.Identity.email(props.senderEmail),
@@ -69,6 +78,7 @@ export class AlertingStack extends Stack {
     for (const value of [this.alertsTopic.topicArn, this.emergencyTopic.topicArn, this.topicKey.keyArn]) {
       this.exportValue(value);
     }
+    this.exportValue(this.senderIdentity.emailIdentityName);
     this.exportValue(this.eventBus.eventBusName);
     this.exportValue(this.eventBus.eventBusArn);
 

@@ -29,12 +29,16 @@ export function benchmarkKey(benchmark: Pick<Benchmark, 'industry' | 'tier'>): {
 }
 
 /**
- * The rows of the benchmarks table: `pk`/`sk` from `benchmarkKey` plus every field of the
- * benchmark as it is (money in integer nano-USD), in the wire format.
+ * The rows of the benchmarks table in the wire format, shaped as the benchmark store reads
+ * them: `pk`/`sk` from `benchmarkKey` and the whole benchmark under `benchmark` (money in
+ * integer nano-USD).
  */
-export function benchmarkItems(benchmarks: readonly Benchmark[] = BENCHMARKS): Record<string, AttributeValue>[] {
-  return benchmarks.map((benchmark) => {
-    const item = toAttributeValue({ ...benchmarkKey(benchmark), ...benchmark });
-    return (item as { M: Record<string, AttributeValue> }).M;
-  });
+export function benchmarkItems(
+  benchmarks: readonly Benchmark[] = BENCHMARKS,
+): Record<string, AttributeValue>[] {
+  return benchmarks.map((benchmark) => ({
+    pk: { S: benchmarkKey(benchmark).pk },
+    sk: { S: benchmarkKey(benchmark).sk },
+    benchmark: toAttributeValue(benchmark),
+  }));
 }

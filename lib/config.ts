@@ -39,7 +39,8 @@ function checked(key: string, value: string, pattern: RegExp, expected: string):
 export function readConfig(node: Node): ServiceConfig {
   const stage = checked('stage', text(node, 'stage') || 'dev', STAGE, 'lower-case letters, digits and -');
   const senderEmail = text(node, 'senderEmail');
-  if (!senderEmail) throw new Error("Context value 'senderEmail' is required (the SES sender of alert emails).");
+  if (!senderEmail)
+    throw new Error("Context value 'senderEmail' is required (the SES sender of alert emails).");
   const alertPhone = text(node, 'alertPhone');
   const alarmEmail = text(node, 'alarmEmail');
   const tablePrefix = text(node, 'tablePrefix') ?? stage;

@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import {
@@ -57,6 +57,7 @@ export class DataStack extends Stack {
     });
     const logGroup = new logs.LogGroup(this, 'BenchmarkSeedLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     logGroup.grantWrite(role);
     const items = benchmarkItems();
@@ -65,7 +66,9 @@ export class DataStack extends Stack {
         service: 'DynamoDB',
         action: 'BatchWriteItem',
         parameters: {
-          RequestItems: { [tableName]: items.slice(start, start + BATCH_SIZE).map((Item) => ({ PutRequest: { Item } })) },
+          RequestItems: {
+            [tableName]: items.slice(start, start + BATCH_SIZE).map((Item) => ({ PutRequest: { Item } })),
+          },
         },
         physicalResourceId: PhysicalResourceId.of(`benchmark-seed-${start / BATCH_SIZE}`),
       };
@@ -77,7 +80,10 @@ export class DataStack extends Stack {
         installLatestAwsSdk: false,
         timeout: Duration.minutes(2),
         policy: AwsCustomResourcePolicy.fromStatements([
-          new iam.PolicyStatement({ actions: ['dynamodb:BatchWriteItem'], resources: [table.table.tableArn] }),
+          new iam.PolicyStatement({
+            actions: ['dynamodb:BatchWriteItem'],
+            resources: [table.table.tableArn],
+          }),
         ]),
       });
       seed.node.addDependency(table);

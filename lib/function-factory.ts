@@ -5,7 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { TableAction } from '../lambdas/shared/function-spec.js';
+import { BINDING_ENV_VARS, type TableAction } from '../lambdas/shared/function-spec.js';
 import type { TableKey } from '../lambdas/shared/table-definitions.js';
 import {
   allowSms,
@@ -43,7 +43,10 @@ export function pascalCase(name: string): string {
 }
 
 function required<T>(value: T | undefined, fn: string, what: string, resources: ServiceResources): T {
-  if (value === undefined) throw new Error(`Function '${fn}' needs ${what}, which the ${resources.stackName} stack does not provide.`);
+  if (value === undefined)
+    throw new Error(
+      `Function '${fn}' needs ${what}, which the ${resources.stackName} stack does not provide.`,
+    );
   return value;
 }
 
@@ -105,7 +108,12 @@ export function createAsyncFunction(
     purpose: registered.spec.name,
     ...(resources.alarmTopic ? { alarmTopic: resources.alarmTopic } : {}),
   });
-  const fn = createServiceFunction(scope, registered, resources, { deadLetterQueue: dlq, timeoutSeconds: 60 });
+  const fn = createServiceFunction(scope, registered, resources, {
+    deadLetterQueue: dlq,
+    timeoutSeconds: 60,
+  });
+  // The function may park what it gives up on in the same queue (sqs:SendMessage comes with the DLQ).
+  fn.setEnvironment(BINDING_ENV_VARS.deadLetterQueue, dlq.queue.queueUrl);
   const target = new targets.LambdaFunction(fn.function, {
     deadLetterQueue: dlq.queue,
     retryAttempts: TARGET_RETRY_ATTEMPTS,

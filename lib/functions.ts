@@ -1,10 +1,25 @@
+import { spec as alerting } from '../lambdas/alerting/environment.js';
+import { spec as analytics } from '../lambdas/analytics/environment.js';
 import { spec as authorizer } from '../lambdas/authorizer/environment.js';
+import { spec as autoControlActions } from '../lambdas/auto-control-actions/environment.js';
+import { spec as autoControlInit } from '../lambdas/auto-control-init/environment.js';
+import { spec as autoControlReverse } from '../lambdas/auto-control-reverse/environment.js';
+import { spec as autoControlStatus } from '../lambdas/auto-control-status/environment.js';
+import { spec as benchmarks } from '../lambdas/benchmarks/environment.js';
+import { spec as breaches } from '../lambdas/breaches/environment.js';
+import { spec as check } from '../lambdas/check/environment.js';
 import { spec as estimate } from '../lambdas/estimate/environment.js';
+import { spec as exportUsage } from '../lambdas/export/environment.js';
 import { spec as health } from '../lambdas/health/environment.js';
 import { spec as models } from '../lambdas/models/environment.js';
+import { spec as notifier } from '../lambdas/notifier/environment.js';
 import { spec as openapi } from '../lambdas/openapi/environment.js';
+import { spec as projections } from '../lambdas/projections/environment.js';
+import { spec as recommendations } from '../lambdas/recommendations/environment.js';
 import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/routes.js';
 import type { FunctionSpec } from '../lambdas/shared/function-spec.js';
+import { spec as sweep } from '../lambdas/sweep/environment.js';
+import { spec as thresholds } from '../lambdas/thresholds/environment.js';
 import { spec as trackUsage } from '../lambdas/track-usage/environment.js';
 import { spec as trackUsageBatch } from '../lambdas/track-usage-batch/environment.js';
 import type { ServiceFunctionEnvironment } from './constructs/service-function.js';
@@ -64,6 +79,21 @@ export const FUNCTIONS: readonly RegisteredFunction[] = [
   registerFunction(estimate, { kind: 'http' }),
   registerFunction(trackUsage, { kind: 'http' }),
   registerFunction(trackUsageBatch, { kind: 'http' }),
+  registerFunction(analytics, { kind: 'http' }),
+  registerFunction(projections, { kind: 'http' }),
+  registerFunction(recommendations, { kind: 'http' }),
+  registerFunction(benchmarks, { kind: 'http' }),
+  registerFunction(exportUsage, { kind: 'http' }),
+  registerFunction(autoControlInit, { kind: 'http' }),
+  registerFunction(autoControlStatus, { kind: 'http' }),
+  registerFunction(autoControlReverse, { kind: 'http' }),
+  registerFunction(autoControlActions, { kind: 'http' }),
+  registerFunction(check, { kind: 'http' }),
+  registerFunction(thresholds, { kind: 'http' }),
+  registerFunction(alerting, { kind: 'http' }),
+  registerFunction(breaches, { kind: 'http' }),
+  registerFunction(notifier, { kind: 'event', detailType: 'ThresholdBreached' }),
+  registerFunction(sweep, { kind: 'schedule' }),
 ];
 
 /**
@@ -83,15 +113,20 @@ export function registryProblems(
   }
   for (const route of routes) {
     const entry = byName.get(route.fn);
-    if (!entry) problems.push(`Route ${route.method} ${route.path} needs function '${route.fn}' in lib/functions.ts.`);
+    if (!entry)
+      problems.push(`Route ${route.method} ${route.path} needs function '${route.fn}' in lib/functions.ts.`);
     else if (entry.trigger.kind !== 'http') {
-      problems.push(`Function '${route.fn}' serves ${route.method} ${route.path} but is registered as ${entry.trigger.kind}.`);
+      problems.push(
+        `Function '${route.fn}' serves ${route.method} ${route.path} but is registered as ${entry.trigger.kind}.`,
+      );
     }
   }
   const routed = new Set(routes.map((r) => r.fn));
   for (const entry of functions) {
     if (entry.trigger.kind === 'http' && !routed.has(entry.spec.name)) {
-      problems.push(`Function '${entry.spec.name}' is registered as http but no route in lambdas/routes.ts uses it.`);
+      problems.push(
+        `Function '${entry.spec.name}' is registered as http but no route in lambdas/routes.ts uses it.`,
+      );
     }
   }
   const authorizers = functions.filter((f) => f.trigger.kind === 'authorizer').length;
@@ -105,6 +140,7 @@ export function functionsOf<K extends FunctionTrigger['kind']>(
   kind: K,
 ): (RegisteredFunction & { trigger: Extract<FunctionTrigger, { kind: K }> })[] {
   return functions.filter(
-    (f): f is RegisteredFunction & { trigger: Extract<FunctionTrigger, { kind: K }> } => f.trigger.kind === kind,
+    (f): f is RegisteredFunction & { trigger: Extract<FunctionTrigger, { kind: K }> } =>
+      f.trigger.kind === kind,
   );
 }

@@ -7,6 +7,11 @@ import { HANDLER_ROUTES } from '../lambdas/routes.js';
 import { parseApiKeys } from '../lambdas/shared/api-keys.js';
 import { DynamoBenchmarkStore } from '../lambdas/shared/stores/dynamo-read-stores.js';
 import { physicalTableName, TABLES } from '../lambdas/shared/table-definitions.js';
+import {
+  type AlertingRuntime,
+  type AlertingRuntimeOptions,
+  startAlertingRuntime,
+} from './alerting-runtime.js';
 import { ensureTables, tableEnvironment } from './create-tables.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import {
@@ -29,6 +34,8 @@ export interface LocalRuntimeOptions {
   dataDir?: string | null;
   /** Prefix of the physical table names (several runtimes can share one DynamoDB). */
   tablePrefix?: string;
+  /** SES emulator port, alert sinks' directory and sweep interval (see `startAlertingRuntime`). */
+  alerting?: AlertingRuntimeOptions;
 }
 
 export interface LocalRuntime {
@@ -36,6 +43,8 @@ export interface LocalRuntime {
   /** The base URL of the API, `<url>/api/cost-management`. */
   apiBase: string;
   dynamodbEndpoint: string;
+  /** SES emulator, SMS log, event bus and sweep. */
+  alerting: AlertingRuntime;
   close(): Promise<void>;
 }
 
@@ -104,17 +113,20 @@ async function serve(
   } finally {
     admin.destroy();
   }
-  const server: Server = createLocalHttpServer(await localRoutes(), keyring);
+  const alerting = await startAlertingRuntime(options.alerting);
+  const server: Server = createLocalHttpServer([...(await localRoutes()), ...alerting.routes], keyring);
   const url = await listen(server, options.port, options.host);
   return {
     url,
     apiBase: `${url}${baseTemplate('')}`,
     dynamodbEndpoint: endpoint,
+    alerting,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await alerting.close();
       await dynamo?.stop();
     },
   };

@@ -75,7 +75,12 @@ async function get(api: string, path: string): Promise<number> {
 }
 
 async function main() {
-  const runtime = await startLocalRuntime({ port: 0, apiKeys: `${TENANT}:${KEY}`, dataDir: null, tablePrefix: 'bench' });
+  const runtime = await startLocalRuntime({
+    port: 0,
+    apiKeys: `${TENANT}:${KEY}`,
+    dataDir: null,
+    tablePrefix: 'bench',
+  });
   const api = runtime.apiBase;
   const client = documentClient();
   let requests = 0;
@@ -151,7 +156,8 @@ async function main() {
   const small = Array.from({ length: 28 }, (_, i) => ({ ...event('small', i, 1), userId: 'small-user' }));
   const large = Array.from({ length: 2800 }, (_, i) => ({ ...event('large', i, 1), userId: 'large-user' }));
   for (const list of [small, large]) {
-    for (let i = 0; i < list.length; i += 25) await post(api, '/track-usage/batch', { events: list.slice(i, i + 25) });
+    for (let i = 0; i < list.length; i += 25)
+      await post(api, '/track-usage/batch', { events: list.slice(i, i + 25) });
   }
   const timeAnalytics = async (user: string) => {
     const samples: number[] = [];
@@ -159,7 +165,8 @@ async function main() {
       // A different range each time: every read misses the cache and reads the aggregates.
       const from = `2026-09-${String(1 + (i % 28)).padStart(2, '0')}`;
       const t = performance.now();
-      if ((await get(api, `/analytics/${user}?from=${from}&to=2026-10-28`)) !== 200) throw new Error('analytics');
+      if ((await get(api, `/analytics/${user}?from=${from}&to=2026-10-28`)) !== 200)
+        throw new Error('analytics');
       samples.push(performance.now() - t);
     }
     return median(samples);
@@ -182,12 +189,22 @@ async function main() {
     await get(api, '/health');
     health.push(performance.now() - t);
   }
-  const checkStatus = await post(api, '/check', { userId: 'check-user', modelId: MODEL, estimatedInputTokens: 1000, estimatedOutputTokens: 200 });
+  const checkStatus = await post(api, '/check', {
+    userId: 'check-user',
+    modelId: MODEL,
+    estimatedInputTokens: 1000,
+    estimatedOutputTokens: 200,
+  });
   if (checkStatus === 200) {
     const check: number[] = [];
     for (let i = 0; i < 300; i++) {
       const t = performance.now();
-      await post(api, '/check', { userId: 'check-user', modelId: MODEL, estimatedInputTokens: 1000, estimatedOutputTokens: 200 });
+      await post(api, '/check', {
+        userId: 'check-user',
+        modelId: MODEL,
+        estimatedInputTokens: 1000,
+        estimatedOutputTokens: 200,
+      });
       check.push(performance.now() - t);
     }
     figures.push({
@@ -209,12 +226,20 @@ async function main() {
   let sink = 0;
   let t = performance.now();
   for (let i = 0; i < N; i++) {
-    sink += priceUsage({ modelId: `us.${MODEL}`, at: '2026-11-23T10:00:00Z', usage: { inputTokens: 1000 + (i % 100), outputTokens: 500 } }).costNano;
+    sink += priceUsage({
+      modelId: `us.${MODEL}`,
+      at: '2026-11-23T10:00:00Z',
+      usage: { inputTokens: 1000 + (i % 100), outputTokens: 500 },
+    }).costNano;
   }
   const priceMs = performance.now() - t;
   t = performance.now();
   for (let i = 0; i < N; i++) {
-    sink += costOfTokens(1000 + (i % 100), 3_000_000_000) + costOfTokens(500, 15_000_000_000) + costOfTokens(0, 300_000_000) + costOfTokens(0, 3_750_000_000);
+    sink +=
+      costOfTokens(1000 + (i % 100), 3_000_000_000) +
+      costOfTokens(500, 15_000_000_000) +
+      costOfTokens(0, 300_000_000) +
+      costOfTokens(0, 3_750_000_000);
   }
   const arithMs = performance.now() - t;
   extra.sink = sink > 0;

@@ -51,3 +51,8 @@ export class UnavailableError extends CostManagementError {
     super(message);
   }
 }
+
+/** Model ids outside the pricing catalog in fields other than `modelId` (e.g. a downgrade map): 422. */
+export class UnknownModelsError extends CostManagementError {
+  readonly code = 'UNKNOWN_MODEL';
+}

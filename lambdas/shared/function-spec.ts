@@ -25,6 +25,8 @@ export const BINDING_ENV_VARS = {
   senderEmail: 'SENDER_EMAIL',
   eventBus: 'EVENT_BUS_NAME',
   apiKeysSecret: 'API_KEYS_SECRET_ARN',
+  /** Set on every event- or schedule-triggered function: the URL of its own dead-letter queue. */
+  deadLetterQueue: 'DEAD_LETTER_QUEUE_URL',
 } as const;
 
 /** The variable that carries a topic's ARN. */

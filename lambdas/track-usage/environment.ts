@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { defineFunction } from '../shared/function-spec.js';
 
 export const spec = defineFunction({
@@ -6,7 +7,15 @@ export const spec = defineFunction({
     'Records one model call: prices it and writes record, idempotency marker and aggregates atomically.',
   tables: {
     tokenUsage: ['PutItem', 'GetItem'],
-    tokenAnalytics: ['UpdateItem'],
+    tokenAnalytics: ['UpdateItem', 'GetItem', 'BatchGetItem'],
+    autoControlConfig: ['GetItem', 'UpdateItem', 'DeleteItem'],
+    controlActions: ['PutItem'],
+    costThresholds: ['Query'],
+    thresholdBreaches: ['PutItem'],
   },
-  env: {},
+  putsEvents: true,
+  env: {
+    /** Set by the infrastructure (putsEvents); optional so the local runtime can use its in-process bus. */
+    EVENT_BUS_NAME: z.string().min(1).optional(),
+  },
 });

@@ -15,7 +15,10 @@ export function bindTopic(fn: ServiceFunction, key: TopicKey, topic: sns.ITopic,
   fn.setEnvironment(topicEnvVar(key), topic.topicArn);
   fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }));
   fn.addToRolePolicy(
-    new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [topicKey.keyArn] }),
+    new iam.PolicyStatement({
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [topicKey.keyArn],
+    }),
   );
 }
 
@@ -28,7 +31,9 @@ export function bindSenderEmail(fn: ServiceFunction, senderEmail: string, identi
 /** Lets a function put events on the service bus only: `EVENT_BUS_NAME` and `events:PutEvents` on it. */
 export function bindEventBus(fn: ServiceFunction, bus: events.IEventBus): void {
   fn.setEnvironment(BINDING_ENV_VARS.eventBus, bus.eventBusName);
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] }));
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [bus.eventBusArn] }),
+  );
 }
 
 /** Lets a function read the API-key hashes: `API_KEYS_SECRET_ARN` and `GetSecretValue` on that secret. */

@@ -28,7 +28,8 @@ export class DeadLetterQueue extends Construct {
     });
     Validations.of(this.queue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of a Lambda function and its EventBridge target; a DLQ needs no DLQ.',
+      reason:
+        'This queue is the dead-letter queue of a Lambda function and its EventBridge target; a DLQ needs no DLQ.',
     });
     this.depthAlarm = new cloudwatch.Alarm(this, 'DepthAlarm', {
       alarmDescription: `${props.purpose}: events failed every retry and wait in the dead-letter queue`,

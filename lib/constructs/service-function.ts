@@ -6,7 +6,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -137,9 +137,15 @@ export class ServiceFunction<S extends FunctionSpec = FunctionSpec> extends Cons
         sourceMapMode: SourceMapMode.EXTERNAL,
         sourcesContent: false,
         externalModules: [],
+        logLevel: LogLevel.WARNING,
       },
     });
 
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'The service targets nodejs22.x: bundles are built for node22 and tested on it; moving to a newer runtime is a change of FUNCTION_RUNTIME after testing on it.',
+    });
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
@@ -147,9 +153,14 @@ export class ServiceFunction<S extends FunctionSpec = FunctionSpec> extends Cons
     });
 
     this.errorsAlarm = this.alarm('ErrorsAlarm', this.function.metricErrors(), 'failed invocations');
-    this.throttlesAlarm = this.alarm('ThrottlesAlarm', this.function.metricThrottles(), 'throttled invocations');
+    this.throttlesAlarm = this.alarm(
+      'ThrottlesAlarm',
+      this.function.metricThrottles(),
+      'throttled invocations',
+    );
     if (props.alarmTopic) {
-      for (const alarm of [this.errorsAlarm, this.throttlesAlarm]) alarm.addAlarmAction(new SnsAction(props.alarmTopic));
+      for (const alarm of [this.errorsAlarm, this.throttlesAlarm])
+        alarm.addAlarmAction(new SnsAction(props.alarmTopic));
     }
 
     this.node.addValidation({ validate: () => this.missingEnvironment() });
@@ -192,7 +203,8 @@ export class ServiceFunction<S extends FunctionSpec = FunctionSpec> extends Cons
  * grant are set together so they cannot drift; nothing is granted on `*` or `dynamodb:*`.
  */
 export function bindTable(fn: ServiceFunction, table: ServiceTable, actions: readonly TableAction[]): void {
-  if (actions.length === 0) throw new Error(`Function '${fn.spec.name}' binds ${table.definition.name} with no action.`);
+  if (actions.length === 0)
+    throw new Error(`Function '${fn.spec.name}' binds ${table.definition.name} with no action.`);
   const unique = [...new Set(actions)].sort();
   fn.setEnvironment(table.definition.envVar, table.table.tableName);
   fn.addToRolePolicy(

@@ -65,4 +65,67 @@ describe('local runtime over HTTP', () => {
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('PAYLOAD_TOO_LARGE');
   });
+
+  it('lists the catalog with aliases and price versions', async () => {
+    const res = await call<{
+      items: { modelId: string; provider: string; prices: { inputPerMTokUsd: number }[] }[];
+    }>(api, 'GET', '/models', { key: 'key-aaaaaaaa' });
+    expect(res.status).toBe(200);
+    const sonnet = res.body.items.find((m) => m.modelId === 'anthropic.claude-3-5-sonnet-20240620-v1:0');
+    expect(sonnet?.prices[0]?.inputPerMTokUsd).toBe(3);
+    expect(new Set(res.body.items.map((m) => m.provider))).toEqual(
+      new Set(['anthropic', 'amazon', 'meta', 'mistral']),
+    );
+  });
+
+  it('prices 1,000 input + 500 output tokens on Claude 3.5 Sonnet at 0.0105 USD', async () => {
+    const res = await call<{
+      totals: { llmCostUsd: number; totalUsd: number };
+      alternatives: { savingsUsd: number }[];
+    }>(api, 'POST', '/estimate', {
+      key: 'key-aaaaaaaa',
+      body: {
+        modelId: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
+        days: 1,
+        operations: [{ name: 'review', inputTokens: 1000, outputTokens: 500, perDay: 1 }],
+        compareModels: ['anthropic.claude-3-haiku-20240307-v1:0'],
+      },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.totals).toMatchObject({ llmCostUsd: 0.0105, totalUsd: 0.0105 });
+    expect(res.body.alternatives[0]?.savingsUsd).toBe(0.009625);
+  });
+
+  it('names each bad field of an estimate and answers 422 for an unknown model', async () => {
+    const bad = await call<{ error: { code: string; details: { path: string }[] } }>(
+      api,
+      'POST',
+      '/estimate',
+      {
+        key: 'key-aaaaaaaa',
+        body: {
+          modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
+          days: 0,
+          operations: [{ name: '', inputTokens: -1 }],
+        },
+      },
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d) => d.path).sort()).toEqual(
+      [
+        'days',
+        'operations.0.inputTokens',
+        'operations.0.name',
+        'operations.0.outputTokens',
+        'operations.0.perDay',
+      ].sort(),
+    );
+    const unknown = await call<{ error: { code: string; message: string } }>(api, 'POST', '/estimate', {
+      key: 'key-aaaaaaaa',
+      body: { modelId: 'gpt-4o', operations: [{ name: 'x', inputTokens: 1, outputTokens: 1, perDay: 1 }] },
+    });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.error.code).toBe('UNKNOWN_MODEL');
+    expect(unknown.body.error.message).toContain('/models');
+  });
 });

@@ -1,20 +1,13 @@
 import { BASE_PATH, CONTRACT_ROUTES } from '@cost-management/contract';
 import { BENCHMARKS } from '@cost-management/core';
-import { Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLER_ROUTES } from '../../lambdas/routes.js';
 import { topicEnvVar } from '../../lambdas/shared/function-spec.js';
-import {
-  physicalTableName,
-  TABLE_LIST,
-  TABLES,
-  type TableKey,
-} from '../../lambdas/shared/table-definitions.js';
+import { TABLE_LIST, TABLES, type TableKey } from '../../lambdas/shared/table-definitions.js';
 import { benchmarkItems } from '../../lib/benchmark-seed.js';
-import type { ServiceFunction } from '../../lib/constructs/service-function.js';
-import { FUNCTIONS } from '../../lib/functions.js';
+import { FUNCTIONS, functionsOf } from '../../lib/functions.js';
 import { BUSINESS_METRICS } from '../../lib/metric-names.js';
 import {
   allFunctions,
@@ -23,12 +16,14 @@ import {
   fnNamed,
   list,
   logicalId,
+  propertiesOf,
   ResourceNames,
   roleStatements,
   type SynthesizedService,
   sortStatements,
+  stackKey,
   synthesizeService,
-  TEST_CONFIG,
+  templateOf,
 } from './support/service.js';
 
 let service: SynthesizedService;
@@ -232,9 +227,28 @@ describe('alerting stack', () => {
     });
   });
 
-  it('has its own event bus and, with no event-triggered function registered yet, no rule on it', () => {
+  it('routes each event-triggered function its detail type from the service bus, with retries and a DLQ', () => {
     service.templates.alerting.resourceCountIs('AWS::Events::EventBus', 1);
-    service.templates.alerting.resourceCountIs('AWS::Events::Rule', 0);
+    const rules = Object.values(service.templates.alerting.findResources('AWS::Events::Rule')).map(
+      (r) => r.Properties,
+    );
+    const eventFunctions = functionsOf(FUNCTIONS, 'event');
+    expect(rules).toHaveLength(eventFunctions.length);
+    for (const registered of eventFunctions) {
+      const fn = fnNamed(service, registered.spec.name);
+      const rule = rules.find((r) => JSON.stringify(r.Targets).includes(`"${logicalId(fn.function)}","Arn"`));
+      expect(rule).toMatchObject({
+        EventBusName: { Ref: logicalId(service.stacks.alerting.eventBus) },
+        EventPattern: { source: ['cost-management'], 'detail-type': [registered.trigger.detailType] },
+        Targets: [
+          { DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(fn.function.deadLetterQueue!), 'Arn'] } } },
+        ],
+      });
+    }
+    expect(eventFunctions.map((f) => [f.spec.name, f.trigger.detailType])).toContainEqual([
+      'notifier',
+      'ThresholdBreached',
+    ]);
   });
 });
 
@@ -269,7 +283,9 @@ describe('api stack', () => {
       const method = methods.find((m) => m.method === route.method && m.path === `${BASE_PATH}${route.path}`);
       const integration = method?.properties.Integration as { Type: string; Uri: unknown };
       expect(integration.Type).toBe('AWS_PROXY');
-      expect(JSON.stringify(integration.Uri)).toContain(`"${logicalId(fnNamed(service, route.fn).function)}","Arn"`);
+      expect(JSON.stringify(integration.Uri)).toContain(
+        `"${logicalId(fnNamed(service, route.fn).function)}","Arn"`,
+      );
     }
   });
 
@@ -408,8 +424,7 @@ describe('functions', () => {
 
   it('runs every function on nodejs22.x, ARM64, with JSON logs into its own log group and X-Ray', () => {
     for (const fn of allFunctions(service)) {
-      const template = service.templates.api;
-      const props = template.findResources('AWS::Lambda::Function')[logicalId(fn.function)]?.Properties;
+      const props = propertiesOf(service, fn.function);
       expect({
         name: fn.spec.name,
         runtime: props?.Runtime,
@@ -491,11 +506,11 @@ describe('functions', () => {
 
   it('sets each bound table name in the environment, next to its grant', () => {
     for (const fn of allFunctions(service)) {
-      const vars =
-        service.templates.api.findResources('AWS::Lambda::Function')[logicalId(fn.function)]?.Properties
-          .Environment.Variables;
+      const vars = propertiesOf(service, fn.function).Environment.Variables;
       for (const key of Object.keys(fn.spec.tables) as TableKey[]) {
-        expect(names.name(vars[TABLES[key].envVar], 'api')).toBe(`table:test_${TABLES[key].name}`);
+        expect(names.name(vars[TABLES[key].envVar], stackKey(service, fn))).toBe(
+          `table:test_${TABLES[key].name}`,
+        );
       }
       for (const topic of fn.spec.publishes ?? []) expect(vars[topicEnvVar(topic)]).toBeDefined();
     }
@@ -503,17 +518,17 @@ describe('functions', () => {
 
   it('attaches no managed policy and no inline role policy to a function role', () => {
     for (const fn of allFunctions(service)) {
-      const role = service.templates.api.findResources('AWS::IAM::Role')[logicalId(fn.role)]?.Properties;
+      const role = propertiesOf(service, fn.role);
       expect(role?.ManagedPolicyArns).toBeUndefined();
       expect(role?.Policies).toBeUndefined();
     }
   });
 
   it('alarms on errors and throttles of every function, to the alerts topic', () => {
-    const alarms = Object.values(service.templates.api.findResources('AWS::CloudWatch::Alarm')).map(
-      (a) => a.Properties,
-    );
     for (const fn of allFunctions(service)) {
+      const alarms = Object.values(templateOf(service, fn).findResources('AWS::CloudWatch::Alarm')).map(
+        (a) => a.Properties,
+      );
       for (const metric of ['Errors', 'Throttles']) {
         const alarm = alarms.find(
           (a) =>
@@ -525,7 +540,7 @@ describe('functions', () => {
           fn: fn.spec.name,
           metric,
           threshold: alarm?.Threshold,
-          actions: names.name(alarm?.AlarmActions[0], 'api'),
+          actions: names.name(alarm?.AlarmActions[0], stackKey(service, fn)),
         }).toEqual({
           fn: fn.spec.name,
           metric,
@@ -563,11 +578,40 @@ describe('least privilege across the whole app', () => {
 });
 
 describe('schedule and observability stack', () => {
-  it('has the rate(15 minutes) sweep schedule', () => {
+  it('runs the sweep from the rate(15 minutes) rule, with retries and its dead-letter queue', () => {
+    const sweep = fnNamed(service, 'sweep');
     service.templates.operations.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(15 minutes)',
       State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(sweep.function), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(sweep.function.deadLetterQueue!), 'Arn'] } },
+          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+        }),
+      ],
     });
+    expect(propertiesOf(service, sweep.function)).toMatchObject({ Timeout: 300, MemorySize: 1024 });
+  });
+
+  it('alarms on the depth of every dead-letter queue and tells each async function its queue', () => {
+    const withQueue = allFunctions(service).filter((f) => f.function.deadLetterQueue);
+    expect(withQueue.map((f) => f.spec.name).sort()).toEqual(
+      FUNCTIONS.filter((f) => f.trigger.kind === 'event' || f.trigger.kind === 'schedule')
+        .map((f) => f.spec.name)
+        .sort(),
+    );
+    for (const fn of withQueue) {
+      const queue = fn.function.deadLetterQueue!;
+      templateOf(service, fn).hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(queue), 'QueueName'] } }],
+        Threshold: 1,
+      });
+      expect(propertiesOf(service, fn.function).Environment.Variables.DEAD_LETTER_QUEUE_URL).toEqual({
+        Ref: logicalId(queue),
+      });
+    }
   });
 
   it('charts tracked cost, tokens, breaches and alerts sent and failed from the CostManagement namespace', () => {
@@ -612,6 +656,7 @@ describe('cdk-nag AwsSolutions', () => {
         'AwsSolutions-IAM5[Resource::*]',
         'AwsSolutions-L1',
         'AwsSolutions-SMG4',
+        'AwsSolutions-SQS3',
       ].sort(),
     );
     for (const reason of reasons.values()) expect(reason.length).toBeGreaterThan(60);

@@ -1,10 +1,13 @@
 import {
   type AnalyticsSummary,
   addDays,
+  type BreachLevel,
   benchmarkPosition,
   classifyPattern,
   DEFAULT_DOWNGRADE_MAP,
   daysBetween,
+  type Forecast,
+  firstCrossingDate,
   forecastSpend,
   MAX_ANALYTICS_DAYS,
   periodOf,
@@ -22,6 +25,7 @@ import {
   ValidationError,
 } from '@cost-management/core';
 import { ALL_TIME_SK, periodSk } from '../keys.js';
+import type { Threshold, ThresholdStore } from '../stores/alerting-store.js';
 import type { AggregateReader, ExpiringStore } from '../stores/read-stores.js';
 
 export const ANALYTICS_CACHE_TTL_SECONDS = 24 * 3600;
@@ -113,7 +117,7 @@ export async function getAnalytics(
 
 /** Spend projection to the end of the current UTC month and over `horizonDays`. */
 export async function getProjections(
-  deps: { aggregates: AggregateReader },
+  deps: { aggregates: AggregateReader; thresholds?: Pick<ThresholdStore, 'listByUser'> },
   tenantId: string,
   userId: string,
   horizonDays: number,
@@ -122,9 +126,10 @@ export async function getProjections(
   const at = now.toISOString();
   const today = utcDay(at);
   const month = periodOf('monthly', at, 'UTC');
-  const [history, periodTotals] = await Promise.all([
+  const [history, periodTotals, thresholds] = await Promise.all([
     deps.aggregates.readDays(tenantId, userId, addDays(today, -55), today),
     deps.aggregates.readCounters(tenantId, userId, periodSk('monthly', 'UTC', month.key)),
+    deps.thresholds?.listByUser(tenantId, userId) ?? [],
   ]);
   const dayStart = Date.parse(`${today}T00:00:00Z`);
   const forecast = forecastSpend({
@@ -150,7 +155,7 @@ export async function getProjections(
       lowerUsd: toUsd(d.lowerNano),
       upperUsd: toUsd(d.upperNano),
     })),
-    thresholdBreaches: [] as { thresholdId: string; level: string; expectedDate: string }[],
+    thresholdBreaches: expectedCrossings(thresholds, forecast, periodTotals?.costNano ?? 0),
   };
 }
 
@@ -188,4 +193,26 @@ export async function getRecommendations(
       estimatedMonthlySavingsUsd: toUsd(estimatedMonthlySavingsNano),
     })),
   };
+}
+
+/**
+ * When the month's expected cumulative spend reaches each level of the user's enabled monthly UTC
+ * absolute and forecast thresholds (the projection is of the UTC month; other periods and zones
+ * are not projected here).
+ */
+function expectedCrossings(thresholds: readonly Threshold[], forecast: Forecast, periodToDateNano: number) {
+  const out: { thresholdId: string; level: BreachLevel; expectedDate: string }[] = [];
+  for (const t of thresholds) {
+    if (!t.enabled || t.period !== 'monthly' || t.timezone !== 'UTC' || t.type === 'percentage') continue;
+    const percents: [BreachLevel, number][] = [
+      ['warning', t.warningPercent],
+      ['critical', 100],
+      ['emergency', t.emergencyPercent],
+    ];
+    for (const [level, percent] of percents) {
+      const expectedDate = firstCrossingDate(forecast, periodToDateNano, t.limitNano, percent);
+      if (expectedDate) out.push({ thresholdId: t.thresholdId, level, expectedDate });
+    }
+  }
+  return out;
 }

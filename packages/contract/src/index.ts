@@ -1,4 +1,6 @@
+export * from './alerting.js';
 export * from './analytics.js';
+export * from './control.js';
 export * from './openapi.js';
 export * from './pricing.js';
 export * from './primitives.js';

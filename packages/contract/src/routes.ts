@@ -1,5 +1,16 @@
 import { z } from 'zod';
 import {
+  AlertingConfigRequest,
+  AlertingConfigResponse,
+  BreachListQuery,
+  BreachListResponse,
+  BreachResponse,
+  CreateThresholdRequest,
+  ThresholdListResponse,
+  ThresholdResponse,
+  UpdateThresholdRequest,
+} from './alerting.js';
+import {
   AnalyticsQuery,
   AnalyticsResponse,
   BenchmarksQuery,
@@ -9,6 +20,17 @@ import {
   ProjectionsResponse,
   RecommendationsResponse,
 } from './analytics.js';
+import {
+  AutoControlConfigResponse,
+  AutoControlInitRequest,
+  AutoControlStatusResponse,
+  CheckRequest,
+  CheckResponse,
+  ControlActionsQuery,
+  ControlActionsResponse,
+  ReverseActionRequest,
+  ReverseActionResponse,
+} from './control.js';
 import { EstimateRequest, EstimateResponse, ModelsResponse } from './pricing.js';
 import { ErrorEnvelope } from './primitives.js';
 import {
@@ -131,6 +153,109 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     auth: true,
     query: ExportQuery,
     success: { status: 200, schema: ExportResponse },
+  },
+  {
+    method: 'POST',
+    path: '/thresholds',
+    summary:
+      'Creates an absolute, forecast or percentage threshold over a calendar period in a time zone; 201 with every default filled in.',
+    auth: true,
+    body: CreateThresholdRequest,
+    success: { status: 201, schema: ThresholdResponse },
+  },
+  {
+    method: 'GET',
+    path: '/thresholds/{id}',
+    summary: 'The thresholds of the user {id}.',
+    auth: true,
+    success: { status: 200, schema: ThresholdListResponse },
+  },
+  {
+    method: 'PUT',
+    path: '/thresholds/{id}',
+    summary: 'Changes the given fields of the threshold {id}.',
+    auth: true,
+    body: UpdateThresholdRequest,
+    success: { status: 200, schema: ThresholdResponse },
+  },
+  {
+    method: 'DELETE',
+    path: '/thresholds/{id}',
+    summary: 'Deletes the threshold {id}.',
+    auth: true,
+    success: { status: 204, schema: null },
+  },
+  {
+    method: 'PUT',
+    path: '/alerting/{userId}',
+    summary: 'Sets the alert channels (email, E.164 phone, signed https webhook) and escalation of a user.',
+    auth: true,
+    body: AlertingConfigRequest,
+    success: { status: 200, schema: AlertingConfigResponse },
+  },
+  {
+    method: 'GET',
+    path: '/alerting/{userId}',
+    summary: 'The alert channels and escalation of a user (the webhook secret is never answered).',
+    auth: true,
+    success: { status: 200, schema: AlertingConfigResponse },
+  },
+  {
+    method: 'GET',
+    path: '/breaches/{id}',
+    summary: 'The breaches of the user {id}, newest first, with their delivery status; filter by status.',
+    auth: true,
+    query: BreachListQuery,
+    success: { status: 200, schema: BreachListResponse },
+  },
+  {
+    method: 'POST',
+    path: '/breaches/{id}/acknowledge',
+    summary: 'Acknowledges the breach {id}: its escalation stops.',
+    auth: true,
+    success: { status: 200, schema: BreachResponse },
+  },
+  {
+    method: 'POST',
+    path: '/auto-control/init',
+    summary:
+      'Creates (201) or replaces (200) the cost-control configuration of a user: budget per UTC calendar period, rules, downgrade map, rate limit, hard limit.',
+    auth: true,
+    body: AutoControlInitRequest,
+    success: { status: 201, schema: AutoControlConfigResponse },
+  },
+  {
+    method: 'GET',
+    path: '/auto-control/status/{userId}',
+    summary: 'Current control level, spend against the budget, active actions and effective limits.',
+    auth: true,
+    success: { status: 200, schema: AutoControlStatusResponse },
+  },
+  {
+    method: 'POST',
+    path: '/auto-control/reverse/{actionId}',
+    summary:
+      'Reverses an applied control action with a recorded reason; the level is recomputed. A second reverse is 409.',
+    auth: true,
+    body: ReverseActionRequest,
+    success: { status: 200, schema: ReverseActionResponse },
+  },
+  {
+    method: 'GET',
+    path: '/auto-control/actions/{userId}',
+    summary: 'Audit history of applied, reversed and reset control actions, newest first.',
+    auth: true,
+    query: ControlActionsQuery,
+    success: { status: 200, schema: ControlActionsResponse },
+  },
+  {
+    method: 'POST',
+    path: '/check',
+    summary:
+      'Pre-flight check before a model call: allow, downgrade, throttle (200 with retryAfterMs), cache_only or deny; reserves the estimated cost under a hard budget.',
+    auth: true,
+    body: CheckRequest,
+    success: { status: 200, schema: CheckResponse },
   },
 ];
 

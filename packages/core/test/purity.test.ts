@@ -11,7 +11,10 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-const files = sourceFiles(SRC).map((path) => ({ path: relative(SRC, path), text: readFileSync(path, 'utf8') }));
+const files = sourceFiles(SRC).map((path) => ({
+  path: relative(SRC, path),
+  text: readFileSync(path, 'utf8'),
+}));
 
 describe('packages/core stays pure', () => {
   it('has source files to check', () => {
@@ -29,7 +32,14 @@ describe('packages/core stays pure', () => {
   });
 
   it('has no dynamic imports, require, process access, clock or randomness', () => {
-    const forbidden = [/\bimport\s*\(/, /\brequire\s*\(/, /\bprocess\./, /Date\.now\s*\(/, /new Date\(\s*\)/, /Math\.random\s*\(/];
+    const forbidden = [
+      /\bimport\s*\(/,
+      /\brequire\s*\(/,
+      /\bprocess\./,
+      /Date\.now\s*\(/,
+      /new Date\(\s*\)/,
+      /Math\.random\s*\(/,
+    ];
     const offenders = files.flatMap(({ path, text }) =>
       forbidden.filter((re) => re.test(text)).map((re) => `${path}: ${re.source}`),
     );

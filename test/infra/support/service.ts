@@ -16,21 +16,28 @@ export const TEST_CONFIG: ServiceConfig = {
 
 export interface SynthesizedService {
   app: App;
+  config: ServiceConfig;
   stacks: ServiceStacks;
   templates: Record<keyof ServiceStacks, Template>;
 }
 
-/** Builds the whole service into a fresh app and synthesizes its four templates. */
+/**
+ * Builds the whole service into a fresh app and synthesizes its four templates. With
+ * `bundle: false` the Lambda code is not bundled (the templates are the same but for asset
+ * hashes); the CLI synth test covers bundling.
+ */
 export function synthesizeService(
-  options: { functions?: readonly RegisteredFunction[]; config?: ServiceConfig } = {},
+  options: { functions?: readonly RegisteredFunction[]; config?: ServiceConfig; bundle?: boolean } = {},
 ): SynthesizedService {
-  const app = new App();
+  const app = new App(options.bundle === false ? { context: { 'aws:cdk:bundling-stacks': [] } } : {});
+  const config = options.config ?? TEST_CONFIG;
   const stacks = createServiceStacks(app, {
-    config: options.config ?? TEST_CONFIG,
+    config,
     ...(options.functions ? { functions: options.functions } : {}),
   });
   return {
     app,
+    config,
     stacks,
     templates: {
       data: Template.fromStack(stacks.data),
@@ -164,7 +171,11 @@ export { list };
 
 /** Every service function of the app, whichever stack holds it. */
 export function allFunctions(service: SynthesizedService): ServiceFunction[] {
-  return [...service.stacks.api.functions, ...service.stacks.alerting.functions, ...service.stacks.operations.functions];
+  return [
+    ...service.stacks.api.functions,
+    ...service.stacks.alerting.functions,
+    ...service.stacks.operations.functions,
+  ];
 }
 
 export function fnNamed(service: SynthesizedService, name: string): ServiceFunction {
@@ -177,44 +188,78 @@ export function sortStatements(statements: Statement[]): Statement[] {
   return [...statements].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
-const allow = (actions: string[], resources: string[]): Statement => ({ effect: 'Allow', actions, resources });
+const allow = (actions: string[], resources: string[]): Statement => ({
+  effect: 'Allow',
+  actions,
+  resources,
+});
 
 /**
  * The statements a function must have according to its spec and trigger, nothing more and
  * nothing less: its log group, X-Ray, each table with its actions (and the named indexes for
  * Query), each binding, and its dead-letter queue when it is invoked asynchronously.
  */
-export function expectedStatements(service: SynthesizedService, names: ResourceNames, fn: ServiceFunction): Statement[] {
+export function expectedStatements(
+  service: SynthesizedService,
+  names: ResourceNames,
+  fn: ServiceFunction,
+): Statement[] {
   const { spec } = fn;
   const { alerting } = service.stacks;
-  const prefix = tablePrefixOf(service);
+  const prefix = service.config.tablePrefix;
   const expected = [
     allow(['logs:CreateLogStream', 'logs:PutLogEvents'], [names.of(fn.logGroup)]),
     allow(['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], ['*']),
   ];
   for (const [key, actions] of Object.entries(spec.tables) as [TableKey, readonly string[]][]) {
     const table = `table:${physicalTableName(TABLES[key], prefix)}`;
-    expected.push(allow([...new Set(actions)].sort().map((a) => `dynamodb:${a}`), [table]));
+    expected.push(
+      allow(
+        [...new Set(actions)].sort().map((a) => `dynamodb:${a}`),
+        [table],
+      ),
+    );
     if (actions.includes('Query') && TABLES[key].indexes.length > 0) {
-      expected.push(allow(['dynamodb:Query'], TABLES[key].indexes.map((i) => `${table}/index/${i.name}`)));
+      expected.push(
+        allow(
+          ['dynamodb:Query'],
+          TABLES[key].indexes.map((i) => `${table}/index/${i.name}`),
+        ),
+      );
     }
   }
   for (const topic of spec.publishes ?? []) {
-    expected.push(allow(['sns:Publish'], [names.of(topic === 'alerts' ? alerting.alertsTopic : alerting.emergencyTopic)]));
+    expected.push(
+      allow(['sns:Publish'], [names.of(topic === 'alerts' ? alerting.alertsTopic : alerting.emergencyTopic)]),
+    );
     expected.push(allow(['kms:Decrypt', 'kms:GenerateDataKey'], [names.of(alerting.topicKey)]));
   }
   if (spec.sendsEmail) {
-    expected.push(allow(['ses:SendEmail'], [names.name(Stack.of(alerting).resolve(alerting.senderIdentity.emailIdentityArn), 'alerting')]));
+    expected.push(
+      allow(
+        ['ses:SendEmail'],
+        [names.name(Stack.of(alerting).resolve(alerting.senderIdentity.emailIdentityArn), 'alerting')],
+      ),
+    );
   }
   if (spec.putsEvents) expected.push(allow(['events:PutEvents'], [names.of(alerting.eventBus)]));
-  if (spec.readsApiKeys) expected.push(allow(['secretsmanager:GetSecretValue'], [names.of(service.stacks.api.apiKeysSecret)]));
+  if (spec.readsApiKeys)
+    expected.push(allow(['secretsmanager:GetSecretValue'], [names.of(service.stacks.api.apiKeysSecret)]));
   if (spec.sendsSms) expected.push(allow(['sns:Publish'], ['*']));
   const dlq = fn.function.deadLetterQueue;
   if (dlq) expected.push(allow(['sqs:SendMessage'], [names.of(dlq)]));
   return expected;
 }
 
-function tablePrefixOf(service: SynthesizedService): string {
-  const name = service.stacks.data.tables.tokenUsage.table.node.defaultChild as { tableName?: string };
-  return (name.tableName ?? TABLES.tokenUsage.name).slice(0, -(TABLES.tokenUsage.name.length + 1));
+/** The template of the stack that holds a construct. */
+export function templateOf(service: SynthesizedService, construct: IConstruct): Template {
+  return service.templates[stackKey(service, construct)];
+}
+
+/** The synthesized properties of a construct's resource. */
+// biome-ignore lint/suspicious/noExplicitAny: template JSON is untyped
+export function propertiesOf(service: SynthesizedService, construct: IConstruct): Record<string, any> {
+  const resource = templateOf(service, construct).toJSON().Resources[logicalId(construct)];
+  if (!resource) throw new Error(`no resource for ${construct.node.path}`);
+  return resource.Properties ?? {};
 }

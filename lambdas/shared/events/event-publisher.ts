@@ -1,0 +1,31 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+
+/** `source` of every event the service puts on its bus. */
+export const EVENT_SOURCE = 'cost-management';
+
+export const THRESHOLD_BREACHED = 'ThresholdBreached';
+
+/** What a `ThresholdBreached` event carries: enough to find the breach, and a summary for other consumers. */
+export interface ThresholdBreachedDetail {
+  tenantId: string;
+  breachId: string;
+  thresholdId: string;
+  userId: string;
+  level: 'warning' | 'critical' | 'emergency';
+  periodKey: string;
+  spendNano: number;
+  limitNano: number;
+  detectedAt: string;
+}
+
+export interface DomainEvent<D = Record<string, unknown>> {
+  detailType: string;
+  detail: D;
+}
+
+export type ServiceEvent<D = Record<string, unknown>> = EventBridgeEvent<string, D>;
+
+/** Port: puts domain events on the service's event bus. Throws when an event was not accepted. */
+export interface EventPublisher {
+  publish(events: readonly DomainEvent[]): Promise<void>;
+}

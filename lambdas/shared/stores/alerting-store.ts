@@ -1,0 +1,125 @@
+import type { BreachLevel, PeriodKind, ThresholdType } from '@cost-management/core';
+
+export type AlertChannel = 'email' | 'sms' | 'webhook';
+export const ALERT_CHANNELS: readonly AlertChannel[] = ['email', 'sms', 'webhook'];
+
+export interface Threshold {
+  thresholdId: string;
+  userId: string;
+  name: string;
+  type: ThresholdType;
+  period: PeriodKind;
+  /** 0 for `percentage` thresholds without a limit. */
+  limitNano: number;
+  warningPercent: number;
+  emergencyPercent: number;
+  changePercent: number;
+  timezone: string;
+  channels: AlertChannel[];
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AlertingConfig {
+  userId: string;
+  email?: string;
+  phone?: string;
+  webhookUrl?: string;
+  webhookSecret?: string;
+  escalation?: { afterMinutes: number; email?: string; phone?: string };
+  updatedAt?: string;
+}
+
+export interface NotificationResult {
+  channel: AlertChannel | 'emergency-topic';
+  status: 'sent' | 'failed' | 'pending';
+  attempts: number;
+  error?: string;
+}
+
+export type BreachStatus = 'open' | 'acknowledged' | 'resolved';
+
+export interface Breach {
+  tenantId: string;
+  breachId: string;
+  thresholdId: string;
+  thresholdName: string;
+  thresholdType: ThresholdType;
+  userId: string;
+  level: BreachLevel;
+  status: BreachStatus;
+  periodKey: string;
+  periodStart: string;
+  periodEnd: string;
+  timezone: string;
+  spendNano: number;
+  limitNano: number;
+  channels: AlertChannel[];
+  detectedAt: string;
+  acknowledgedAt?: string;
+  resolvedAt?: string;
+  escalatedAt?: string;
+  /** Delivery of the breach notice per channel. */
+  notifications: NotificationResult[];
+  /** Delivery of the resolution notice, once resolved. */
+  resolutionNotifications?: NotificationResult[];
+  /** `pending` until a notice (breach, escalation or resolution) was attempted on every channel. */
+  delivery: 'pending' | 'done';
+}
+
+/** Port: thresholds of a tenant, by user, and the enabled ones of every tenant (sweep). */
+export interface ThresholdStore {
+  put(tenantId: string, threshold: Threshold): Promise<void>;
+  get(tenantId: string, thresholdId: string): Promise<Threshold | undefined>;
+  listByUser(tenantId: string, userId: string): Promise<Threshold[]>;
+  /** Deletes; false when there was none. */
+  delete(tenantId: string, thresholdId: string): Promise<boolean>;
+  /** Enabled thresholds of every tenant in one shard of the sweep index. */
+  listEnabled(shard: number): Promise<{ tenantId: string; threshold: Threshold }[]>;
+  readonly shards: number;
+}
+
+export interface AlertingConfigStore {
+  get(tenantId: string, userId: string): Promise<AlertingConfig | undefined>;
+  put(tenantId: string, config: AlertingConfig): Promise<void>;
+}
+
+export type BreachUpdate = Partial<
+  Pick<
+    Breach,
+    | 'status'
+    | 'acknowledgedAt'
+    | 'resolvedAt'
+    | 'escalatedAt'
+    | 'notifications'
+    | 'resolutionNotifications'
+    | 'delivery'
+  >
+>;
+
+/** Port: breaches, one per threshold, period and level. */
+export interface BreachStore {
+  /** Writes the breach unless one with its id exists; true when this call created it. */
+  createIfAbsent(breach: Breach): Promise<boolean>;
+  get(tenantId: string, breachId: string): Promise<Breach | undefined>;
+  listByUser(tenantId: string, userId: string, status?: BreachStatus): Promise<Breach[]>;
+  /** Breaches that are not resolved or whose delivery is pending, every tenant, one shard. */
+  listActive(shard: number): Promise<Breach[]>;
+  /**
+   * Applies `update` when the stored status is one of `ifStatus` (any when absent); returns the
+   * updated breach, or undefined when the condition failed or the breach does not exist.
+   */
+  update(
+    tenantId: string,
+    breachId: string,
+    update: BreachUpdate,
+    ifStatus?: readonly BreachStatus[],
+  ): Promise<Breach | undefined>;
+  readonly shards: number;
+}
+
+/** Id of the breach of one threshold, period and level: the same inputs always give the same id. */
+export function breachIdOf(thresholdId: string, periodKey: string, level: BreachLevel): string {
+  return `${thresholdId}.${periodKey}.${level}`;
+}

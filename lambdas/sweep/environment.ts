@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { notifierEnv } from '../notifier/environment.js';
+import { defineFunction } from '../shared/function-spec.js';
+
+export const spec = defineFunction({
+  name: 'sweep',
+  description:
+    'Every 15 minutes: forecast and percentage thresholds, absolute safety net, escalation, resolution and redelivery of pending notices.',
+  tables: {
+    costThresholds: ['Query'],
+    thresholdBreaches: ['PutItem', 'GetItem', 'Query', 'UpdateItem'],
+    alertingConfig: ['GetItem'],
+    tokenAnalytics: ['BatchGetItem', 'Query'],
+    costMonitoring: ['PutItem'],
+  },
+  sendsEmail: true,
+  sendsSms: true,
+  publishes: ['emergency'],
+  putsEvents: true,
+  timeoutSeconds: 300,
+  memoryMb: 1024,
+  env: {
+    ...notifierEnv,
+    /** Set by the infrastructure (putsEvents); optional so the local runtime can use its in-process bus. */
+    EVENT_BUS_NAME: z.string().min(1).optional(),
+    /** A breach notice still pending this long after detection is delivered by the sweep. */
+    REDELIVER_AFTER_SECONDS: z.coerce.number().int().min(0).max(86_400).default(120),
+  },
+});

@@ -1,0 +1,93 @@
+import { CrossStackReferences, type Environment, ReferenceStrength, Tags } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/routes.js';
+import { AlertingStack } from './alerting-stack.js';
+import { ApiStack, type ApiThrottling, restApiName } from './api-stack.js';
+import type { ServiceConfig } from './config.js';
+import { DataStack } from './data-stack.js';
+import { FUNCTIONS, type RegisteredFunction, registryProblems } from './functions.js';
+import { OperationsStack } from './operations-stack.js';
+
+export interface ServiceStacksOptions {
+  config: ServiceConfig;
+  /** The function registry; `FUNCTIONS` unless a test adds its own. */
+  functions?: readonly RegisteredFunction[];
+  env?: Environment;
+  throttling?: ApiThrottling;
+  /** The route table; `HANDLER_ROUTES` unless a test pins its own. */
+  routes?: readonly HandlerRoute[];
+}
+
+export interface ServiceStacks {
+  data: DataStack;
+  alerting: AlertingStack;
+  api: ApiStack;
+  operations: OperationsStack;
+}
+
+/** `CostManagement-<stage>`: the prefix of the stack names (and so of the generated resource names). */
+export function stackPrefix(stage: string): string {
+  return `CostManagement-${stage}`;
+}
+
+/**
+ * The whole service as four stacks with typed props, deployed in this order: Data (tables,
+ * benchmark seed) → Alerting (topics, SES identity, event bus, event-triggered functions) →
+ * Api (REST API, authorizer, route functions) → Operations (15-minute schedule, scheduled
+ * functions, dashboard). Refuses a registry that does not match the route table.
+ */
+export function createServiceStacks(scope: Construct, options: ServiceStacksOptions): ServiceStacks {
+  const functions = options.functions ?? FUNCTIONS;
+  const routes = options.routes ?? HANDLER_ROUTES;
+  const problems = registryProblems(functions, routes);
+  if (problems.length > 0) throw new Error(`The function registry is inconsistent:\n${problems.join('\n')}`);
+  const { config } = options;
+  // CloudFormation exports, kept stable by pinning them in the producing stacks (exportValue);
+  // the newer weak references (Fn::GetStackOutput) are not used yet.
+  CrossStackReferences.of(scope).consume(ReferenceStrength.STRONG);
+  const prefix = stackPrefix(config.stage);
+  const common = { ...(options.env ? { env: options.env } : {}) };
+
+  const data = new DataStack(scope, `${prefix}-Data`, {
+    ...common,
+    description: 'Cost management: the eleven DynamoDB tables and the benchmark seed',
+    terminationProtection: config.stage === 'prod',
+    tablePrefix: config.tablePrefix,
+  });
+  const alerting = new AlertingStack(scope, `${prefix}-Alerting`, {
+    ...common,
+    description: 'Cost management: alert topics, SES sender, event bus and event-driven functions',
+    senderEmail: config.senderEmail,
+    ...(config.alertPhone ? { alertPhone: config.alertPhone } : {}),
+    ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+    tables: data.tables,
+    functions,
+  });
+  const api = new ApiStack(scope, `${prefix}-Api`, {
+    ...common,
+    description: 'Cost management: REST API, API-key authorizer and route functions',
+    stage: config.stage,
+    tables: data.tables,
+    alerting: alerting.resources,
+    functions,
+    routes,
+    ...(options.throttling ? { throttling: options.throttling } : {}),
+  });
+  const operations = new OperationsStack(scope, `${prefix}-Operations`, {
+    ...common,
+    description: 'Cost management: 15-minute schedule, scheduled functions and dashboard',
+    stage: config.stage,
+    tables: data.tables,
+    alerting: alerting.resources,
+    functions,
+    apiName: restApiName(config.stage),
+    functionNamePrefix: prefix,
+  });
+  operations.addStackDependency(api, 'the dashboard charts the API');
+
+  for (const stack of [data, alerting, api, operations]) {
+    Tags.of(stack).add('service', 'cost-management');
+    Tags.of(stack).add('stage', config.stage);
+  }
+  return { data, alerting, api, operations };
+}

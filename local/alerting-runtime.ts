@@ -1,0 +1,130 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { THRESHOLD_BREACHED } from '../lambdas/shared/events/event-publisher.js';
+import { installLocalEventBus, LocalEventBus } from '../lambdas/shared/events/local-event-bus.js';
+import { JsonLinesFile } from '../lambdas/shared/notify/local-sinks.js';
+import type { LocalRoute } from './http-server.js';
+
+export interface AlertingRuntimeOptions {
+  /** Port of the SES emulator and its inbox page (default `SES_PORT` or 8005; 0 picks a free one). */
+  sesPort?: number;
+  /** Where the SMS log and the dead-letter file go; `null` or absent: a temporary directory. */
+  dataDir?: string | null;
+  /** Seconds between sweeps (default `SWEEP_INTERVAL_SECONDS` or 900); 0 disables the timer. */
+  sweepIntervalSeconds?: number;
+}
+
+export interface AlertingRuntime {
+  /** The SES emulator: inbox page at `/`, JSON store at `/store`. */
+  sesUrl: string;
+  smsFile: string;
+  deadLetterFile: string;
+  bus: LocalEventBus;
+  /** Routes outside the base path: `POST /_local/sweep`, `GET /_local/sms`. */
+  routes: LocalRoute[];
+  /** Runs one sweep and waits for the notices it triggered. */
+  sweep(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+type SesStart = (config: { host: string; port: number }) => Promise<Server>;
+
+/**
+ * Starts the emulator on `port`; when that port is taken (another runtime, a parallel test file),
+ * on a free one, so the caller reads the actual URL from the result.
+ */
+async function startSesEmulator(port: number): Promise<Server> {
+  const mod = (await import('aws-ses-v2-local')) as unknown as { default: SesStart | { default: SesStart } };
+  const start = typeof mod.default === 'function' ? mod.default : mod.default.default;
+  const server = await start({ host: '127.0.0.1', port });
+  if (server.listening) return server;
+  server.close();
+  return start({ host: '127.0.0.1', port: 0 });
+}
+
+const jsonResult = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+  body: JSON.stringify(body),
+});
+
+/**
+ * The alerting side of the local runtime: the SES emulator the real SESv2 client sends to, the SMS
+ * log, the in-process event bus delivering `ThresholdBreached` to the notifier handler, and the
+ * sweep on a timer and on demand. Sets the environment the handlers read, so call it before the
+ * handlers are loaded.
+ */
+export async function startAlertingRuntime(options: AlertingRuntimeOptions = {}): Promise<AlertingRuntime> {
+  const ses = await startSesEmulator(options.sesPort ?? Number(process.env.SES_PORT ?? 8005));
+  const sesUrl = `http://127.0.0.1:${(ses.address() as AddressInfo).port}`;
+  const dir = options.dataDir ?? join(tmpdir(), `cost-management-${process.pid}-${Date.now()}`);
+  const smsFile = join(dir, 'sms.log');
+  const deadLetterFile = join(dir, 'dead-letter.log');
+  Object.assign(process.env, {
+    SES_ENDPOINT: sesUrl,
+    SENDER_EMAIL: process.env.SENDER_EMAIL ?? 'alerts@cost-management.local',
+    SMS_SINK_FILE: smsFile,
+    DEAD_LETTER_FILE: deadLetterFile,
+    ALLOW_HTTP_WEBHOOKS: 'true',
+    NOTIFY_BACKOFF_MS: process.env.NOTIFY_BACKOFF_MS ?? '200',
+  });
+  const bus = new LocalEventBus();
+  installLocalEventBus(bus);
+  const notifier = (await import(
+    '../lambdas/notifier/handler.js'
+  )) as typeof import('../lambdas/notifier/handler.js');
+  bus.subscribe(THRESHOLD_BREACHED, (event) =>
+    notifier.handler(event as unknown as Parameters<typeof notifier.handler>[0]),
+  );
+  const sweepModule = (await import(
+    '../lambdas/sweep/handler.js'
+  )) as typeof import('../lambdas/sweep/handler.js');
+  const sweep = async () => {
+    const summary = await sweepModule.handler({});
+    await bus.idle();
+    return summary;
+  };
+  const interval = options.sweepIntervalSeconds ?? Number(process.env.SWEEP_INTERVAL_SECONDS ?? 900);
+  const timer =
+    interval > 0
+      ? setInterval(() => {
+          void sweep().catch((error: unknown) => console.error('sweep failed', error));
+        }, interval * 1000)
+      : undefined;
+  timer?.unref();
+  const sms = new JsonLinesFile(smsFile);
+  const routes: LocalRoute[] = [
+    {
+      method: 'POST',
+      template: '/_local/sweep',
+      auth: false,
+      handler: async () => jsonResult(200, await sweep()),
+    },
+    {
+      method: 'GET',
+      template: '/_local/sms',
+      auth: false,
+      handler: async () => jsonResult(200, { items: await sms.read() }),
+    },
+  ];
+  return {
+    sesUrl,
+    smsFile,
+    deadLetterFile,
+    bus,
+    routes,
+    sweep,
+    close: async () => {
+      if (timer) clearInterval(timer);
+      await bus.idle();
+      installLocalEventBus(undefined);
+      await new Promise<void>((resolve) => {
+        ses.close(() => resolve());
+        ses.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import { HttpTransport, type QueryValue, type TransportOptions } from './http-transport.js';
+import type {
+  Alerting,
+  AlertingInput,
+  Analytics,
+  AnalyticsQueryInput,
+  AutoControlConfig,
+  AutoControlInput,
+  Benchmarks,
+  BenchmarksQueryInput,
+  Breach,
+  BreachList,
+  BreachQueryInput,
+  CheckInput,
+  CheckResult,
+  ControlActionHistory,
+  ControlActionsQueryInput,
+  ControlStatus,
+  Estimate,
+  EstimateInput,
+  ExportPage,
+  ExportQueryInput,
+  ExportRecord,
+  Health,
+  Models,
+  Projections,
+  ProjectionsQueryInput,
+  Recommendations,
+  ReverseActionInput,
+  ReverseActionResult,
+  Threshold,
+  ThresholdInput,
+  ThresholdList,
+  ThresholdUpdateInput,
+  TrackUsageBatchResult,
+  TrackUsageInput,
+  TrackUsageResult,
+} from './types.js';
+
+export type CostClientOptions = TransportOptions;
+
+/** A track-usage body whose `requestId` is set. */
+export type TrackUsageEvent = TrackUsageInput & { requestId: string };
+
+/** A fresh idempotency key for a usage event. */
+export function newRequestId(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+/** Sets a generated `requestId` on an event that has none (the same one on every retry). */
+export function withRequestId(event: TrackUsageInput): TrackUsageEvent {
+  return event.requestId ? (event as TrackUsageEvent) : { ...event, requestId: newRequestId() };
+}
+
+const seg = (value: string): string => encodeURIComponent(value);
+
+/** The typed client of the cost-management REST API. */
+export interface CostClient {
+  /** Records one model call (201, or 200 with `duplicate: true` for a replay). */
+  trackUsage(event: TrackUsageInput): Promise<TrackUsageResult>;
+  /** Records up to 25 calls; each gets its own status, in input order. */
+  trackUsageBatch(events: TrackUsageInput[]): Promise<TrackUsageBatchResult>;
+  /** Asks cost control whether (and on which model) to make a call. */
+  check(request: CheckInput): Promise<CheckResult>;
+  analytics(userId: string, query?: AnalyticsQueryInput): Promise<Analytics>;
+  projections(userId: string, query?: ProjectionsQueryInput): Promise<Projections>;
+  recommendations(userId: string): Promise<Recommendations>;
+  benchmarks(query?: BenchmarksQueryInput): Promise<Benchmarks>;
+  /** One JSON page of usage records; pass `nextCursor` back as `cursor` for the next one. */
+  exportRecords(userId: string, query?: ExportQueryInput): Promise<ExportPage>;
+  /** Every page of the range, fetched one at a time as the loop asks for it. */
+  exportPages(userId: string, query?: Omit<ExportQueryInput, 'cursor'>): AsyncIterableIterator<ExportPage>;
+  /** Every record of the range, page by page. */
+  exportItems(userId: string, query?: Omit<ExportQueryInput, 'cursor'>): AsyncIterableIterator<ExportRecord>;
+  models(): Promise<Models>;
+  estimate(scenario: EstimateInput): Promise<Estimate>;
+  createThreshold(threshold: ThresholdInput): Promise<Threshold>;
+  listThresholds(userId: string): Promise<ThresholdList>;
+  updateThreshold(thresholdId: string, changes: ThresholdUpdateInput): Promise<Threshold>;
+  deleteThreshold(thresholdId: string): Promise<void>;
+  putAlerting(userId: string, config: AlertingInput): Promise<Alerting>;
+  getAlerting(userId: string): Promise<Alerting>;
+  listBreaches(userId: string, query?: BreachQueryInput): Promise<BreachList>;
+  acknowledgeBreach(breachId: string): Promise<Breach>;
+  initAutoControl(config: AutoControlInput): Promise<AutoControlConfig>;
+  controlStatus(userId: string): Promise<ControlStatus>;
+  reverseAction(actionId: string, body: ReverseActionInput): Promise<ReverseActionResult>;
+  controlActions(userId: string, query?: ControlActionsQueryInput): Promise<ControlActionHistory>;
+  health(): Promise<Health>;
+}
+
+/**
+ * Creates the client. Requests carry `x-api-key`; 429 and 503 answers are retried with
+ * exponential backoff and jitter, waiting at least `Retry-After`; idempotent requests are also
+ * retried after network errors; other errors throw a `CostApiError` at once.
+ */
+export function createCostClient(options: CostClientOptions): CostClient {
+  const http = new HttpTransport(options);
+  const get = <T>(path: string, query?: object) =>
+    http.json<T>({ method: 'GET', path, query: query as Record<string, QueryValue>, idempotent: true });
+  const post = <T>(path: string, body: unknown, idempotent: boolean) =>
+    http.json<T>({ method: 'POST', path, body, idempotent });
+
+  const client: CostClient = {
+    trackUsage: (event) => post('/track-usage', withRequestId(event), true),
+    trackUsageBatch: (events) => post('/track-usage/batch', { events: events.map(withRequestId) }, true),
+    check: (request) => post('/check', request, true),
+    analytics: (userId, query) => get(`/analytics/${seg(userId)}`, query),
+    projections: (userId, query) => get(`/projections/${seg(userId)}`, query),
+    recommendations: (userId) => get(`/recommendations/${seg(userId)}`),
+    benchmarks: (query) => get('/benchmarks', query),
+    exportRecords: (userId, query) => get(`/export/${seg(userId)}`, { ...query, format: 'json' }),
+    async *exportPages(userId, query) {
+      let cursor: string | undefined;
+      do {
+        const page = await client.exportRecords(userId, { ...query, ...(cursor ? { cursor } : {}) });
+        yield page;
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+    },
+    async *exportItems(userId, query) {
+      for await (const page of client.exportPages(userId, query)) yield* page.items;
+    },
+    models: () => get('/models'),
+    estimate: (scenario) => post('/estimate', scenario, true),
+    createThreshold: (threshold) => post('/thresholds', threshold, false),
+    listThresholds: (userId) => get(`/thresholds/${seg(userId)}`),
+    updateThreshold: (thresholdId, changes) =>
+      http.json({ method: 'PUT', path: `/thresholds/${seg(thresholdId)}`, body: changes, idempotent: true }),
+    deleteThreshold: async (thresholdId) => {
+      await http.send({ method: 'DELETE', path: `/thresholds/${seg(thresholdId)}`, idempotent: true });
+    },
+    putAlerting: (userId, config) =>
+      http.json({ method: 'PUT', path: `/alerting/${seg(userId)}`, body: config, idempotent: true }),
+    getAlerting: (userId) => get(`/alerting/${seg(userId)}`),
+    listBreaches: (userId, query) => get(`/breaches/${seg(userId)}`, query),
+    acknowledgeBreach: (breachId) => post(`/breaches/${seg(breachId)}/acknowledge`, undefined, true),
+    initAutoControl: (config) => post('/auto-control/init', config, true),
+    controlStatus: (userId) => get(`/auto-control/status/${seg(userId)}`),
+    reverseAction: (actionId, body) => post(`/auto-control/reverse/${seg(actionId)}`, body, false),
+    controlActions: (userId, query) => get(`/auto-control/actions/${seg(userId)}`, query),
+    health: () => get('/health'),
+  };
+  return client;
+}

@@ -1,0 +1,81 @@
+import type {
+  AlertingConfigRequest,
+  AlertingConfigResponse,
+  AnalyticsQuery,
+  AnalyticsResponse,
+  AutoControlConfigResponse,
+  AutoControlInitRequest,
+  AutoControlStatusResponse,
+  BenchmarksQuery,
+  BenchmarksResponse,
+  BreachListQuery,
+  BreachListResponse,
+  BreachResponse,
+  CheckRequest,
+  CheckResponse,
+  ControlActionsQuery,
+  ControlActionsResponse,
+  CreateThresholdRequest,
+  EstimateRequest,
+  EstimateResponse,
+  ExportQuery,
+  ExportResponse,
+  HealthResponse,
+  ModelsResponse,
+  ProjectionsQuery,
+  ProjectionsResponse,
+  RecommendationsResponse,
+  ReverseActionRequest,
+  ReverseActionResponse,
+  ThresholdListResponse,
+  ThresholdResponse,
+  TrackUsageBatchResponse,
+  TrackUsageRequest,
+  TrackUsageResponse,
+  UpdateThresholdRequest,
+} from '@cost-management/contract';
+import type { z } from 'zod';
+
+// Requests are typed by what the schemas accept (z.input), answers by what they produce (z.output).
+
+/** A usage event; `requestId` is generated when missing. */
+export type TrackUsageInput = Omit<z.input<typeof TrackUsageRequest>, 'requestId'> & { requestId?: string };
+export type TrackUsageResult = z.output<typeof TrackUsageResponse>;
+export type TrackUsageBatchResult = z.output<typeof TrackUsageBatchResponse>;
+
+export type AnalyticsQueryInput = z.input<typeof AnalyticsQuery>;
+export type Analytics = z.output<typeof AnalyticsResponse>;
+export type ProjectionsQueryInput = z.input<typeof ProjectionsQuery>;
+export type Projections = z.output<typeof ProjectionsResponse>;
+export type Recommendations = z.output<typeof RecommendationsResponse>;
+export type BenchmarksQueryInput = z.input<typeof BenchmarksQuery>;
+export type Benchmarks = z.output<typeof BenchmarksResponse>;
+/** Export query of the JSON pages (`format` is always `json` here). */
+export type ExportQueryInput = Omit<z.input<typeof ExportQuery>, 'format'>;
+export type ExportPage = z.output<typeof ExportResponse>;
+export type ExportRecord = ExportPage['items'][number];
+export type Models = z.output<typeof ModelsResponse>;
+export type EstimateInput = z.input<typeof EstimateRequest>;
+export type Estimate = z.output<typeof EstimateResponse>;
+export type Health = z.output<typeof HealthResponse>;
+
+export type ThresholdInput = z.input<typeof CreateThresholdRequest>;
+export type ThresholdUpdateInput = z.input<typeof UpdateThresholdRequest>;
+export type Threshold = z.output<typeof ThresholdResponse>;
+export type ThresholdList = z.output<typeof ThresholdListResponse>;
+export type AlertingInput = z.input<typeof AlertingConfigRequest>;
+export type Alerting = z.output<typeof AlertingConfigResponse>;
+export type BreachQueryInput = z.input<typeof BreachListQuery>;
+export type Breach = z.output<typeof BreachResponse>;
+export type BreachList = z.output<typeof BreachListResponse>;
+
+export type AutoControlInput = z.input<typeof AutoControlInitRequest>;
+export type AutoControlConfig = z.output<typeof AutoControlConfigResponse>;
+export type ControlStatus = z.output<typeof AutoControlStatusResponse>;
+export type ControlLevel = ControlStatus['level'];
+export type ReverseActionInput = z.input<typeof ReverseActionRequest>;
+export type ReverseActionResult = z.output<typeof ReverseActionResponse>;
+export type ControlActionsQueryInput = z.input<typeof ControlActionsQuery>;
+export type ControlActionHistory = z.output<typeof ControlActionsResponse>;
+export type CheckInput = z.input<typeof CheckRequest>;
+export type CheckResult = z.output<typeof CheckResponse>;

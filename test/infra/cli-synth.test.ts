@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../lib/constructs/service-function.js';
+
+const run = promisify(execFile);
+const outdir = mkdtempSync(path.join(tmpdir(), 'cost-management-synth-'));
+
+/** No AWS credentials, no profile, no instance metadata: the synth must need none of them. */
+function offlineEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('AWS_') && !key.startsWith('CDK_')) env[key] = value;
+  }
+  return {
+    ...env,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: path.join(outdir, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(outdir, 'no-credentials'),
+  };
+}
+
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+describe('cdk synth (the CLI, as in a fresh clone)', () => {
+  it('synthesizes the four stacks without AWS credentials and with no cdk-nag finding', async () => {
+    const cdk = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk');
+    const { stdout, stderr } = await run(
+      cdk,
+      ['synth', '--quiet', '--no-notices', '-c', 'stage=ci', '-o', outdir],
+      {
+        cwd: PROJECT_ROOT,
+        env: offlineEnv(),
+        timeout: 150_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    expect(`${stdout}${stderr}`).not.toMatch(/AwsSolutions-|Synthesis finished with errors/);
+
+    const manifest = JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as {
+      artifacts: Record<string, { type: string }>;
+    };
+    const stacks = Object.entries(manifest.artifacts)
+      .filter(([, a]) => a.type === 'aws:cloudformation:stack')
+      .map(([id]) => id)
+      .sort();
+    expect(stacks).toEqual([
+      'CostManagement-ci-Alerting',
+      'CostManagement-ci-Api',
+      'CostManagement-ci-Data',
+      'CostManagement-ci-Operations',
+    ]);
+
+    const data = JSON.parse(
+      readFileSync(path.join(outdir, 'CostManagement-ci-Data.template.json'), 'utf8'),
+    ) as {
+      Resources: Record<string, { Type: string; Properties: { TableName?: string } }>;
+    };
+    const tables = Object.values(data.Resources).filter((r) => r.Type === 'AWS::DynamoDB::Table');
+    expect(tables.map((t) => t.Properties.TableName).every((name) => name?.startsWith('ci_bedrock_'))).toBe(
+      true,
+    );
+    expect(tables).toHaveLength(11);
+  }, 180_000);
+});

@@ -5,13 +5,15 @@ import { defineFunction } from '../shared/function-spec.js';
 export const spec = defineFunction({
   name: 'sweep',
   description:
-    'Every 15 minutes: forecast and percentage thresholds, absolute safety net, escalation, resolution and redelivery of pending notices.',
+    'Every 15 minutes: forecast and percentage thresholds, absolute safety net, escalation, resolution, redelivery of pending notices, and cost-control period resets.',
   tables: {
     costThresholds: ['Query'],
     thresholdBreaches: ['PutItem', 'GetItem', 'Query', 'UpdateItem'],
     alertingConfig: ['GetItem'],
-    tokenAnalytics: ['BatchGetItem', 'Query'],
+    tokenAnalytics: ['BatchGetItem', 'Query', 'GetItem'],
     costMonitoring: ['PutItem'],
+    autoControlConfig: ['Query', 'GetItem', 'UpdateItem'],
+    controlActions: ['PutItem'],
   },
   sendsEmail: true,
   sendsSms: true,

@@ -354,8 +354,14 @@ describe('sweep', () => {
   });
 
   it('POST /_local/sweep answers the summary', async () => {
-    const res = await call<{ thresholds: number }>(runtime.url, 'POST', '/_local/sweep', { key: null });
+    const res = await call<{ thresholds: number; controlPeriods: { checked: number; failed: number } }>(
+      runtime.url,
+      'POST',
+      '/_local/sweep',
+      { key: null },
+    );
     expect(res.status).toBe(200);
     expect(res.body.thresholds).toBeGreaterThanOrEqual(5);
+    expect(res.body.controlPeriods).toMatchObject({ failed: 0 });
   });
 });

@@ -13,5 +13,7 @@ export async function startTestRuntime(options: Partial<LocalRuntimeOptions> = {
     dynamodbEndpoint: inject('dynamodbEndpoint'),
     tablePrefix: `t${randomBytes(4).toString('hex')}`,
     ...options,
+    // Test files run in parallel: a free port for each SES emulator, and sweeps only on demand.
+    alerting: { sesPort: 0, sweepIntervalSeconds: 0, ...options.alerting },
   });
 }

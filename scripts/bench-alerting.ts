@@ -1,7 +1,7 @@
 /**
- * `npx tsx scripts/bench-alerting.ts`: on the local runtime (in-memory DynamoDB Local, SES emulator)
- * measures (1) the time from the request that crosses a threshold to the email in the SES inbox,
- * and (2) the sweep's time and DynamoDB requests for 1,000 and 10,000 enabled thresholds.
+ * Alerting figures for `npm run bench` (scripts/bench.ts): the time from the request that
+ * crosses a threshold to the email in the SES emulator's inbox, and the sweep's time and
+ * DynamoDB requests for 1,000 and 10,000 enabled thresholds.
  */
 import { performance } from 'node:perf_hooks';
 import { sweepDeps } from '../lambdas/shared/alerting-wiring.js';
@@ -10,120 +10,108 @@ import { loadEnvironment } from '../lambdas/shared/function-spec.js';
 import type { Threshold } from '../lambdas/shared/stores/alerting-store.js';
 import { runSweep } from '../lambdas/shared/use-cases/sweep.js';
 import { spec as sweepSpec } from '../lambdas/sweep/environment.js';
-import { startLocalRuntime } from '../local/runtime.js';
+import type { LocalRuntime } from '../local/runtime.js';
 
-const KEY = 'bench-key-0001';
-const TENANT = 'bench';
 const LATENCY_RUNS = Number(process.env.BENCH_ALERT_RUNS ?? 9);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-const runtime = await startLocalRuntime({
-  port: 0,
-  apiKeys: `${TENANT}:${KEY}`,
-  dataDir: null,
-  tablePrefix: 'benchalert',
-  alerting: { sesPort: 0, sweepIntervalSeconds: 0 },
-});
-const post = (path: string, body: unknown, method = 'POST') =>
-  fetch(`${runtime.apiBase}${path}`, {
-    method,
-    headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+export interface AlertingFigures {
+  emailLatenciesMs: number[];
+  sweeps: { thresholds: number; ms: number; requests: number; detail: string }[];
+}
+
+/** Runs on a started runtime whose API key is `key` for tenant `tenant`. */
+export async function benchAlerting(
+  runtime: LocalRuntime,
+  tenant: string,
+  key: string,
+): Promise<AlertingFigures> {
+  const post = (path: string, body: unknown, method = 'POST') =>
+    fetch(`${runtime.apiBase}${path}`, {
+      method,
+      headers: { 'x-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const event = (requestId: string, userId: string) => ({
+    requestId,
+    userId,
+    modelId: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
+    inputTokens: 100_000,
+    outputTokens: 0,
   });
-const event = (requestId: string, userId: string) => ({
-  requestId,
-  userId,
-  modelId: 'anthropic.claude-3-5-sonnet-20240620-v1:0',
-  inputTokens: 100_000,
-  outputTokens: 0,
-});
 
-async function inboxHas(userId: string): Promise<boolean> {
-  const res = await fetch(`${runtime.alerting.sesUrl}/store`);
-  const { emails } = (await res.json()) as { emails: { subject: string }[] };
-  return emails.some((e) => e.subject.includes(`Critical: ${userId} spent`));
-}
+  async function inboxHas(userId: string): Promise<boolean> {
+    const res = await fetch(`${runtime.alerting.sesUrl}/store`);
+    const { emails } = (await res.json()) as { emails: { subject: string }[] };
+    return emails.some((e) => e.subject.includes(`Critical: ${userId} spent`));
+  }
 
-// 1. Crossing request → email in the inbox.
-const latencies: number[] = [];
-for (let run = 0; run < LATENCY_RUNS; run++) {
-  const userId = `lat-${run}`;
-  await post(`/alerting/${userId}`, { email: `${userId}@example.com` }, 'PUT');
-  await post('/thresholds', { userId, limitUsd: 1, warningPercent: 99, channels: ['email'] });
-  for (let i = 0; i < 3; i++) await post('/track-usage', event(`${userId}-${i}`, userId));
-  const start = performance.now();
-  await post('/track-usage', event(`${userId}-x`, userId));
-  while (!(await inboxHas(userId))) await new Promise((r) => setTimeout(r, 5));
-  latencies.push(performance.now() - start);
-}
-console.log(
-  `crossing request → email in inbox: median ${median(latencies).toFixed(1)} ms over ${LATENCY_RUNS} (${latencies
-    .map((l) => l.toFixed(0))
-    .join(', ')})`,
-);
+  // 1. Crossing request → email in the inbox.
+  const latencies: number[] = [];
+  for (let run = 0; run < LATENCY_RUNS; run++) {
+    const userId = `lat-${run}`;
+    await post(`/alerting/${userId}`, { email: `${userId}@example.com` }, 'PUT');
+    await post('/thresholds', { userId, limitUsd: 1, warningPercent: 99, channels: ['email'] });
+    for (let i = 0; i < 3; i++) await post('/track-usage', event(`${userId}-${i}`, userId));
+    const start = performance.now();
+    await post('/track-usage', event(`${userId}-x`, userId));
+    while (!(await inboxHas(userId))) await new Promise((r) => setTimeout(r, 5));
+    latencies.push(performance.now() - start);
+  }
 
-// 2. Sweep cost against enabled thresholds.
-const requests = new Map<string, number>();
-documentClient().middlewareStack.add(
-  (next, context) => async (args) => {
-    const name = String(context.commandName ?? 'unknown');
-    requests.set(name, (requests.get(name) ?? 0) + 1);
-    return next(args);
-  },
-  { step: 'initialize', name: 'benchRequestCounter' },
-);
-const deps = sweepDeps(loadEnvironment(sweepSpec));
-let created = 0;
-async function addThresholds(upTo: number) {
-  const now = new Date().toISOString();
-  const todo = Array.from({ length: upTo - created }, (_, i) => created + i);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (next < todo.length) {
-        const n = todo[next++] as number;
-        const type = n % 10 === 0 ? 'forecast' : n % 10 === 1 ? 'percentage' : 'absolute';
-        const threshold: Threshold = {
-          thresholdId: `bench-${n}`,
-          userId: `user-${n}`,
-          name: 'bench',
-          type,
-          period: 'monthly',
-          limitNano: 1_000_000_000_000,
-          warningPercent: 80,
-          emergencyPercent: 150,
-          changePercent: 50,
-          timezone: 'UTC',
-          channels: ['email'],
-          enabled: true,
-          createdAt: now,
-          updatedAt: now,
-        };
-        await deps.thresholds.put(TENANT, threshold);
-      }
-    }),
+  // 2. Sweep cost against enabled thresholds.
+  const requests = new Map<string, number>();
+  documentClient().middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName ?? 'unknown');
+      requests.set(name, (requests.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchRequestCounter' },
   );
-  created = upTo;
+  const deps = sweepDeps(loadEnvironment(sweepSpec));
+  let created = 0;
+  async function addThresholds(upTo: number) {
+    const now = new Date().toISOString();
+    const todo = Array.from({ length: upTo - created }, (_, i) => created + i);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < todo.length) {
+          const n = todo[next++] as number;
+          const type = n % 10 === 0 ? 'forecast' : n % 10 === 1 ? 'percentage' : 'absolute';
+          const threshold: Threshold = {
+            thresholdId: `bench-${n}`,
+            userId: `user-${n}`,
+            name: 'bench',
+            type,
+            period: 'monthly',
+            limitNano: 1_000_000_000_000,
+            warningPercent: 80,
+            emergencyPercent: 150,
+            changePercent: 50,
+            timezone: 'UTC',
+            channels: ['email'],
+            enabled: true,
+            createdAt: now,
+            updatedAt: now,
+          };
+          await deps.thresholds.put(tenant, threshold);
+        }
+      }),
+    );
+    created = upTo;
+  }
+  const results: { thresholds: number; ms: number; requests: number; detail: string }[] = [];
+  for (const size of [1_000, 10_000]) {
+    await addThresholds(size);
+    requests.clear();
+    const start = performance.now();
+    const summary = await runSweep(deps, new Date());
+    const ms = performance.now() - start;
+    const total = [...requests.values()].reduce((a, b) => a + b, 0);
+    const detail = [...requests].map(([k, v]) => `${k.replace('Command', '')} ${v}`).join(', ');
+    results.push({ thresholds: summary.thresholds, ms, requests: total, detail });
+  }
+  return { emailLatenciesMs: latencies, sweeps: results };
 }
-const results: { thresholds: number; ms: number; requests: number; detail: string }[] = [];
-for (const size of [1_000, 10_000]) {
-  await addThresholds(size);
-  requests.clear();
-  const start = performance.now();
-  const summary = await runSweep(deps, new Date());
-  const ms = performance.now() - start;
-  const total = [...requests.values()].reduce((a, b) => a + b, 0);
-  const detail = [...requests].map(([k, v]) => `${k.replace('Command', '')} ${v}`).join(', ');
-  results.push({ thresholds: summary.thresholds, ms, requests: total, detail });
-  console.log(
-    `sweep over ${summary.thresholds} thresholds: ${ms.toFixed(0)} ms, ${total} DynamoDB requests (${detail})`,
-  );
-}
-const [small, large] = results as [(typeof results)[0], (typeof results)[0]];
-console.log(
-  `10k/1k ratios: thresholds ${(large.thresholds / small.thresholds).toFixed(2)}, time ${(
-    large.ms / small.ms
-  ).toFixed(2)}, requests ${(large.requests / small.requests).toFixed(2)}`,
-);
-await runtime.close();
-process.exit(0);

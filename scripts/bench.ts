@@ -13,6 +13,7 @@ import { buildTransactItems } from '../lambdas/shared/stores/dynamo-usage-store.
 import { TABLES } from '../lambdas/shared/table-definitions.js';
 import { prepareEvent } from '../lambdas/shared/use-cases/track-usage.js';
 import { startLocalRuntime } from '../local/runtime.js';
+import { benchAlerting } from './bench-alerting.js';
 
 const KEY = 'bench-key-0001';
 const TENANT = 'bench';
@@ -84,9 +85,12 @@ async function main() {
   const api = runtime.apiBase;
   const client = documentClient();
   let requests = 0;
+  const byCommand = new Map<string, number>();
   client.middlewareStack.add(
-    (next) => async (args) => {
+    (next, context) => async (args) => {
       requests++;
+      const name = String(context.commandName ?? 'unknown').replace('Command', '');
+      byCommand.set(name, (byCommand.get(name) ?? 0) + 1);
       return next(args);
     },
     { step: 'initialize', name: 'countRequests' },
@@ -113,6 +117,7 @@ async function main() {
     await client.send(new TransactWriteCommand({ TransactItems: items }));
   });
   requests = 0;
+  byCommand.clear();
   const httpMs = await pool(
     Array.from({ length: EVENTS }, (_, i) => event('http', i, users)),
     CONCURRENCY,
@@ -122,6 +127,7 @@ async function main() {
   );
   const perEvent = requests / EVENTS;
   extra.dynamodbRequestsPerEvent = perEvent;
+  extra.dynamodbRequestsPerEventByCommand = Object.fromEntries([...byCommand].map(([k, v]) => [k, round(v / EVENTS, 3)]));
   figures.push({
     name: `Ingest throughput, HTTP POST /track-usage vs bare TransactWriteItems (${EVENTS} events, concurrency ${CONCURRENCY})`,
     measured: `${round((EVENTS / httpMs) * 1000, 0)} events/s`,
@@ -159,21 +165,22 @@ async function main() {
     for (let i = 0; i < list.length; i += 25)
       await post(api, '/track-usage/batch', { events: list.slice(i, i + 25) });
   }
-  const timeAnalytics = async (user: string) => {
+  const timeAnalytics = async (user: string, to: string) => {
     const samples: number[] = [];
     for (let i = 0; i < 30; i++) {
-      // A different range each time: every read misses the cache and reads the aggregates.
+      // A range never asked before: every read misses the cache and reads the aggregates.
       const from = `2026-09-${String(1 + (i % 28)).padStart(2, '0')}`;
       const t = performance.now();
-      if ((await get(api, `/analytics/${user}?from=${from}&to=2026-10-28`)) !== 200)
+      if ((await get(api, `/analytics/${user}?from=${from}&to=${to}`)) !== 200)
         throw new Error('analytics');
       samples.push(performance.now() - t);
     }
     return median(samples);
   };
-  await timeAnalytics('small-user');
-  const smallMs = await timeAnalytics('small-user');
-  const largeMs = await timeAnalytics('large-user');
+  await timeAnalytics('small-user', '2026-10-27');
+  await timeAnalytics('large-user', '2026-10-27');
+  const smallMs = await timeAnalytics('small-user', '2026-10-28');
+  const largeMs = await timeAnalytics('large-user', '2026-10-28');
   figures.push({
     name: 'Analytics latency, user with 2,800 events vs user with 28 events (same 28 days, cache missed)',
     measured: `${round(largeMs, 2)} ms median`,
@@ -182,44 +189,82 @@ async function main() {
     target: '<= 1.2',
   });
 
-  // 4. /check latency against GET /health on the same server (when the route exists).
+  // 4. /check latency against GET /health on the same server.
   const health: number[] = [];
   for (let i = 0; i < 300; i++) {
     const t = performance.now();
     await get(api, '/health');
     health.push(performance.now() - t);
   }
-  const checkStatus = await post(api, '/check', {
-    userId: 'check-user',
+  const checkBody = (userId: string) => ({
+    userId,
     modelId: MODEL,
     estimatedInputTokens: 1000,
     estimatedOutputTokens: 200,
   });
-  if (checkStatus === 200) {
-    const check: number[] = [];
+  const timeCheck = async (userId: string) => {
+    const samples: number[] = [];
     for (let i = 0; i < 300; i++) {
       const t = performance.now();
-      await post(api, '/check', {
-        userId: 'check-user',
-        modelId: MODEL,
-        estimatedInputTokens: 1000,
-        estimatedOutputTokens: 200,
-      });
-      check.push(performance.now() - t);
+      if ((await post(api, '/check', checkBody(userId))) !== 200) throw new Error('check failed');
+      samples.push(performance.now() - t);
     }
+    return samples;
+  };
+  await post(api, '/auto-control/init', { userId: 'check-user', budgetUsd: 1000, period: 'monthly' });
+  await post(api, '/auto-control/init', {
+    userId: 'hard-user',
+    budgetUsd: 1000,
+    period: 'monthly',
+    hardLimit: true,
+  });
+  const check = await timeCheck('check-user');
+  const hard = await timeCheck('hard-user');
+  for (const [label, samples] of [
+    ['POST /check (level normal)', check],
+    ['POST /check (hard budget: atomic reservation)', hard],
+  ] as const) {
     figures.push({
-      name: 'POST /check p50 over HTTP vs GET /health p50',
-      measured: `${round(median(check), 2)} ms`,
+      name: `${label} p50 over HTTP vs GET /health p50`,
+      measured: `${round(median(samples), 2)} ms`,
       floor: `${round(median(health), 2)} ms`,
-      ratio: round(median(check) / median(health), 2),
+      ratio: round(median(samples) / median(health), 2),
     });
     figures.push({
-      name: 'POST /check p99 over HTTP vs GET /health p99',
-      measured: `${round(pct(check, 99), 2)} ms`,
+      name: `${label} p99 over HTTP vs GET /health p99`,
+      measured: `${round(pct(samples, 99), 2)} ms`,
       floor: `${round(pct(health, 99), 2)} ms`,
-      ratio: round(pct(check, 99) / pct(health, 99), 2),
+      ratio: round(pct(samples, 99) / pct(health, 99), 2),
     });
   }
+
+  // Alerting: crossing request to email in the inbox, and the sweep at 1,000 and 10,000 thresholds.
+  const alerting = await benchAlerting(runtime, TENANT, KEY);
+  figures.push({
+    name: `Crossing request → email in the SES emulator inbox, median of ${alerting.emailLatenciesMs.length}, vs GET /health p50`,
+    measured: `${round(median(alerting.emailLatenciesMs), 1)} ms`,
+    floor: `${round(median(health), 2)} ms`,
+    ratio: round(median(alerting.emailLatenciesMs) / median(health), 1),
+  });
+  const [sweepSmall, sweepLarge] = alerting.sweeps as [
+    (typeof alerting.sweeps)[0],
+    (typeof alerting.sweeps)[0],
+  ];
+  extra.sweeps = alerting.sweeps;
+  figures.push({
+    name: `Sweep time, ${sweepLarge.thresholds} vs ${sweepSmall.thresholds} enabled thresholds`,
+    measured: `${round(sweepLarge.ms, 0)} ms`,
+    floor: `${round(sweepSmall.ms, 0)} ms`,
+    ratio: round(sweepLarge.ms / sweepSmall.ms, 2),
+    target: `<= ${round(sweepLarge.thresholds / sweepSmall.thresholds, 1)} (linear)`,
+  });
+  figures.push({
+    name: `Sweep DynamoDB requests, ${sweepLarge.thresholds} vs ${sweepSmall.thresholds} enabled thresholds`,
+    measured: `${sweepLarge.requests} requests`,
+    floor: `${sweepSmall.requests} requests`,
+    ratio: round(sweepLarge.requests / sweepSmall.requests, 2),
+    target: `<= ${round(sweepLarge.thresholds / sweepSmall.thresholds, 1)} (linear)`,
+  });
 
   // 5. Core pricing throughput against the bare arithmetic of the four parts.
   const N = 200_000;
@@ -261,7 +306,9 @@ async function main() {
     '|---|---|---|---|---|',
     ...figures.map((f) => `| ${f.name} | ${f.measured} | ${f.floor} | **${f.ratio}** | ${f.target ?? ''} |`),
   ].join('\n');
-  console.log(`\n${machine}\nDynamoDB requests per tracked event: ${round(perEvent, 2)}\n\n${table}\n`);
+  console.log(
+    `\n${machine}\nDynamoDB requests per tracked event: ${round(perEvent, 2)} ${JSON.stringify(extra.dynamodbRequestsPerEventByCommand)}\n\n${table}\n`,
+  );
   if (process.env.BENCH_WRITE_DOCS === '1') {
     mkdirSync('docs', { recursive: true });
     writeFileSync(
@@ -272,3 +319,4 @@ async function main() {
 }
 
 await main();
+process.exit(0);

@@ -21,7 +21,7 @@ import {
   validateControlConfig,
 } from '@cost-management/core';
 import type { z } from 'zod';
-import { type ControlSnapshot, invalidateControl } from '../control-cache.js';
+import { type ControlSnapshot, cacheControl, cachedControl, invalidateControl } from '../control-cache.js';
 import { ConflictError, NotFoundError, UnknownModelsError } from '../errors.js';
 import { logger } from '../logger.js';
 import type {
@@ -511,9 +511,15 @@ export function autoControlReactor(deps: ControlDeps): IngestReactor {
       byUser.set(record.userId, [...(byUser.get(record.userId) ?? []), record.requestId]);
     }
     for (const [userId, requestIds] of byUser) {
+      // Most users have no cost control: remember that for as long as /check may (no read per event).
+      const known = cachedControl(tenantId, userId, now.getTime());
+      if (known && known.snapshot === undefined) continue;
       try {
         const result = await refreshControl(deps, tenantId, userId, now);
-        if (!result) continue;
+        if (!result) {
+          cacheControl(tenantId, userId, undefined, now.getTime());
+          continue;
+        }
         if (result.item.hardLimit) {
           for (const requestId of requestIds) await deps.store.release(tenantId, userId, requestId);
         }

@@ -1,4 +1,4 @@
-import { toUsd } from '@cost-management/core';
+import { nanoToDecimalString, toUsd } from '@cost-management/core';
 import type { Breach } from '../stores/alerting-store.js';
 
 export type NoticeKind = 'breach' | 'escalation' | 'resolution';
@@ -10,7 +10,9 @@ export interface DailySpend {
 
 const LEVEL_TITLE = { warning: 'Warning', critical: 'Critical', emergency: 'Emergency' } as const;
 
-const usd = (n: number): string => `$${toUsd(n).toFixed(2)}`;
+/** Dollars with cents, and the exact figure below one dollar ($0.0075, not a rounded $0.01). */
+const usd = (n: number): string =>
+  Math.abs(n) >= 1_000_000_000 ? `$${toUsd(n).toFixed(2)}` : `$${nanoToDecimalString(n)}`;
 
 const escapeHtml = (s: string): string =>
   s.replace(

@@ -1,21 +1,10 @@
-import { z } from 'zod';
 import { defineFunction } from '../shared/function-spec.js';
+import { spec as single } from '../track-usage/environment.js';
 
+/** The same ingest path as track-usage, for up to 25 events per request. */
 export const spec = defineFunction({
+  ...single,
   name: 'track-usage-batch',
   description:
-    'Records up to 25 model calls in one request: prices it and writes record, idempotency marker and aggregates atomically.',
-  tables: {
-    tokenUsage: ['PutItem', 'GetItem'],
-    tokenAnalytics: ['UpdateItem', 'GetItem', 'BatchGetItem'],
-    autoControlConfig: ['GetItem', 'UpdateItem', 'DeleteItem'],
-    controlActions: ['PutItem'],
-    costThresholds: ['Query'],
-    thresholdBreaches: ['PutItem'],
-  },
-  putsEvents: true,
-  env: {
-    /** Set by the infrastructure (putsEvents); optional so the local runtime can use its in-process bus. */
-    EVENT_BUS_NAME: z.string().min(1).optional(),
-  },
+    'Records up to 25 model calls in one request, each exactly once, with the same ingest path as track-usage.',
 });

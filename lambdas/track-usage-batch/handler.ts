@@ -1,20 +1,11 @@
 import { TrackUsageBatchRequest } from '@cost-management/contract';
-import { thresholdDetection } from '../shared/alerting-wiring.js';
-import { controlDeps } from '../shared/control-wiring.js';
 import { loadEnvironment } from '../shared/function-spec.js';
 import { httpHandler, json, parseWith } from '../shared/http-handler.js';
-import { autoControlReactor } from '../shared/use-cases/auto-control.js';
+import { ingestDeps } from '../shared/ingest-wiring.js';
 import { trackUsageBatch } from '../shared/use-cases/track-usage.js';
-import { usageStore } from '../shared/wiring.js';
 import { spec } from './environment.js';
 
-const env = loadEnvironment(spec);
-const detection = thresholdDetection(env);
-const deps = {
-  store: usageStore(env),
-  extraAggregates: detection.extraAggregates,
-  reactors: [detection.reactor, autoControlReactor(controlDeps(env))],
-};
+const deps = ingestDeps(loadEnvironment(spec));
 
 export const handler = httpHandler(async ({ tenantId, body }) => {
   const { events } = parseWith(TrackUsageBatchRequest, body);

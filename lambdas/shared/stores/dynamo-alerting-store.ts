@@ -20,19 +20,7 @@ import type {
   Threshold,
   ThresholdStore,
 } from './alerting-store.js';
-
-type Item = Record<string, unknown>;
-
-async function queryAll(client: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
-  const items: Item[] = [];
-  let start: Item | undefined;
-  do {
-    const res = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    items.push(...((res.Items ?? []) as Item[]));
-    start = res.LastEvaluatedKey as Item | undefined;
-  } while (start);
-  return items;
-}
+import { type Item, queryAll } from './dynamo-query.js';
 
 /** A stable shard (0..shards-1) of an id, so an item stays in one shard of a sparse index. */
 export function shardOf(id: string, shards: number): number {

@@ -15,6 +15,7 @@ import {
   ValidationError,
 } from '@cost-management/core';
 import { dayRangeEnd, dayRangeStart, userPk } from '../keys.js';
+import { type Item, queryAll } from './dynamo-query.js';
 import type {
   AggregateReader,
   BenchmarkStore,
@@ -23,8 +24,6 @@ import type {
   UsageRecordReader,
 } from './read-stores.js';
 import type { UsageRecord } from './usage-store.js';
-
-type Item = Record<string, unknown>;
 
 function counters(item: Item): UsageCounters {
   return {
@@ -35,18 +34,6 @@ function counters(item: Item): UsageCounters {
     cacheWriteInputTokens: Number(item.cacheWriteInputTokens ?? 0),
     costNano: Number(item.costNano ?? 0),
   };
-}
-
-/** Runs a query to its end, page by page. */
-async function queryAll(client: DynamoDBDocumentClient, input: QueryCommandInput): Promise<Item[]> {
-  const items: Item[] = [];
-  let start: Item | undefined;
-  do {
-    const res = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    items.push(...((res.Items ?? []) as Item[]));
-    start = res.LastEvaluatedKey as Item | undefined;
-  } while (start);
-  return items;
 }
 
 export class DynamoAggregateReader implements AggregateReader {

@@ -1,6 +1,6 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { addNano } from '@cost-management/core';
+import { addCounters } from '@cost-management/core';
 import { UnavailableError } from '../errors.js';
 import { requestMarkerKey, usageRecordSk, userPk } from '../keys.js';
 import {
@@ -25,17 +25,6 @@ interface AggregateDelta {
   sk: string;
   attributes: Record<string, string>;
   counters: Counters;
-}
-
-function addCounters(a: Counters, b: Counters): Counters {
-  return {
-    requests: a.requests + b.requests,
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    cacheReadInputTokens: a.cacheReadInputTokens + b.cacheReadInputTokens,
-    cacheWriteInputTokens: a.cacheWriteInputTokens + b.cacheWriteInputTokens,
-    costNano: addNano(a.costNano, b.costNano),
-  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,11 +2,11 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
+import { BUSINESS_METRICS } from '../lambdas/shared/metric-names.js';
 import type { AlertingResources } from './alerting-stack.js';
 import { METRICS_NAMESPACE, SERVICE_NAME, type ServiceFunction } from './constructs/service-function.js';
 import { createAsyncFunction, pascalCase, type ServiceTables } from './function-factory.js';
 import { DEFAULT_SCHEDULE_MINUTES, functionsOf, type RegisteredFunction } from './functions.js';
-import { BUSINESS_METRICS } from './metric-names.js';
 
 export interface OperationsStackProps extends StackProps {
   stage: string;

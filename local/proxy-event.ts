@@ -18,8 +18,9 @@ export interface ProxyEventInput {
 
 /** Builds the API Gateway (REST, proxy integration) event the deployed handlers receive. */
 export function toProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
+  // No prototype: a query key such as `__proto__` or `toString` is data, as in API Gateway's JSON event.
+  const query: Record<string, string> = Object.create(null);
+  const multiQuery: Record<string, string[]> = Object.create(null);
   for (const [key, value] of input.query) {
     query[key] = value;
     multiQuery[key] = [...(multiQuery[key] ?? []), value];

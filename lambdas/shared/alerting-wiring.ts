@@ -3,10 +3,11 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { documentClient } from './dynamo-client.js';
-import type { DomainEvent, EventPublisher } from './events/event-publisher.js';
+import { type DomainEvent, type EventPublisher, THRESHOLD_BREACHED } from './events/event-publisher.js';
 import { EventBridgePublisher } from './events/eventbridge-publisher.js';
 import { localEventBus } from './events/local-event-bus.js';
 import { logger } from './logger.js';
+import { emitMetrics } from './metrics.js';
 import { SesEmailSender, SnsSmsSender, SnsTopicPublisher, SqsDeadLetterSink } from './notify/aws-senders.js';
 import {
   FileDeadLetterSink,
@@ -55,10 +56,16 @@ export function eventPublisher(env: { EVENT_BUS_NAME?: string | undefined }): Ev
   return {
     async publish(events: readonly DomainEvent[]) {
       const local = localEventBus();
-      if (local) return local.publish(events);
-      if (!env.EVENT_BUS_NAME) throw new Error('no event bus configured');
-      eventBridge ??= new EventBridgePublisher(new EventBridgeClient({ maxAttempts: 3 }), env.EVENT_BUS_NAME);
-      return eventBridge.publish(events);
+      if (local) await local.publish(events);
+      else {
+        if (!env.EVENT_BUS_NAME) throw new Error('no event bus configured');
+        eventBridge ??= new EventBridgePublisher(
+          new EventBridgeClient({ maxAttempts: 3 }),
+          env.EVENT_BUS_NAME,
+        );
+        await eventBridge.publish(events);
+      }
+      emitMetrics({ thresholdBreaches: events.filter((e) => e.detailType === THRESHOLD_BREACHED).length });
     },
   };
 }

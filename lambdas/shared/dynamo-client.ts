@@ -27,7 +27,13 @@ export function createDocumentClient(config: DynamoDBClientConfig = {}): DynamoD
     ...config,
   });
   return DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
+    // A caller's map (tags, downgradeMap) may have a key named `constructor`; without
+    // convertClassInstanceToMap the marshaller takes it for a class instance and throws.
+    marshallOptions: {
+      removeUndefinedValues: true,
+      convertEmptyValues: false,
+      convertClassInstanceToMap: true,
+    },
   });
 }
 

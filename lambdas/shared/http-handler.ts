@@ -81,6 +81,8 @@ export function httpHandler(
   options: HttpHandlerOptions = {},
 ): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
   return async (event) => {
+    // Every log line of this request carries API Gateway's request id (also in the access log).
+    logger.setCorrelationId(event.requestContext?.requestId);
     try {
       const tenantId = tenantOf(event);
       if (!tenantId && !options.public) throw new UnauthorizedError();

@@ -2,6 +2,7 @@ import type { spec } from '../track-usage/environment.js';
 import { thresholdDetection } from './alerting-wiring.js';
 import { controlDeps } from './control-wiring.js';
 import type { FunctionEnvironment } from './function-spec.js';
+import { usageMetricsReactor } from './metrics.js';
 import { autoControlReactor } from './use-cases/auto-control.js';
 import type { TrackUsageDeps } from './use-cases/track-usage.js';
 import { usageStore } from './wiring.js';
@@ -12,6 +13,6 @@ export function ingestDeps(env: FunctionEnvironment<typeof spec>): TrackUsageDep
   return {
     store: usageStore(env),
     extraAggregates: detection.extraAggregates,
-    reactors: [detection.reactor, autoControlReactor(controlDeps(env))],
+    reactors: [usageMetricsReactor, detection.reactor, autoControlReactor(controlDeps(env))],
   };
 }

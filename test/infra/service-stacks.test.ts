@@ -5,10 +5,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLER_ROUTES } from '../../lambdas/routes.js';
 import { topicEnvVar } from '../../lambdas/shared/function-spec.js';
+import { BUSINESS_METRICS } from '../../lambdas/shared/metric-names.js';
 import { TABLE_LIST, TABLES, type TableKey } from '../../lambdas/shared/table-definitions.js';
 import { benchmarkItems } from '../../lib/benchmark-seed.js';
 import { FUNCTIONS, functionsOf } from '../../lib/functions.js';
-import { BUSINESS_METRICS } from '../../lib/metric-names.js';
 import {
   allFunctions,
   allIdentityStatements,

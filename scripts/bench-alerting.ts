@@ -13,7 +13,6 @@ import { spec as sweepSpec } from '../lambdas/sweep/environment.js';
 import type { LocalRuntime } from '../local/runtime.js';
 
 const LATENCY_RUNS = Number(process.env.BENCH_ALERT_RUNS ?? 9);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 export interface AlertingFigures {
   emailLatenciesMs: number[];

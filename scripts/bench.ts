@@ -127,7 +127,9 @@ async function main() {
   );
   const perEvent = requests / EVENTS;
   extra.dynamodbRequestsPerEvent = perEvent;
-  extra.dynamodbRequestsPerEventByCommand = Object.fromEntries([...byCommand].map(([k, v]) => [k, round(v / EVENTS, 3)]));
+  extra.dynamodbRequestsPerEventByCommand = Object.fromEntries(
+    [...byCommand].map(([k, v]) => [k, round(v / EVENTS, 3)]),
+  );
   figures.push({
     name: `Ingest throughput, HTTP POST /track-usage vs bare TransactWriteItems (${EVENTS} events, concurrency ${CONCURRENCY})`,
     measured: `${round((EVENTS / httpMs) * 1000, 0)} events/s`,
@@ -171,8 +173,7 @@ async function main() {
       // A range never asked before: every read misses the cache and reads the aggregates.
       const from = `2026-09-${String(1 + (i % 28)).padStart(2, '0')}`;
       const t = performance.now();
-      if ((await get(api, `/analytics/${user}?from=${from}&to=${to}`)) !== 200)
-        throw new Error('analytics');
+      if ((await get(api, `/analytics/${user}?from=${from}&to=${to}`)) !== 200) throw new Error('analytics');
       samples.push(performance.now() - t);
     }
     return median(samples);

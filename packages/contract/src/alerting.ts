@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, IsoTimestamp, UsdAmount, UsdOut, UserId } from './primitives.js';
+import { hasAtMostNineDecimals, Id, IsoTimestamp, UsdAmount, UsdOut, UserId } from './primitives.js';
 
 export const ThresholdType = z.enum(['absolute', 'forecast', 'percentage']);
 export const ThresholdPeriod = z.enum(['daily', 'weekly', 'monthly']);
@@ -16,14 +16,16 @@ export const E164Phone = z
   .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number (+4915112345678)');
 export const Email = z.email().max(254);
 
+const NINE_DECIMALS = 'must not have more than 9 decimals';
+
 const ThresholdFields = {
   name: z.string().min(1).max(200),
   type: ThresholdType,
   period: ThresholdPeriod,
   limitUsd: UsdAmount.refine((v) => v > 0, 'must be greater than 0'),
-  warningPercent: z.number().gt(0).lt(100),
-  emergencyPercent: z.number().gt(100).max(1000),
-  changePercent: z.number().gt(0).max(1000),
+  warningPercent: z.number().gt(0).lt(100).refine(hasAtMostNineDecimals, NINE_DECIMALS),
+  emergencyPercent: z.number().gt(100).max(1000).refine(hasAtMostNineDecimals, NINE_DECIMALS),
+  changePercent: z.number().gt(0).max(1000).refine(hasAtMostNineDecimals, NINE_DECIMALS),
   timezone: Timezone,
   channels: z.array(AlertChannel).min(1).max(3),
   enabled: z.boolean(),

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { Id, ModelIdInput, TokenCount, UsdAmount, UsdOut, UserId } from './primitives.js';
+import {
+  hasAtMostNineDecimals,
+  Id,
+  ModelIdInput,
+  TokenCount,
+  UsdAmount,
+  UsdOut,
+  UserId,
+} from './primitives.js';
 
 export const CONTROL_LEVEL_NAMES = ['normal', 'light', 'moderate', 'severe', 'shutdown'] as const;
 export const CONTROL_ACTION_NAMES = [
@@ -24,7 +32,14 @@ export const AutoControlInitRequest = z
     budgetUsd: UsdAmount,
     period: z.enum(['daily', 'weekly', 'monthly']).default('monthly'),
     rules: z
-      .array(z.object({ atPercent: z.number(), action: z.enum(CONTROL_ACTION_NAMES) }).strict())
+      .array(
+        z
+          .object({
+            atPercent: z.number().refine(hasAtMostNineDecimals, 'must not have more than 9 decimals'),
+            action: z.enum(CONTROL_ACTION_NAMES),
+          })
+          .strict(),
+      )
       .max(10)
       .optional(),
     downgradeMap: z.record(ModelIdInput, ModelIdInput).optional(),

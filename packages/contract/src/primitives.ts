@@ -22,7 +22,8 @@ export const ModelIdInput = z
 
 export const TokenCount = z.int().min(0).max(MAX_TOKENS_PER_CALL);
 
-function hasAtMostNineDecimals(value: number): boolean {
+/** At most 9 decimals: keeps numbers inside what DynamoDB stores (no 5e-324). */
+export function hasAtMostNineDecimals(value: number): boolean {
   const text = String(value);
   const exp = /e-(\d+)$/i.exec(text);
   if (exp) {

@@ -12,6 +12,7 @@ import { documentClient } from '../lambdas/shared/dynamo-client.js';
 import { buildTransactItems } from '../lambdas/shared/stores/dynamo-usage-store.js';
 import { TABLES } from '../lambdas/shared/table-definitions.js';
 import { prepareEvent } from '../lambdas/shared/use-cases/track-usage.js';
+import { toProxyEvent } from '../local/proxy-event.js';
 import { startLocalRuntime } from '../local/runtime.js';
 import { benchAlerting } from './bench-alerting.js';
 
@@ -113,18 +114,27 @@ async function main() {
   const bareItems = Array.from({ length: EVENTS }, (_, i) =>
     buildTransactItems(tables, TENANT, [prepareEvent(event('bare', i, users), now).prepared]),
   );
-  const bareMs = await pool(bareItems, CONCURRENCY, async (items) => {
-    await client.send(new TransactWriteCommand({ TransactItems: items }));
-  });
+  // Alternate rounds of both, so neither side gets a warmer or emptier DynamoDB Local.
+  const ROUNDS = 4;
+  const per = EVENTS / ROUNDS;
+  const httpEvents = Array.from({ length: EVENTS }, (_, i) => event('http', i, users));
+  let bareMs = 0;
+  let httpMs = 0;
   requests = 0;
   byCommand.clear();
-  const httpMs = await pool(
-    Array.from({ length: EVENTS }, (_, i) => event('http', i, users)),
-    CONCURRENCY,
-    async (e) => {
+  let bareRequests = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    const before = requests;
+    bareMs += await pool(bareItems.slice(r * per, (r + 1) * per), CONCURRENCY, async (items) => {
+      await client.send(new TransactWriteCommand({ TransactItems: items }));
+    });
+    bareRequests += requests - before;
+    httpMs += await pool(httpEvents.slice(r * per, (r + 1) * per), CONCURRENCY, async (e) => {
       if ((await post(api, '/track-usage', e)) !== 201) throw new Error('ingest failed');
-    },
-  );
+    });
+  }
+  requests -= bareRequests;
+  byCommand.set('TransactWriteItems', (byCommand.get('TransactWriteItems') ?? 0) - bareRequests);
   const perEvent = requests / EVENTS;
   extra.dynamodbRequestsPerEvent = perEvent;
   extra.dynamodbRequestsPerEventByCommand = Object.fromEntries(
@@ -236,6 +246,46 @@ async function main() {
       measured: `${round(pct(samples, 99), 2)} ms`,
       floor: `${round(pct(health, 99), 2)} ms`,
       ratio: round(pct(samples, 99) / pct(health, 99), 2),
+    });
+  }
+
+  // The same handlers called in process (no HTTP): the cost of the check itself.
+  type Handler = (event: ReturnType<typeof toProxyEvent>) => Promise<{ statusCode: number }>;
+  const load = async (fn: string) =>
+    ((await import(`../lambdas/${fn}/handler.ts`)) as { handler: Handler }).handler;
+  const inProcess = async (fn: string, method: string, path: string, body: unknown) => {
+    const handler = await load(fn);
+    const samples: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const event = toProxyEvent({
+        method,
+        path,
+        resource: path,
+        pathParameters: null,
+        query: new URLSearchParams(),
+        headers: {},
+        body: body === undefined ? null : JSON.stringify(body),
+        tenantId: TENANT,
+        sourceIp: '127.0.0.1',
+        now: new Date(),
+      });
+      const t = performance.now();
+      if ((await handler(event)).statusCode !== 200) throw new Error(`${fn} failed in process`);
+      samples.push(performance.now() - t);
+    }
+    return samples;
+  };
+  const healthIn = await inProcess('health', 'GET', '/api/cost-management/health', undefined);
+  const checkIn = await inProcess('check', 'POST', '/api/cost-management/check', checkBody('check-user'));
+  for (const [label, p] of [
+    ['p50', 50],
+    ['p99', 99],
+  ] as const) {
+    figures.push({
+      name: `POST /check (level normal) ${label} in process vs GET /health ${label} in process`,
+      measured: `${round(pct(checkIn, p) * 1000, 1)} µs`,
+      floor: `${round(pct(healthIn, p) * 1000, 1)} µs`,
+      ratio: round(pct(checkIn, p) / pct(healthIn, p), 1),
     });
   }
 

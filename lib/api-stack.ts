@@ -220,7 +220,7 @@ export class ApiStack extends Stack {
     });
     new CfnOutput(this, 'ApiKeysSecretArn', {
       value: this.apiKeysSecret.secretArn,
-      description: 'Secret holding the API key hashes (see docs/DEPLOY.md, "Add an API key")',
+      description: 'Secret holding the API key hashes (see docs/DEPLOY.md, "Add or revoke an API key")',
     });
   }
 

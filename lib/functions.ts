@@ -17,6 +17,7 @@ import { spec as openapi } from '../lambdas/openapi/environment.js';
 import { spec as projections } from '../lambdas/projections/environment.js';
 import { spec as recommendations } from '../lambdas/recommendations/environment.js';
 import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/routes.js';
+import { EVENT_SOURCE, THRESHOLD_BREACHED } from '../lambdas/shared/events/event-publisher.js';
 import type { FunctionSpec } from '../lambdas/shared/function-spec.js';
 import { spec as sweep } from '../lambdas/sweep/environment.js';
 import { spec as thresholds } from '../lambdas/thresholds/environment.js';
@@ -24,8 +25,8 @@ import { spec as trackUsage } from '../lambdas/track-usage/environment.js';
 import { spec as trackUsageBatch } from '../lambdas/track-usage-batch/environment.js';
 import type { ServiceFunctionEnvironment } from './constructs/service-function.js';
 
-/** `source` of every event the service puts on its bus. */
-export const EVENT_SOURCE = 'cost-management';
+/** `source` of every event the service puts on its bus: the publishers' own constant, so rules and publishers agree. */
+export { EVENT_SOURCE };
 /** Minutes between two runs of a schedule-triggered function unless it says otherwise. */
 export const DEFAULT_SCHEDULE_MINUTES = 15;
 
@@ -92,7 +93,7 @@ export const FUNCTIONS: readonly RegisteredFunction[] = [
   registerFunction(thresholds, { kind: 'http' }),
   registerFunction(alerting, { kind: 'http' }),
   registerFunction(breaches, { kind: 'http' }),
-  registerFunction(notifier, { kind: 'event', detailType: 'ThresholdBreached' }),
+  registerFunction(notifier, { kind: 'event', detailType: THRESHOLD_BREACHED }),
   registerFunction(sweep, { kind: 'schedule' }),
 ];
 

@@ -82,10 +82,17 @@ export async function startAlertingRuntime(options: AlertingRuntimeOptions = {})
   const sweepModule = (await import(
     '../lambdas/sweep/handler.js'
   )) as typeof import('../lambdas/sweep/handler.js');
-  const sweep = async () => {
-    const summary = await sweepModule.handler({});
-    await bus.idle();
-    return summary;
+  // One sweep at a time (as the 15-minute schedule gives in AWS): a timer tick and `POST /_local/sweep`
+  // at once would otherwise both redeliver or escalate the same breach.
+  let queue: Promise<unknown> = Promise.resolve();
+  const sweep = (): Promise<unknown> => {
+    const run = queue.then(async () => {
+      const summary = await sweepModule.handler({});
+      await bus.idle();
+      return summary;
+    });
+    queue = run.catch(() => undefined);
+    return run;
   };
   const interval = options.sweepIntervalSeconds ?? Number(process.env.SWEEP_INTERVAL_SECONDS ?? 900);
   const timer =

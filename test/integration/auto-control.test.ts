@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlDeps } from '../../lambdas/shared/control-wiring.js';
 import { userPk } from '../../lambdas/shared/keys.js';
 import { CONTROL_SK } from '../../lambdas/shared/stores/dynamo-control-store.js';
-import { autoControlReactor, resetExpiredPeriods } from '../../lambdas/shared/use-cases/auto-control.js';
+import {
+  autoControlReactor,
+  initControl,
+  resetExpiredPeriods,
+} from '../../lambdas/shared/use-cases/auto-control.js';
 import { trackUsageBatch } from '../../lambdas/shared/use-cases/track-usage.js';
 import { usageStore } from '../../lambdas/shared/wiring.js';
 import type { LocalRuntime } from '../../local/runtime.js';
@@ -166,6 +170,30 @@ describe('the control ladder on the ingest path', () => {
       'throttle_moderate',
       'throttle_light',
     ]);
+  });
+
+  it('answers the model to call in the form asked: inference profile or ARN kept, alias made bare', async () => {
+    const asked = async (userId: string, modelId: string) =>
+      (await check(userId, TENANT_A.key, { modelId })).body;
+    expect(await asked('profile-free', `us.${SONNET}`)).toMatchObject({
+      decision: 'allow',
+      modelId: `us.${SONNET}`,
+    });
+    await init('profile');
+    await track('profile', 3500); // 0.0105, 105 %: moderate
+    expect(await asked('profile', `us.${SONNET}`)).toMatchObject({
+      decision: 'downgrade',
+      modelId: `us.${HAIKU}`,
+    });
+    const arn = 'arn:aws:bedrock:us-east-1::foundation-model/';
+    expect(await asked('profile', `${arn}${SONNET}`)).toMatchObject({
+      decision: 'downgrade',
+      modelId: `${arn}${HAIKU}`,
+    });
+    expect(await asked('profile', 'claude-3-5-sonnet-20240620')).toMatchObject({
+      decision: 'downgrade',
+      modelId: HAIKU,
+    });
   });
 
   it('throttles with a 200 answer and retryAfterMs once the rate limit from light on is used up', async () => {
@@ -441,5 +469,33 @@ describe('replacing a configuration', () => {
       ['reset', null],
     ]);
     expect(history[3]?.before.level).toBe('shutdown');
+  });
+
+  it('records the reset in the same write as the replacement, even when later transitions lose', async () => {
+    await init('swap-audit');
+    await track('swap-audit', 5100); // shutdown at 0.01
+    const real = controlDeps(process.env as never);
+    const losing = {
+      ...real,
+      store: Object.assign(Object.create(real.store), {
+        transition: async () => 'state-changed' as const,
+      }) as typeof real.store,
+    };
+    const body = {
+      userId: 'swap-audit',
+      enabled: true,
+      budgetUsd: 0.02,
+      period: 'monthly' as const,
+      hardLimit: false,
+    };
+    const { created } = await initControl(losing, TENANT_A.tenant, body, new Date());
+    expect(created).toBe(false);
+    const [latest] = (await actions('swap-audit')).body.items;
+    expect(latest).toMatchObject({
+      type: 'reset',
+      action: null,
+      before: { level: 'shutdown' },
+      after: { level: 'normal' },
+    });
   });
 });

@@ -1,7 +1,15 @@
+import { periodOf } from '@cost-management/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { controlDeps } from '../../lambdas/shared/control-wiring.js';
+import { userPk } from '../../lambdas/shared/keys.js';
+import type { ControlStore } from '../../lambdas/shared/stores/control-store.js';
+import { CONTROL_SK } from '../../lambdas/shared/stores/dynamo-control-store.js';
+import { autoControlReactor } from '../../lambdas/shared/use-cases/auto-control.js';
 import { checkRequest, RESERVATION_TTL_MS } from '../../lambdas/shared/use-cases/check-request.js';
+import { trackUsageBatch } from '../../lambdas/shared/use-cases/track-usage.js';
+import { usageStore } from '../../lambdas/shared/wiring.js';
 import type { LocalRuntime } from '../../local/runtime.js';
+import { tables } from '../support/dynamo.js';
 import { call } from '../support/http.js';
 import { startTestRuntime, TENANT_A, TENANT_B } from '../support/runtime.js';
 
@@ -129,5 +137,91 @@ describe('hard budgets on /check', () => {
     expect((await check('tenant-user', 100, undefined, TENANT_B.key)).body.decision).toBe('allow');
     await hardBudget('tenant-user', TENANT_B.key);
     expect((await check('tenant-user', 3333, undefined, TENANT_B.key)).body.decision).toBe('allow');
+  });
+
+  it('keeps the open reservations of the period when the configuration is replaced', async () => {
+    await hardBudget('reinit');
+    const first = await check('reinit', 3000); // 0.009 reserved
+    expect(first.body.decision).toBe('allow');
+    const replaced = await call(api, 'POST', '/auto-control/init', {
+      key: TENANT_A.key,
+      body: { userId: 'reinit', budgetUsd: 0.01, hardLimit: true },
+    });
+    expect(replaced.status).toBe(200);
+    expect((await check('reinit', 500)).body.decision).toBe('deny'); // 0.0015 > 0.001 left
+    const tracked = await call(api, 'POST', '/track-usage', {
+      key: TENANT_A.key,
+      body: {
+        requestId: first.body.requestId,
+        userId: 'reinit',
+        modelId: SONNET,
+        inputTokens: 1000,
+        outputTokens: 0,
+      },
+    });
+    expect(tracked.status).toBe(201);
+    // Actual cost 0.003, the reservation settled: 0.007 is left, not 0.016.
+    const status = await call<Status>(api, 'GET', '/auto-control/status/reinit', { key: TENANT_A.key });
+    expect(status.body).toMatchObject({ reservedUsd: 0, spendUsd: 0.003 });
+    expect((await check('reinit', 2400)).body.decision).toBe('deny'); // 0.0072
+    expect((await check('reinit', 2300)).body.decision).toBe('allow'); // 0.0069
+  });
+
+  const ingestWith = (store: ControlStore, userId: string, requestId: string, inputTokens: number) => {
+    const env = process.env as never;
+    return trackUsageBatch(
+      { store: usageStore(env), reactors: [autoControlReactor({ ...controlDeps(env), store })] },
+      TENANT_A.tenant,
+      [{ requestId, userId, modelId: SONNET, inputTokens, outputTokens: 0 }],
+      new Date(),
+    );
+  };
+  const monthKey = () => periodOf('monthly', new Date().toISOString(), 'UTC').key;
+
+  it('keeps a reservation made while a rule is being applied', async () => {
+    await hardBudget('racer');
+    const real = controlDeps(process.env as never).store;
+    const racing: ControlStore = Object.assign(Object.create(real), {
+      transition: async (tenantId: string, t: Parameters<ControlStore['transition']>[1]) => {
+        // A check on another instance reserves 0.001 USD between the reactor's read and its write.
+        await real.reserve(tenantId, 'racer', 'racer-check', {
+          nano: 1_000_000,
+          expiresAtMs: Date.now() + 60_000,
+          periodKey: monthKey(),
+        });
+        return real.transition(tenantId, t);
+      },
+    });
+    const results = await ingestWith(racing, 'racer', 'racer-usage', 2700); // 0.0081: light
+    expect(results[0]?.status).toBe(201);
+    const status = await call<Status & { level: string }>(api, 'GET', '/auto-control/status/racer', {
+      key: TENANT_A.key,
+    });
+    expect(status.body).toMatchObject({ level: 'light', spendUsd: 0.0081, reservedUsd: 0.001 });
+    // 0.01 − 0.0081 − 0.001 = 0.0009 is left.
+    expect((await check('racer', 400)).body.decision).toBe('deny'); // 0.0012
+    expect((await check('racer', 300)).body.decision).toBe('allow'); // 0.0009
+  });
+
+  it('accounts all new spend when another writer accounted part of it first', async () => {
+    await hardBudget('split');
+    const real = controlDeps(process.env as never).store;
+    let raced = false;
+    const racing: ControlStore = Object.assign(Object.create(real), {
+      accountSpend: async (tenantId: string, userId: string, periodKey: string, from: number, to: number) => {
+        if (!raced) {
+          raced = true;
+          // Another reactor, which read less spend, accounts 0.001 USD first.
+          await real.accountSpend(tenantId, userId, periodKey, from, from + 1_000_000);
+        }
+        return real.accountSpend(tenantId, userId, periodKey, from, to);
+      },
+    });
+    await ingestWith(racing, 'split', 'split-usage', 2000); // 0.006
+    expect(raced).toBe(true);
+    const item = (await tables().get('autoControlConfig', userPk(TENANT_A.tenant, 'split'), CONTROL_SK)) as {
+      state: { seenNano: number; headroomNano: number };
+    };
+    expect(item.state).toMatchObject({ seenNano: 6_000_000, headroomNano: 4_000_000 });
   });
 });

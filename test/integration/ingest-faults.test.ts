@@ -3,6 +3,10 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-s
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../lambdas/shared/dynamo-client.js';
+import { DynamoUsageStore } from '../../lambdas/shared/stores/dynamo-usage-store.js';
+import type { UsageRecord } from '../../lambdas/shared/stores/usage-store.js';
+import { trackUsageBatch } from '../../lambdas/shared/use-cases/track-usage.js';
 import { tableEnvironment } from '../../local/create-tables.js';
 import { toProxyEvent } from '../../local/proxy-event.js';
 
@@ -107,5 +111,38 @@ describe('ingest when DynamoDB fails', () => {
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('secret');
     expect(JSON.parse(res.body).error.code).toBe('INTERNAL');
+  });
+});
+
+describe('a batch that needs several transactions', () => {
+  it('still reacts to the events a first transaction recorded when a later one fails', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ProvisionedThroughputExceededException',
+    });
+    ddb.on(TransactWriteCommand).resolvesOnce({}).rejects(throttled);
+    const reacted: UsageRecord[] = [];
+    const deps = {
+      store: new DynamoUsageStore(createDocumentClient({ region: 'us-east-1' }), {
+        usageTable: 'usage',
+        analyticsTable: 'analytics',
+      }),
+      reactors: [async (_tenant: string, recorded: UsageRecord[]) => void reacted.push(...recorded)],
+    };
+    // 25 users: their aggregates do not fit one transaction of 100 items.
+    const events = Array.from({ length: 25 }, (_, i) => ({
+      ...event,
+      requestId: `split-${i}`,
+      userId: `u${i}`,
+    }));
+    await expect(trackUsageBatch(deps, 'tenant-a', events, new Date())).rejects.toBe(throttled);
+    const calls = ddb.commandCalls(TransactWriteCommand);
+    expect(calls).toHaveLength(2);
+    // Exactly the events of the transaction that went through were reacted to.
+    const firstMarkers = (calls[0]?.args[0].input.TransactItems ?? []).filter(
+      (i) => i.Put?.Item?.kind === 'marker',
+    );
+    expect(reacted.map((r) => r.requestId)).toEqual(firstMarkers.map((i) => i.Put?.Item?.record.requestId));
+    expect(reacted.length).toBeGreaterThan(0);
+    expect(reacted.length).toBeLessThan(25);
   });
 });

@@ -170,6 +170,7 @@ describe('GET /export/{userId}', () => {
       key: TENANT_A.key,
     });
     expect(res.headers.get('content-type')).toContain('text/csv');
+    expect(res.headers.get('cache-control')).toBe('no-store');
     const lines = res.text.trim().split('\r\n');
     expect(lines[0]).toBe(
       'timestamp,requestId,userId,modelId,operation,inputTokens,outputTokens,cacheReadInputTokens,cacheWriteInputTokens,costUsd',

@@ -62,6 +62,24 @@ describe('POST /track-usage', () => {
     expect(records).toHaveLength(1);
   });
 
+  it('answers a replay without timestamp with the first answer, whose timestamp defaulted to then', async () => {
+    const { timestamp: _omitted, ...body } = event('default-ts-1', { userId: 'erin' });
+    const first = await call<Result & { timestamp: string }>(api, 'POST', '/track-usage', {
+      key: TENANT_A.key,
+      body,
+    });
+    expect(first.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 20));
+    const replay = await call<Result & { timestamp: string }>(api, 'POST', '/track-usage', {
+      key: TENANT_A.key,
+      body,
+    });
+    expect(replay.status).toBe(200);
+    expect(replay.body).toEqual({ ...first.body, duplicate: true });
+    const pk = userPk(TENANT_A.tenant, 'erin');
+    expect(await db.get('tokenAnalytics', pk, ALL_TIME_SK)).toMatchObject({ requests: 1 });
+  });
+
   it('normalises inference-profile ids and ARNs to the catalog entry', async () => {
     const res = await call<Result>(api, 'POST', '/track-usage', {
       key: TENANT_A.key,

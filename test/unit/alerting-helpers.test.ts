@@ -1,21 +1,36 @@
 import { createHmac } from 'node:crypto';
-import { type PeriodKind, periodOf } from '@cost-management/core';
-import { describe, expect, it } from 'vitest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type PeriodKind, periodOf, ValidationError } from '@cost-management/core';
+import { mockClient } from 'aws-sdk-client-mock';
+import { describe, expect, it, vi } from 'vitest';
 import { maskContact } from '../../lambdas/shared/logger.js';
-import { noticeHtml, noticeSubject, noticeText } from '../../lambdas/shared/notify/alert-message.js';
+import {
+  type NoticeKind,
+  noticeHtml,
+  noticeSubject,
+  noticeText,
+} from '../../lambdas/shared/notify/alert-message.js';
 import {
   assertSafeTarget,
   isNonPublicAddress,
   webhookSignature,
 } from '../../lambdas/shared/notify/webhook-sender.js';
-import type { Breach } from '../../lambdas/shared/stores/alerting-store.js';
-import { shardOf } from '../../lambdas/shared/stores/dynamo-alerting-store.js';
+import type {
+  AlertingConfig,
+  Breach,
+  BreachUpdate,
+  Threshold,
+} from '../../lambdas/shared/stores/alerting-store.js';
+import { DynamoSpendReader, shardOf } from '../../lambdas/shared/stores/dynamo-alerting-store.js';
 import {
   spendItemKey,
   ThresholdCache,
   thresholdReactor,
 } from '../../lambdas/shared/use-cases/detect-breaches.js';
-import { spendBetween } from '../../lambdas/shared/use-cases/sweep.js';
+import { putAlertingConfig } from '../../lambdas/shared/use-cases/manage-alerting.js';
+import { type NotifyDeps, notifyBreach } from '../../lambdas/shared/use-cases/notify-breach.js';
+import { runSweep, type SweepDeps, spendBetween } from '../../lambdas/shared/use-cases/sweep.js';
 import { baseAggregates } from '../../lambdas/shared/use-cases/track-usage.js';
 
 describe('webhook signature', () => {
@@ -40,13 +55,23 @@ describe('SSRF guard', () => {
     'fd00::1',
     '::ffff:127.0.0.1',
     '224.0.0.1',
+    // IPv4 written as IPv6: the URL parser turns [::ffff:127.0.0.1] into ::ffff:7f00:1.
+    '::ffff:7f00:1',
+    '::ffff:a9fe:a9fe',
+    '::7f00:1',
+    '64:ff9b::a9fe:a9fe',
+    '2002:a9fe:a9fe::1',
+    'ff02::1',
   ])('treats %s as non-public', (ip) => {
     expect(isNonPublicAddress(ip)).toBe(true);
   });
 
-  it.each(['8.8.8.8', '93.184.216.34', '2606:4700:4700::1111'])('treats %s as public', (ip) => {
-    expect(isNonPublicAddress(ip)).toBe(false);
-  });
+  it.each(['8.8.8.8', '93.184.216.34', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808'])(
+    'treats %s as public',
+    (ip) => {
+      expect(isNonPublicAddress(ip)).toBe(false);
+    },
+  );
 
   it('deployed mode: https only, and no host resolving to a private address', async () => {
     const publicDns = async () => ['93.184.216.34'];
@@ -60,6 +85,12 @@ describe('SSRF guard', () => {
     );
     await expect(assertSafeTarget('https://127.0.0.1/x', false, publicDns)).rejects.toThrow(/non-public/);
     await expect(assertSafeTarget('https://[::1]/x', false, publicDns)).rejects.toThrow(/non-public/);
+    await expect(assertSafeTarget('https://[::ffff:127.0.0.1]/x', false, publicDns)).rejects.toThrow(
+      /non-public/,
+    );
+    await expect(assertSafeTarget('https://[::ffff:169.254.169.254]/x', false, publicDns)).rejects.toThrow(
+      /non-public/,
+    );
   });
 
   it('local mode allows loopback over http', async () => {
@@ -78,6 +109,13 @@ describe('spendBetween (percentage thresholds at day granularity)', () => {
     expect(spendBetween(days, '2026-11-01T00:00:00.000Z', '2026-11-02T06:00:00.000Z')).toBe(1600);
     expect(spendBetween(days, '2026-11-01T12:00:00.000Z', '2026-11-01T18:00:00.000Z')).toBe(250);
     expect(spendBetween(days, '2026-11-03T00:00:00.000Z', '2026-11-04T00:00:00.000Z')).toBe(0);
+  });
+  it('prorates large amounts exactly, in integers', () => {
+    // 876,695.67 USD over 65,809,505 of 86,400,000 ms: 667,765.143349620 USD (a float product is 1 nano off).
+    const big = new Map([['2026-11-01', 876_695_674_665_950]]);
+    expect(spendBetween(big, '2026-11-01T00:00:00.000Z', '2026-11-01T18:16:49.505Z')).toBe(
+      667_765_143_349_620,
+    );
   });
 });
 
@@ -192,5 +230,269 @@ describe('thresholdReactor', () => {
     await expect(
       react('t', [{ userId: 'u' } as Parameters<typeof react>[1][number]], new Date()),
     ).resolves.toBeUndefined();
+  });
+});
+
+describe('thresholdReactor on the hot path', () => {
+  it('stops reading period totals once every level of the period has its breach', async () => {
+    const threshold = {
+      thresholdId: 'th',
+      userId: 'u',
+      name: 'cap',
+      type: 'absolute',
+      period: 'monthly',
+      limitNano: 1_000_000_000,
+      warningPercent: 80,
+      emergencyPercent: 150,
+      changePercent: 50,
+      timezone: 'UTC',
+      channels: ['email'],
+      enabled: true,
+    };
+    let reads = 0;
+    const created: string[] = [];
+    const react = thresholdReactor({
+      cache: { get: async () => [threshold] } as unknown as ThresholdCache,
+      spend: {
+        costs: async (keys) => {
+          reads++;
+          return new Map(keys.map((k) => [`${k.pk}|${k.sk}`, 2_000_000_000]));
+        },
+      },
+      breaches: {
+        createIfAbsent: async (b: Breach) => {
+          created.push(b.level);
+          return true;
+        },
+      } as never,
+      publisher: { publish: async () => undefined },
+      known: new Set(),
+    });
+    const recorded = [{ userId: 'u' } as Parameters<typeof react>[1][number]];
+    const now = new Date('2026-11-23T10:00:00Z');
+    await react('t', recorded, now);
+    expect(created).toEqual(['warning', 'critical', 'emergency']);
+    await react('t', recorded, now);
+    await react('t', recorded, now);
+    expect(reads).toBe(1);
+    // A new period reads again.
+    await react('t', recorded, new Date('2026-12-01T00:00:01Z'));
+    expect(reads).toBe(2);
+  });
+});
+
+describe('DynamoSpendReader', () => {
+  it('throws rather than answering 0 for totals DynamoDB left unprocessed', async () => {
+    const client = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+    );
+    const mock = mockClient(client);
+    mock.on(BatchGetCommand).resolves({
+      Responses: { agg: [] },
+      UnprocessedKeys: { agg: { Keys: [{ pk: 'T#t#U#u', sk: 'D#x#T' }] } },
+    });
+    vi.useFakeTimers();
+    try {
+      const reading = new DynamoSpendReader(client, 'agg').costs([{ pk: 'T#t#U#u', sk: 'D#x#T' }]);
+      const outcome = reading.then(
+        () => 'resolved',
+        (error: Error) => error.name,
+      );
+      await vi.runAllTimersAsync();
+      expect(await outcome).toBe('UnavailableError');
+    } finally {
+      vi.useRealTimers();
+      mock.restore();
+    }
+  });
+});
+
+describe('runSweep when a threshold cannot be evaluated', () => {
+  const now = new Date('2026-11-23T10:00:00Z');
+  const threshold = (type: Threshold['type'], warningPercent = 80): Threshold => ({
+    thresholdId: `th-${type}`,
+    userId: 'u',
+    name: 'cap',
+    type,
+    period: 'monthly',
+    limitNano: 1_000_000_000,
+    warningPercent,
+    emergencyPercent: 150,
+    changePercent: 50,
+    timezone: 'UTC',
+    channels: ['email'],
+    enabled: true,
+    createdAt: '2026-11-01T00:00:00.000Z',
+    updatedAt: '2026-11-01T00:00:00.000Z',
+  });
+  const openBreach = (t: Threshold): Breach => ({
+    tenantId: 't',
+    breachId: `${t.thresholdId}.2026-11.warning`,
+    thresholdId: t.thresholdId,
+    thresholdName: t.name,
+    thresholdType: t.type,
+    userId: 'u',
+    level: 'warning',
+    status: 'open',
+    periodKey: '2026-11',
+    periodStart: '2026-11-01T00:00:00.000Z',
+    periodEnd: '2026-12-01T00:00:00.000Z',
+    timezone: 'UTC',
+    spendNano: 900_000_000,
+    limitNano: 1_000_000_000,
+    channels: ['email'],
+    detectedAt: '2026-11-23T09:00:00.000Z',
+    notifications: [{ channel: 'email', status: 'sent', attempts: 1 }],
+    delivery: 'done',
+  });
+
+  async function sweepWith(t: Threshold, readDays: () => Promise<never>) {
+    const updates: BreachUpdate[] = [];
+    const notices: NoticeKind[] = [];
+    const deps: SweepDeps = {
+      thresholds: { shards: 1, listEnabled: async () => [{ tenantId: 't', threshold: t }] } as never,
+      breaches: {
+        shards: 1,
+        listActive: async () => [openBreach(t)],
+        createIfAbsent: async () => false,
+        update: async (_t: string, _id: string, update: BreachUpdate) => {
+          updates.push(update);
+          return { ...openBreach(t), ...update };
+        },
+      } as never,
+      spend: { costs: async () => new Map() },
+      aggregates: { readDays },
+      alerting: { get: async () => undefined, put: async () => undefined },
+      publisher: { publish: async () => undefined },
+      notify: async (_t, _id, kind) => notices.push(kind),
+      redeliverAfterMs: 120_000,
+    };
+    return { summary: await runSweep(deps, now), updates, notices };
+  }
+
+  it('a failed history read neither aborts the sweep nor resolves the breach', async () => {
+    const { summary, updates, notices } = await sweepWith(threshold('forecast'), async () => {
+      throw new Error('DynamoDB down');
+    });
+    expect(summary.failures).toBe(1);
+    expect(updates).toEqual([]);
+    expect(notices).toEqual([]);
+  });
+
+  it('a failed evaluation does not resolve the breach', async () => {
+    const { summary, updates, notices } = await sweepWith(threshold('absolute', 120), async () => {
+      throw new Error('not read for absolute thresholds');
+    });
+    expect(summary.failures).toBe(1);
+    expect(updates).toEqual([]);
+    expect(notices).toEqual([]);
+  });
+});
+
+describe('notifyBreach', () => {
+  const breach: Breach = {
+    tenantId: 't',
+    breachId: 'th.2026-11.critical',
+    thresholdId: 'th',
+    thresholdName: 'cap',
+    thresholdType: 'absolute',
+    userId: 'u',
+    level: 'critical',
+    status: 'open',
+    periodKey: '2026-11',
+    periodStart: '2026-11-01T00:00:00.000Z',
+    periodEnd: '2026-12-01T00:00:00.000Z',
+    timezone: 'UTC',
+    spendNano: 1_000_000_000,
+    limitNano: 1_000_000_000,
+    channels: ['email'],
+    detectedAt: '2026-11-23T09:00:00.000Z',
+    notifications: [{ channel: 'email', status: 'pending', attempts: 0 }],
+    delivery: 'pending',
+  };
+  function deps(stored: Breach, email: (to: string) => Promise<void>) {
+    const updates: BreachUpdate[] = [];
+    const dead: Record<string, unknown>[] = [];
+    const notify: NotifyDeps = {
+      breaches: {
+        get: async () => stored,
+        update: async (_t: string, _id: string, update: BreachUpdate) => {
+          updates.push(update);
+          return { ...stored, ...update };
+        },
+      } as never,
+      alerting: {
+        get: async () => ({
+          userId: 'u',
+          email: 'owner@example.com',
+          escalation: { afterMinutes: 1, email: 'lead@example.com' },
+        }),
+        put: async () => undefined,
+      },
+      aggregates: { readDays: async () => ({ days: [] }) as never },
+      email: { send: (m) => email(m.to) },
+      sms: { send: async () => undefined },
+      webhook: { send: async () => undefined },
+      deadLetter: { send: async (entry) => void dead.push(entry) },
+      retry: { attempts: 2, baseDelayMs: 0 },
+    };
+    return { notify, updates, dead };
+  }
+
+  it('does not escalate a breach acknowledged or escalated since the sweep listed it', async () => {
+    const sent: string[] = [];
+    for (const stored of [
+      { ...breach, status: 'acknowledged' as const },
+      { ...breach, escalatedAt: '2026-11-23T09:30:00.000Z' },
+    ]) {
+      const { notify, updates } = deps(stored, async (to) => void sent.push(to));
+      expect(await notifyBreach(notify, 't', breach.breachId, 'escalation', new Date())).toEqual([]);
+      expect(updates).toEqual([]);
+    }
+    expect(sent).toEqual([]);
+    const { notify } = deps(breach, async (to) => void sent.push(to));
+    await notifyBreach(notify, 't', breach.breachId, 'escalation', new Date());
+    expect(sent).toEqual(['lead@example.com']);
+  });
+
+  it('keeps contacts out of the recorded error and the dead letter', async () => {
+    const { notify, updates, dead } = deps(breach, async (to) => {
+      throw new Error(`Email address is not verified. The following identities failed the check: ${to}`);
+    });
+    const [result] = await notifyBreach(notify, 't', breach.breachId, 'breach', new Date());
+    expect(result).toMatchObject({ channel: 'email', status: 'failed', attempts: 2 });
+    expect(result?.error).toContain('o***@example.com');
+    expect(JSON.stringify([result, updates, dead])).not.toContain('owner@example.com');
+  });
+});
+
+describe('putAlertingConfig', () => {
+  const store = () => {
+    const puts: AlertingConfig[] = [];
+    return {
+      puts,
+      alerting: {
+        get: async () => undefined,
+        put: async (_t: string, c: AlertingConfig) => void puts.push(c),
+      },
+    };
+  };
+  const input = { webhookUrl: 'http://hooks.example.com/cost', webhookSecret: 'at-least-16-chars' };
+
+  it('rejects a non-https webhook in deployed mode with a 400 naming the field, storing nothing', async () => {
+    const { puts, alerting } = store();
+    const put = putAlertingConfig({ alerting, allowHttpWebhooks: false }, 't', 'u', input, new Date());
+    await expect(put).rejects.toBeInstanceOf(ValidationError);
+    await expect(put).rejects.toMatchObject({ details: [{ path: 'webhookUrl' }] });
+    expect(puts).toEqual([]);
+  });
+
+  it('accepts https in any case of the scheme, and http where the local runtime allows it', async () => {
+    const { puts, alerting } = store();
+    const https = { ...input, webhookUrl: 'HTTPS://hooks.example.com/cost' };
+    await putAlertingConfig({ alerting, allowHttpWebhooks: false }, 't', 'u', https, new Date());
+    await putAlertingConfig({ alerting, allowHttpWebhooks: true }, 't', 'u', input, new Date());
+    expect(puts).toHaveLength(2);
+    expect(puts.every((c) => c.webhookSecret === 'at-least-16-chars')).toBe(true);
   });
 });

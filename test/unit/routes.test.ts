@@ -1,4 +1,11 @@
-import { buildOpenApiDocument, CONTRACT_ROUTES, routeKey } from '@cost-management/contract';
+import {
+  BenchmarkTier,
+  buildOpenApiDocument,
+  CONTRACT_ROUTES,
+  Industry,
+  routeKey,
+} from '@cost-management/contract';
+import { BENCHMARK_TIERS, INDUSTRIES } from '@cost-management/core';
 import { describe, expect, it } from 'vitest';
 import { HANDLER_ROUTES } from '../../lambdas/routes.js';
 
@@ -39,6 +46,18 @@ describe('route table, contract and OpenAPI document', () => {
     };
     expect(estimate.requestBody.content['application/json'].schema.required).toEqual(
       expect.arrayContaining(['modelId', 'operations']),
+    );
+  });
+
+  it('accepts exactly the industries and tiers the core knows (the contract does not import the core)', () => {
+    expect(Industry.options).toEqual([...INDUSTRIES]);
+    expect(BenchmarkTier.options).toEqual([...BENCHMARK_TIERS]);
+  });
+
+  it('documents the replay and conflict answers of POST /track-usage', () => {
+    const trackUsage = doc.paths['/track-usage']?.post as { responses: Record<string, unknown> };
+    expect(Object.keys(trackUsage.responses)).toEqual(
+      expect.arrayContaining(['200', '201', '409', '400', '422']),
     );
   });
 });

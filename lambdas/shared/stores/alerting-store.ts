@@ -73,8 +73,8 @@ export interface ThresholdStore {
   put(tenantId: string, threshold: Threshold): Promise<void>;
   get(tenantId: string, thresholdId: string): Promise<Threshold | undefined>;
   listByUser(tenantId: string, userId: string): Promise<Threshold[]>;
-  /** Deletes; false when there was none. */
-  delete(tenantId: string, thresholdId: string): Promise<boolean>;
+  /** Deletes and answers the deleted threshold; undefined when there was none. */
+  delete(tenantId: string, thresholdId: string): Promise<Threshold | undefined>;
   /** Enabled thresholds of every tenant in one shard of the sweep index. */
   listEnabled(shard: number): Promise<{ tenantId: string; threshold: Threshold }[]>;
   readonly shards: number;

@@ -111,8 +111,17 @@ export type TransitionOutcome = 'written' | 'state-changed' | 'already-reversed'
  */
 export interface ControlStore {
   get(tenantId: string, userId: string): Promise<ControlItem | undefined>;
-  /** Creates or replaces the whole item; answers whether one existed. */
-  put(tenantId: string, item: ControlItem): Promise<'created' | 'replaced'>;
+  /**
+   * Creates the item (`expected` null: on condition that none exists) or replaces it (on condition
+   * that its state still has the version and reserved sum read), with its audit entries in the same
+   * transaction; `changed` when the condition failed or a concurrent write won.
+   */
+  put(
+    tenantId: string,
+    item: ControlItem,
+    expected: { version: number; reservedNano: NanoUsd } | null,
+    records?: ControlActionRecord[],
+  ): Promise<'created' | 'replaced' | 'changed'>;
   /** Writes a transition and its audit entries in one transaction. */
   transition(tenantId: string, transition: Transition): Promise<TransitionOutcome>;
   /** Deducts newly seen spend from the headroom once: conditioned on `seenNano` still being `from`. */

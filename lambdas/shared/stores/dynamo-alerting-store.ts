@@ -7,6 +7,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { UnavailableError } from '../errors.js';
 import { tenantPk, userPk } from '../keys.js';
 import type {
   AlertingConfig,
@@ -85,7 +86,7 @@ export class DynamoThresholdStore implements ThresholdStore {
     return items.map((i) => strip(i) as unknown as Threshold);
   }
 
-  async delete(tenantId: string, thresholdId: string): Promise<boolean> {
+  async delete(tenantId: string, thresholdId: string): Promise<Threshold | undefined> {
     const res = await this.client.send(
       new DeleteCommand({
         TableName: this.table,
@@ -93,7 +94,7 @@ export class DynamoThresholdStore implements ThresholdStore {
         ReturnValues: 'ALL_OLD',
       }),
     );
-    return res.Attributes !== undefined;
+    return res.Attributes ? (strip(res.Attributes) as unknown as Threshold) : undefined;
   }
 
   async listEnabled(shard: number): Promise<{ tenantId: string; threshold: Threshold }[]> {
@@ -273,7 +274,7 @@ export class DynamoBreachStore implements BreachStore {
   }
 }
 
-/** Reads the cost of aggregate items in batches of 100 (BatchGetItem), missing items as 0. */
+/** Reads the cost of aggregate items in batches of 100 (BatchGetItem), missing items as 0; throws when keys stay unprocessed. */
 export class DynamoSpendReader {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -302,6 +303,10 @@ export class DynamoSpendReader {
         }
         pending = res.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined;
         if (pending && pending.length > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+      }
+      // An unread total is not a zero spend: callers would resolve breaches on it.
+      if (pending && pending.length > 0) {
+        throw new UnavailableError(`${pending.length} period totals not read after retries`);
       }
     }
     return out;

@@ -118,15 +118,53 @@ export class DynamoControlStore implements ControlStore {
     return res.Item ? fromItem(res.Item) : undefined;
   }
 
-  async put(tenantId: string, item: ControlItem): Promise<'created' | 'replaced'> {
-    const res = await this.client.send(
-      new PutCommand({
-        TableName: this.tables.configTable,
-        Item: toItem(tenantId, item),
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    return res.Attributes ? 'replaced' : 'created';
+  async put(
+    tenantId: string,
+    item: ControlItem,
+    expected: { version: number; reservedNano: NanoUsd } | null,
+    records: ControlActionRecord[] = [],
+  ): Promise<'created' | 'replaced' | 'changed'> {
+    const put = {
+      TableName: this.tables.configTable,
+      Item: toItem(tenantId, item),
+      ...(expected
+        ? {
+            ConditionExpression: '#state.#v = :v AND #state.#reserved = :r',
+            ExpressionAttributeNames: { '#state': 'state', '#v': 'version', '#reserved': 'reservedNano' },
+            ExpressionAttributeValues: { ':v': expected.version, ':r': expected.reservedNano },
+          }
+        : { ConditionExpression: 'attribute_not_exists(pk)' }),
+    };
+    try {
+      if (records.length === 0) {
+        await this.client.send(new PutCommand(put));
+      } else {
+        await this.client.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { Put: put },
+              ...records.map((record) => ({
+                Put: {
+                  TableName: this.tables.actionsTable,
+                  Item: toActionItem(tenantId, record),
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              })),
+            ],
+          }),
+        );
+      }
+      return expected ? 'replaced' : 'created';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'changed';
+      if (error instanceof TransactionCanceledException) {
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) {
+          return 'changed';
+        }
+      }
+      throw error;
+    }
   }
 
   async transition(tenantId: string, t: Transition): Promise<TransitionOutcome> {

@@ -41,9 +41,15 @@ export class DynamoAggregateReader implements AggregateReader {
     private readonly table: string,
   ) {}
 
+  /**
+   * Strongly consistent: analytics caches what this returns under the all-time request count read
+   * just before, so an eventually consistent read could cache figures older than that count (stale
+   * for the cache's 24 h). The range is O(days) items, so the doubled read cost is small.
+   */
   async readDays(tenantId: string, userId: string, from: string, to: string): Promise<AnalyticsInput> {
     const items = await queryAll(this.client, {
       TableName: this.table,
+      ConsistentRead: true,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: {
         ':pk': userPk(tenantId, userId),

@@ -7,6 +7,7 @@ import {
   type CommitOutcome,
   type Counters,
   countersOf,
+  PartialCommitError,
   type PreparedUsage,
   type RecordedMarker,
   type UsageStore,
@@ -115,8 +116,19 @@ export class DynamoUsageStore implements UsageStore {
 
   async commit(tenantId: string, events: PreparedUsage[]): Promise<CommitOutcome[]> {
     const outcomes = new Map<number, CommitOutcome>();
+    const written = new Set<number>();
     for (const chunk of this.chunks(tenantId, events)) {
-      await this.commitChunk(tenantId, chunk, events, outcomes);
+      try {
+        await this.commitChunk(tenantId, chunk, events, outcomes);
+      } catch (error) {
+        if (written.size === 0 && outcomes.size === 0) throw error;
+        // Earlier transactions stand: say which events they recorded, so their follow-up work runs.
+        throw new PartialCommitError(
+          error,
+          events.map((_, i) => outcomes.get(i) ?? (written.has(i) ? { status: 'recorded' } : undefined)),
+        );
+      }
+      for (const i of chunk) written.add(i);
     }
     return events.map((_, i) => outcomes.get(i) ?? { status: 'recorded' });
   }

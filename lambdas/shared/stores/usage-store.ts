@@ -1,14 +1,7 @@
-import type { CostBreakdown } from '@cost-management/core';
+import type { CostBreakdown, UsageCounters } from '@cost-management/core';
 
-/** Token and cost counters kept on every aggregate item. */
-export interface Counters {
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadInputTokens: number;
-  cacheWriteInputTokens: number;
-  costNano: number;
-}
+/** Token and cost counters kept on every aggregate item (the core's counters). */
+export type Counters = UsageCounters;
 
 export interface UsageRecord {
   requestId: string;
@@ -61,6 +54,20 @@ export type CommitOutcome = { status: 'recorded' } | { status: 'already-recorded
  */
 export interface UsageStore {
   commit(tenantId: string, events: PreparedUsage[]): Promise<CommitOutcome[]>;
+}
+
+/**
+ * A commit that failed after part of its events were written (a store that needs several
+ * transactions for one group). `outcomes` is aligned with the events: undefined where nothing
+ * was written. The caller must still treat the call as failed and rethrow `failure`.
+ */
+export class PartialCommitError extends Error {
+  constructor(
+    readonly failure: unknown,
+    readonly outcomes: readonly (CommitOutcome | undefined)[],
+  ) {
+    super('the commit failed part-way');
+  }
 }
 
 export function countersOf(record: UsageRecord): Counters {

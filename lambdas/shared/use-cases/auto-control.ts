@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { AutoControlInitRequest, ReverseActionRequest } from '@cost-management/contract';
+import type {
+  AutoControlConfigResponse,
+  AutoControlInitRequest,
+  AutoControlStatusResponse,
+  ControlActionEntry,
+  ControlActionsResponse,
+  ReverseActionRequest,
+  ReverseActionResponse,
+} from '@cost-management/contract';
 import {
   ACTION_LEVEL,
   CONTROL_LEVELS,
@@ -101,24 +109,40 @@ function auditRecord(
   };
 }
 
-/** The state of a fresh period: normal, nothing applied or reversed, the headroom from spend. */
+/**
+ * The state of a fresh period: normal, nothing applied or reversed, the headroom from spend and the
+ * reservations still open in this period (their items give the estimate back when released).
+ */
 function freshState(
   budgetNano: NanoUsd,
   periodKey: string,
   spendNano: NanoUsd,
   version: number,
+  reservedNano: NanoUsd = 0,
 ): ControlState {
   return {
     level: 'normal',
     periodKey,
     active: {},
     reversed: [],
-    reservedNano: 0,
-    headroomNano: budgetNano - spendNano,
+    reservedNano,
+    headroomNano: budgetNano - spendNano - reservedNano,
     seenNano: spendNano,
     bucket: null,
     version,
   };
+}
+
+/**
+ * The fields a transition writes. The hard-budget counters and the token bucket change under
+ * reserve, release, accountSpend and saveBucket without a version bump, so only a period reset
+ * (which starts them afresh) may overwrite them; any other transition would undo those writes.
+ */
+function transitionFields(next: ControlState, withCounters: boolean): Transition['next'] {
+  const { level, periodKey, active, reversed } = next;
+  if (!withCounters) return { level, periodKey, active, reversed };
+  const { reservedNano, headroomNano, seenNano, bucket } = next;
+  return { level, periodKey, active, reversed, reservedNano, headroomNano, seenNano, bucket };
 }
 
 async function writeTransition(
@@ -127,12 +151,12 @@ async function writeTransition(
   item: ControlItem,
   next: ControlState,
   records: ControlActionRecord[],
+  withCounters = false,
 ): Promise<ControlItem | undefined> {
-  const { version: _v, ...fields } = next;
   const transition: Transition = {
     userId: item.userId,
     expectedVersion: item.state.version,
-    next: fields,
+    next: transitionFields(next, withCounters),
     records,
   };
   const outcome = await deps.store.transition(tenantId, transition);
@@ -228,7 +252,7 @@ async function resetPeriod(
         }),
       ]
     : [];
-  return writeTransition(deps, tenantId, item, next, records);
+  return writeTransition(deps, tenantId, item, next, records, true);
 }
 
 export interface RefreshResult extends ControlSnapshot {
@@ -266,11 +290,13 @@ export async function refreshControl(
       last = { item, spendNano, period, reset };
     }
     if (item.hardLimit && spendNano > item.state.seenNano) {
-      if (await deps.store.accountSpend(tenantId, userId, period.key, item.state.seenNano, spendNano)) {
-        const headroomNano = item.state.headroomNano - (spendNano - item.state.seenNano);
-        item = { ...item, state: { ...item.state, seenNano: spendNano, headroomNano } };
-        last = { item, spendNano, period, reset };
-      }
+      // Another writer moved seenNano meanwhile: read again, so that no spend stays unaccounted
+      // (a settled reservation would otherwise give its estimate back before the cost is deducted).
+      if (!(await deps.store.accountSpend(tenantId, userId, period.key, item.state.seenNano, spendNano)))
+        continue;
+      const headroomNano = item.state.headroomNano - (spendNano - item.state.seenNano);
+      item = { ...item, state: { ...item.state, seenNano: spendNano, headroomNano } };
+      last = { item, spendNano, period, reset };
     }
     const applied = await applyRules(deps, tenantId, item, spendNano, now);
     if (applied === 'unchanged') return last;
@@ -302,7 +328,7 @@ function canonicalDowngradeMap(map: Record<string, string>): Record<string, stri
   return canonical;
 }
 
-export function toConfigResponse(item: ControlItem) {
+export function toConfigResponse(item: ControlItem): z.output<typeof AutoControlConfigResponse> {
   return {
     userId: item.userId,
     enabled: item.enabled,
@@ -333,49 +359,71 @@ export async function initControl(deps: ControlDeps, tenantId: string, body: Ini
   const downgradeMap = canonicalDowngradeMap(rawMap);
   validateControlConfig({ budgetNano, rules, downgradeMap, maxRequestsPerMinute });
 
-  const existing = await deps.store.get(tenantId, body.userId);
   const period = periodOf(body.period, now.toISOString(), 'UTC');
-  const spendNano = await deps.spend.periodSpend(tenantId, body.userId, body.period, period.key);
-  const settings = {
-    userId: body.userId,
-    enabled: body.enabled,
-    budgetNano,
-    period: body.period,
-    rules,
-    downgradeMap,
-    maxRequestsPerMinute,
-    hardLimit: body.hardLimit,
-    createdAt: existing?.createdAt ?? now.toISOString(),
-    updatedAt: now.toISOString(),
-  };
-  const version = (existing?.state.version ?? 0) + 1;
-  let item: ControlItem = {
-    ...settings,
-    state: freshState(budgetNano, period.key, spendNano, version),
-  };
-  const outcome = await deps.store.put(tenantId, item);
-  invalidateControl(tenantId, body.userId);
-  if (existing && existing.state.level !== 'normal') {
-    const record = auditRecord(item, {
-      type: 'reset',
-      action: null,
-      actor: SYSTEM_ACTOR,
-      reason: 'The configuration was replaced: the level returns to normal and is evaluated again.',
-      before: snapshotOf(existing.state),
-      after: snapshotOf(item.state),
-      at: now,
-      periodKey: period.key,
-      spendNano,
-    });
-    const written = await writeTransition(deps, tenantId, item, { ...item.state }, [record]);
-    if (written) item = written;
+  let existing: ControlItem | undefined;
+  let item: ControlItem | undefined;
+  let outcome: 'created' | 'replaced' | 'changed' = 'changed';
+  let spendNano: NanoUsd = 0;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS && outcome === 'changed'; attempt++) {
+    if (attempt > 0) await pause(attempt);
+    existing = await deps.store.get(tenantId, body.userId);
+    spendNano = await deps.spend.periodSpend(tenantId, body.userId, body.period, period.key);
+    // Reservations still open in this period keep holding their estimate: each gives it back when
+    // its usage is tracked or it expires, so dropping it here would admit more than the budget.
+    const openNano = existing?.state.periodKey === period.key ? (existing.state.reservedNano ?? 0) : 0;
+    item = {
+      userId: body.userId,
+      enabled: body.enabled,
+      budgetNano,
+      period: body.period,
+      rules,
+      downgradeMap,
+      maxRequestsPerMinute,
+      hardLimit: body.hardLimit,
+      createdAt: existing?.createdAt ?? now.toISOString(),
+      updatedAt: now.toISOString(),
+      state: freshState(budgetNano, period.key, spendNano, (existing?.state.version ?? 0) + 1, openNano),
+    };
+    // A level in force ends with the replacement: audited in the same write.
+    const records =
+      existing && existing.state.level !== 'normal'
+        ? [
+            auditRecord(item, {
+              type: 'reset',
+              action: null,
+              actor: SYSTEM_ACTOR,
+              reason: 'The configuration was replaced: the level returns to normal and is evaluated again.',
+              before: snapshotOf(existing.state),
+              after: snapshotOf(item.state),
+              at: now,
+              periodKey: period.key,
+              spendNano,
+            }),
+          ]
+        : [];
+    // Conditioned on the state read: a concurrent reservation or transition makes it read again.
+    outcome = await deps.store.put(
+      tenantId,
+      item,
+      existing ? { version: existing.state.version, reservedNano: existing.state.reservedNano ?? 0 } : null,
+      records,
+    );
+    invalidateControl(tenantId, body.userId);
+  }
+  if (outcome === 'changed' || !item) {
+    throw new ConflictError('The control state kept changing; retry the configuration.');
   }
   const refreshed = item.enabled ? await refreshControl(deps, tenantId, body.userId, now) : undefined;
   return { created: outcome === 'created', config: toConfigResponse(refreshed?.item ?? item) };
 }
 
 /** `GET /auto-control/status/{userId}`: brings the state up to date, then reports it. */
-export async function getControlStatus(deps: ControlDeps, tenantId: string, userId: string, now: Date) {
+export async function getControlStatus(
+  deps: ControlDeps,
+  tenantId: string,
+  userId: string,
+  now: Date,
+): Promise<z.output<typeof AutoControlStatusResponse>> {
   const result = await refreshControl(deps, tenantId, userId, now);
   if (!result) throw new NotFoundError(`No cost control is configured for user '${userId}'.`);
   const { item, spendNano, period } = result;
@@ -400,7 +448,7 @@ export async function getControlStatus(deps: ControlDeps, tenantId: string, user
   };
 }
 
-export function toActionEntry(record: ControlActionRecord) {
+export function toActionEntry(record: ControlActionRecord): z.output<typeof ControlActionEntry> {
   const { spendNano, budgetNano, ...rest } = record;
   return { ...rest, spendUsd: toUsd(spendNano), budgetUsd: toUsd(budgetNano) };
 }
@@ -411,7 +459,7 @@ export async function listControlActions(
   tenantId: string,
   userId: string,
   limit: number,
-) {
+): Promise<z.output<typeof ControlActionsResponse>> {
   const records = await deps.store.listActions(tenantId, userId, limit);
   return { items: records.map(toActionEntry) };
 }
@@ -430,7 +478,7 @@ export async function reverseControlAction(
   actionId: string,
   body: ReverseBody,
   now: Date,
-) {
+): Promise<z.output<typeof ReverseActionResponse>> {
   const applied = await deps.store.getAction(tenantId, actionId);
   if (!applied) throw new NotFoundError(`Control action '${actionId}' does not exist.`);
   if (applied.type !== 'apply' || applied.action === null) {
@@ -476,11 +524,10 @@ export async function reverseControlAction(
       spendNano,
       reversesActionId: actionId,
     });
-    const { version: _v, ...fields } = next;
     const outcome = await deps.store.transition(tenantId, {
       userId: item.userId,
       expectedVersion: item.state.version,
-      next: fields,
+      next: transitionFields(next, false),
       records: [record],
       markReversed: { actionId, reversedAt: record.at, reversedBy: actor },
     });

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CheckRequest } from '@cost-management/contract';
+import type { CheckRequest, CheckResponse } from '@cost-management/contract';
 import {
-  type CheckResult,
-  type ControlLevel,
   decideCheck,
   effectiveLimits,
   priceUsage,
@@ -11,9 +9,10 @@ import {
   type TokenResult,
   takeToken,
   toUsd,
+  tryResolveModel,
 } from '@cost-management/core';
 import type { z } from 'zod';
-import { type ControlSnapshot, cacheControl, cachedControl, invalidateControl } from '../control-cache.js';
+import { type ControlSnapshot, cacheControl, cachedControl } from '../control-cache.js';
 import type { ControlItem } from '../stores/control-store.js';
 import { type ControlDeps, refreshControl } from './auto-control.js';
 
@@ -23,15 +22,8 @@ const MAX_BUCKET_ATTEMPTS = 5;
 
 type CheckBody = z.output<typeof CheckRequest>;
 
-export interface CheckAnswer {
-  decision: CheckResult['decision'];
-  modelId: string;
-  level: ControlLevel;
-  retryAfterMs: number;
-  reason: string;
-  requestId: string;
-  reservedUsd?: number;
-}
+/** The answer of `POST /check`, typed by the contract the client shares. */
+export type CheckAnswer = z.output<typeof CheckResponse>;
 
 /** The state to decide on: this instance's copy when younger than the cache time, else a fresh read. */
 async function loadSnapshot(
@@ -103,6 +95,18 @@ async function reserve(
 }
 
 /**
+ * The id to call for `target`, in the form the caller asked with: the cross-region inference
+ * profile prefix (`us.`, `global.` …) or ARN head of `asked` is kept, since newer models cannot be
+ * invoked by their bare id and a profile is priced at its own scope. The bare id when `asked` has
+ * no such form (an alias) or the target is not reachable that way.
+ */
+export function inCallersForm(asked: string, canonical: string, target: string): string {
+  if (asked === canonical || !asked.endsWith(canonical)) return target;
+  const candidate = `${asked.slice(0, -canonical.length)}${target}`;
+  return tryResolveModel(candidate)?.model.modelId === target ? candidate : target;
+}
+
+/**
  * `POST /check`: what a product backend may do before calling a model. Reads the user's control
  * state once (cached per instance for up to 2 s), applies the rate limit from `light` on, moves
  * requests to cheaper models from `moderate` on, and under a hard budget reserves the estimate.
@@ -120,7 +124,7 @@ export async function checkRequest(
   if (!snapshot?.item.enabled) {
     return {
       decision: 'allow',
-      modelId,
+      modelId: inCallersForm(body.modelId, modelId, modelId),
       level: 'normal',
       retryAfterMs: 0,
       reason: snapshot
@@ -139,21 +143,23 @@ export async function checkRequest(
       : undefined;
   const periodResetInMs = Date.parse(period.end) - now.getTime();
   const result = decideCheck({ level, limits, modelId, ...(bucket ? { bucket } : {}), periodResetInMs });
-  const answer: CheckAnswer = { ...result, level, requestId };
+  const toCall = inCallersForm(body.modelId, modelId, result.modelId);
+  const answer: CheckAnswer = { ...result, modelId: toCall, level, requestId };
   if (!item.hardLimit || (result.decision !== 'allow' && result.decision !== 'downgrade')) return answer;
 
   const estimate = priceUsage({
-    modelId: result.modelId,
+    modelId: toCall,
     at: now.toISOString(),
     usage: { inputTokens: body.estimatedInputTokens, outputTokens: body.estimatedOutputTokens },
   }).costNano;
   if (await reserve(deps, tenantId, item, requestId, estimate, now)) {
     return { ...answer, reservedUsd: toUsd(estimate) };
   }
-  invalidateControl(tenantId, body.userId);
+  // The headroom lives on the stored item and the refusal changed nothing: the cached state stays
+  // valid, so refused checks under a spent budget do not re-read it.
   return {
     decision: 'deny',
-    modelId: result.modelId,
+    modelId: toCall,
     level,
     retryAfterMs: Math.max(0, Math.min(RESERVATION_TTL_MS, periodResetInMs)),
     reason: `Hard budget: the estimated cost ${toUsd(estimate)} USD does not fit in what is left of the ${item.period} budget ${toUsd(item.budgetNano)} USD (spend and open reservations).`,

@@ -1,4 +1,5 @@
 import {
+  BREACH_LEVELS,
   type BreachLevel,
   evaluateThreshold,
   type Period,
@@ -213,10 +214,17 @@ export function thresholdReactor(deps: DetectionDeps): IngestReactor {
     await Promise.all(
       users.map(async (userId) => {
         try {
-          const thresholds = (await deps.cache.get(tenantId, userId)).filter((t) => t.type === 'absolute');
-          if (thresholds.length === 0) return;
           const at = now.toISOString();
-          const periods = thresholds.map((t) => periodOf(t.period, at, t.timezone));
+          const knownKey = (threshold: Threshold, period: Period, level: BreachLevel) =>
+            `${tenantId}|${breachIdOf(threshold.thresholdId, period.key, level)}`;
+          // A threshold whose every level has its breach this period needs no read until the next one.
+          const watched = (await deps.cache.get(tenantId, userId))
+            .filter((t) => t.type === 'absolute')
+            .map((t) => ({ t, p: periodOf(t.period, at, t.timezone) }))
+            .filter(({ t, p }) => !BREACH_LEVELS.every((level) => deps.known?.has(knownKey(t, p, level))));
+          if (watched.length === 0) return;
+          const thresholds = watched.map(({ t }) => t);
+          const periods = watched.map(({ p }) => p);
           const keys = periods.map((p) => spendItemKey(tenantId, userId, p));
           const costs = await deps.spend.costs(keys);
           for (const [i, threshold] of thresholds.entries()) {
@@ -224,14 +232,11 @@ export function thresholdReactor(deps: DetectionDeps): IngestReactor {
             const spendNano = costs.get(spendKeyString(keys[i] as { pk: string; sk: string })) ?? 0;
             const evaluation = evaluate(threshold, { spendNano });
             const levels = evaluation.levels.filter(
-              (level) =>
-                !deps.known?.has(`${tenantId}|${breachIdOf(threshold.thresholdId, period.key, level)}`),
+              (level) => !deps.known?.has(knownKey(threshold, period, level)),
             );
             if (levels.length === 0) continue;
             await openBreaches(deps, tenantId, threshold, period, levels, evaluation, now);
-            for (const level of levels) {
-              deps.known?.add(`${tenantId}|${breachIdOf(threshold.thresholdId, period.key, level)}`);
-            }
+            for (const level of levels) deps.known?.add(knownKey(threshold, period, level));
             if (deps.known && deps.known.size > 50_000) deps.known.clear();
           }
         } catch (error) {

@@ -137,11 +137,9 @@ export async function updateThreshold(
 }
 
 export async function deleteThreshold(deps: ThresholdDeps, tenantId: string, thresholdId: string) {
-  const current = await deps.thresholds.get(tenantId, thresholdId);
-  if (!current || !(await deps.thresholds.delete(tenantId, thresholdId))) {
-    throw new NotFoundError(`No threshold '${thresholdId}'.`);
-  }
-  forgetThresholds(tenantId, current.userId);
+  const deleted = await deps.thresholds.delete(tenantId, thresholdId);
+  if (!deleted) throw new NotFoundError(`No threshold '${thresholdId}'.`);
+  forgetThresholds(tenantId, deleted.userId);
 }
 
 export function alertingResponse(config: AlertingConfig): AlertingConfigResponse {
@@ -156,7 +154,7 @@ export async function putAlertingConfig(
   input: AlertingConfigRequest,
   now: Date,
 ): Promise<AlertingConfigResponse> {
-  if (input.webhookUrl && !deps.allowHttpWebhooks && !input.webhookUrl.startsWith('https://')) {
+  if (input.webhookUrl && !deps.allowHttpWebhooks && new URL(input.webhookUrl).protocol !== 'https:') {
     throw new ValidationError('The webhook must use https.', [
       { path: 'webhookUrl', message: 'must be an https URL' },
     ]);

@@ -43,6 +43,10 @@ type Target = AlertChannel | 'emergency-topic';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Masks email addresses and phone numbers in a provider's error text (SES names the rejected address). */
+const maskContacts = (text: string): string =>
+  text.replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+|\+\d{7,15}/g, (contact) => maskContact(contact));
+
 /** Runs `send` up to `attempts` times with exponential backoff; the result says how it went. */
 async function withRetries(
   target: Target,
@@ -55,7 +59,7 @@ async function withRetries(
       await send();
       return { channel: target, status: 'sent', attempts: attempt };
     } catch (error) {
-      lastError = (error as Error).message ?? String(error);
+      lastError = maskContacts((error as Error).message ?? String(error));
       if (attempt < retry.attempts) await sleep(retry.baseDelayMs * 2 ** (attempt - 1));
     }
   }
@@ -210,6 +214,8 @@ export async function notifyBreach(
     return results;
   }
   if (kind === 'escalation') {
+    // Read again here: acknowledged or escalated (by an overlapping sweep) since the sweep listed it.
+    if (breach.status !== 'open' || breach.escalatedAt) return [];
     const targets: Target[] = [
       ...(contacts.email ? ['email' as const] : []),
       ...(contacts.phone ? ['sms' as const] : []),

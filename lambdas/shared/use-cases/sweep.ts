@@ -5,6 +5,7 @@ import {
   periodOf,
   previousPeriod,
   sameMomentInPreviousPeriod,
+  scaleNano,
   type ThresholdEvaluation,
   type ThresholdObservation,
   utcDay,
@@ -84,7 +85,7 @@ export function spendBetween(days: DayTotals, from: string, to: string): number 
   for (let dayStart = Date.parse(`${utcDay(from)}T00:00:00.000Z`); dayStart < end; dayStart += MS_PER_DAY) {
     const cost = days.get(new Date(dayStart).toISOString().slice(0, 10)) ?? 0;
     const overlap = Math.min(end, dayStart + MS_PER_DAY) - Math.max(start, dayStart);
-    if (overlap > 0) total += overlap >= MS_PER_DAY ? cost : Math.round((cost * overlap) / MS_PER_DAY);
+    if (overlap > 0) total += overlap >= MS_PER_DAY ? cost : scaleNano(cost, overlap, MS_PER_DAY);
   }
   return total;
 }
@@ -182,8 +183,13 @@ export async function runSweep(deps: SweepDeps, now: Date): Promise<SweepSummary
   const histories = new Map<string, DayTotals>();
   await eachLimited([...historyFrom], limit, async ([key, from]) => {
     const [tenantId = '', userId = ''] = key.split('|');
-    const input = await deps.aggregates.readDays(tenantId, userId, from, utcDay(at));
-    histories.set(key, new Map(input.days.map((d) => [d.date, d.totals.costNano])));
+    try {
+      const input = await deps.aggregates.readDays(tenantId, userId, from, utcDay(at));
+      histories.set(key, new Map(input.days.map((d) => [d.date, d.totals.costNano])));
+    } catch (error) {
+      // Only this user's forecast and percentage thresholds wait for the next sweep.
+      logger.error('sweep: daily history not readable', { error: error as Error });
+    }
   });
 
   // Active breaches first: a level that already has its breach needs no conditional write.
@@ -192,6 +198,8 @@ export async function runSweep(deps: SweepDeps, now: Date): Promise<SweepSummary
   const existing = new Set(active.map((b) => `${b.tenantId}|${b.breachId}`));
 
   const evaluated = new Map<string, Evaluated>();
+  /** Thresholds this sweep could not evaluate: their breaches are not resolved on missing data. */
+  const unevaluated = new Set<string>();
   await eachLimited(
     enabled.map((e, i) => ({ ...e, i })),
     limit,
@@ -199,8 +207,9 @@ export async function runSweep(deps: SweepDeps, now: Date): Promise<SweepSummary
       try {
         const period = periods[i] as Period;
         const spendNano = costs.get(spendKeyString(keys[i] as { pk: string; sk: string })) ?? 0;
-        const days = histories.get(`${tenantId}|${threshold.userId}`) ?? new Map();
-        const evaluation = evaluate(threshold, observe(threshold, period, spendNano, days, now));
+        const days = histories.get(`${tenantId}|${threshold.userId}`);
+        if (!days && threshold.type !== 'absolute') throw new Error('daily history not readable');
+        const evaluation = evaluate(threshold, observe(threshold, period, spendNano, days ?? new Map(), now));
         evaluated.set(`${tenantId}|${threshold.thresholdId}`, { tenantId, threshold, period, evaluation });
         const levels = evaluation.levels.filter(
           (level) => !existing.has(`${tenantId}|${breachIdOf(threshold.thresholdId, period.key, level)}`),
@@ -210,6 +219,9 @@ export async function runSweep(deps: SweepDeps, now: Date): Promise<SweepSummary
           summary.breachesOpened += created.length;
         }
       } catch (error) {
+        if (!evaluated.has(`${tenantId}|${threshold.thresholdId}`)) {
+          unevaluated.add(`${tenantId}|${threshold.thresholdId}`);
+        }
         summary.failures++;
         logger.error('sweep: threshold evaluation failed', {
           thresholdId: threshold.thresholdId,
@@ -221,13 +233,9 @@ export async function runSweep(deps: SweepDeps, now: Date): Promise<SweepSummary
 
   await eachLimited(active, limit, async (breach) => {
     try {
-      await handleActive(
-        deps,
-        breach,
-        evaluated.get(`${breach.tenantId}|${breach.thresholdId}`),
-        now,
-        summary,
-      );
+      const key = `${breach.tenantId}|${breach.thresholdId}`;
+      const current = unevaluated.has(key) ? 'unknown' : evaluated.get(key);
+      await handleActive(deps, breach, current, now, summary);
     } catch (error) {
       summary.failures++;
       logger.error('sweep: breach handling failed', { breachId: breach.breachId, error: error as Error });
@@ -241,8 +249,11 @@ export async function runSweep(deps: SweepDeps, now: Date): Promise<SweepSummary
   return summary;
 }
 
-function stillHolds(breach: Breach, current: Evaluated | undefined, now: Date): boolean {
+/** `current`: the threshold's evaluation in this sweep; undefined when it is deleted or disabled, `unknown` when it failed. */
+function stillHolds(breach: Breach, current: Evaluated | 'unknown' | undefined, now: Date): boolean {
   if (Date.parse(breach.periodEnd) <= now.getTime()) return false;
+  // Evaluation failed this time: nothing shows the spend is back under.
+  if (current === 'unknown') return true;
   // A deleted or disabled threshold no longer watches its breach.
   if (!current) return false;
   // The threshold now measures another period (its period or zone changed): the breach lasts its own period.
@@ -254,7 +265,7 @@ function stillHolds(breach: Breach, current: Evaluated | undefined, now: Date): 
 async function handleActive(
   deps: SweepDeps,
   breach: Breach,
-  current: Evaluated | undefined,
+  current: Evaluated | 'unknown' | undefined,
   now: Date,
   summary: SweepSummary,
 ): Promise<void> {

@@ -5,7 +5,14 @@ import { canonicalJson, sha256Hex } from '../canonical-json.js';
 import { toErrorResponse } from '../error-mapping.js';
 import { IdempotencyConflictError } from '../errors.js';
 import { ALL_TIME_SK, dayModelSk, dayOperationSk, dayTotalSk, periodSk } from '../keys.js';
-import type { AggregateTarget, PreparedUsage, UsageRecord, UsageStore } from '../stores/usage-store.js';
+import {
+  type AggregateTarget,
+  type CommitOutcome,
+  PartialCommitError,
+  type PreparedUsage,
+  type UsageRecord,
+  type UsageStore,
+} from '../stores/usage-store.js';
 
 /** How far ahead of the server clock a usage timestamp may lie (clock skew). */
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
@@ -225,19 +232,34 @@ export async function trackUsageBatch(
     }
   });
 
-  if (deps.extraAggregates) {
-    for (const item of toCommit) {
-      item.prepared.aggregates.push(...(await deps.extraAggregates(tenantId, item.prepared.record)));
-    }
+  const { extraAggregates } = deps;
+  if (extraAggregates) {
+    // In parallel: a batch of many users needs one threshold lookup per user, not one after another.
+    await Promise.all(
+      toCommit.map(async ({ prepared }) => {
+        prepared.aggregates.push(...(await extraAggregates(tenantId, prepared.record)));
+      }),
+    );
   }
 
-  const outcomes =
-    toCommit.length > 0
-      ? await deps.store.commit(
-          tenantId,
-          toCommit.map((c) => c.prepared),
-        )
-      : [];
+  let outcomes: CommitOutcome[] = [];
+  try {
+    if (toCommit.length > 0) {
+      outcomes = await deps.store.commit(
+        tenantId,
+        toCommit.map((c) => c.prepared),
+      );
+    }
+  } catch (error) {
+    if (!(error instanceof PartialCommitError)) throw error;
+    // The call fails (the caller retries; recorded events then answer as duplicates and are not
+    // reacted to again), but the events already recorded get their threshold and control checks now.
+    const recorded = toCommit
+      .filter((_, i) => error.outcomes[i]?.status === 'recorded')
+      .map((c) => c.prepared.record);
+    await react(deps, tenantId, recorded, now);
+    throw error.failure;
+  }
   const effective = new Map<string, { bodyHash: string; record: UsageRecord }>();
   toCommit.forEach(({ index, prepared }, i) => {
     const outcome = outcomes[i];
@@ -256,8 +278,11 @@ export async function trackUsageBatch(
   const recorded = toCommit
     .filter((_, i) => !outcomes[i] || outcomes[i]?.status === 'recorded')
     .map((c) => c.prepared.record);
-  if (recorded.length > 0) {
-    for (const react of deps.reactors ?? []) await react(tenantId, recorded, now);
-  }
+  await react(deps, tenantId, recorded, now);
   return results as BatchItemResult[];
+}
+
+async function react(deps: TrackUsageDeps, tenantId: string, recorded: UsageRecord[], now: Date) {
+  if (recorded.length === 0) return;
+  for (const reactor of deps.reactors ?? []) await reactor(tenantId, recorded, now);
 }

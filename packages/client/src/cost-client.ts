@@ -60,7 +60,7 @@ export interface CostClient {
   trackUsage(event: TrackUsageInput): Promise<TrackUsageResult>;
   /** Records up to 25 calls; each gets its own status, in input order. */
   trackUsageBatch(events: TrackUsageInput[]): Promise<TrackUsageBatchResult>;
-  /** Asks cost control whether (and on which model) to make a call. */
+  /** Asks cost control whether (and on which model) to make a call; generates a `requestId` when missing. */
   check(request: CheckInput): Promise<CheckResult>;
   analytics(userId: string, query?: AnalyticsQueryInput): Promise<Analytics>;
   projections(userId: string, query?: ProjectionsQueryInput): Promise<Projections>;
@@ -104,7 +104,8 @@ export function createCostClient(options: CostClientOptions): CostClient {
   const client: CostClient = {
     trackUsage: (event) => post('/track-usage', withRequestId(event), true),
     trackUsageBatch: (events) => post('/track-usage/batch', { events: events.map(withRequestId) }, true),
-    check: (request) => post('/check', request, true),
+    // A requestId of its own keeps a retried check to one hard-budget reservation.
+    check: (request) => post('/check', { ...request, requestId: request.requestId ?? newRequestId() }, true),
     analytics: (userId, query) => get(`/analytics/${seg(userId)}`, query),
     projections: (userId, query) => get(`/projections/${seg(userId)}`, query),
     recommendations: (userId) => get(`/recommendations/${seg(userId)}`),

@@ -120,6 +120,21 @@ describe('createCostClient retries', () => {
     expect(error.retryable).toBe(true);
   });
 
+  it('retries a check with one generated requestId, so a hard budget reserves once', async () => {
+    const decision = { decision: 'allow', modelId: 'm', level: 'normal', retryAfterMs: 0, reason: 'ok' };
+    const fetch = fakeFetch(new TypeError('fetch failed'), (call) =>
+      jsonReply(200, { ...decision, requestId: (call.body as { requestId: string }).requestId }),
+    );
+    const { client } = setup(fetch);
+    const answer = await client.check({ userId: 'alice', modelId: 'm' });
+    const [first, second] = fetch.calls.map((c) => c.body as { requestId: string });
+    expect(first?.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(second?.requestId).toBe(first?.requestId);
+    expect(answer.requestId).toBe(first?.requestId);
+    await client.check({ userId: 'alice', modelId: 'm', requestId: 'given-check' });
+    expect(fetch.calls[2]?.body).toMatchObject({ requestId: 'given-check' });
+  });
+
   it('sends once with retries: 0', async () => {
     const fetch = fakeFetch(errorReply(429, 'THROTTLED', { 'retry-after': '1' }));
     const { client } = setup(fetch, 0);

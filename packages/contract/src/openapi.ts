@@ -44,23 +44,24 @@ function queryParameters(route: ContractRoute): JsonObject[] {
 export function buildOpenApiDocument(routes: readonly ContractRoute[], version = '0.1.0'): JsonObject {
   const paths: Record<string, Record<string, JsonObject>> = {};
   for (const route of routes) {
-    const responses: JsonObject = {
-      [String(route.success.status)]: {
-        description: route.summary,
-        ...(route.success.schema
-          ? { content: { 'application/json': { schema: jsonSchema(route.success.schema, 'output') } } }
-          : route.success.contentType
-            ? { content: { [route.success.contentType]: {} } }
-            : {}),
-      },
+    const successContent = route.success.schema
+      ? { content: { 'application/json': { schema: jsonSchema(route.success.schema, 'output') } } }
+      : route.success.contentType
+        ? { content: { [route.success.contentType]: {} } }
+        : {};
+    const errorContent = {
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },
     };
+    const responses: JsonObject = {
+      [String(route.success.status)]: { description: route.summary, ...successContent },
+    };
+    for (const [status, description] of Object.entries(route.otherResponses ?? {})) {
+      responses[status] = { description, ...(status.startsWith('2') ? successContent : errorContent) };
+    }
     for (const [status, description] of Object.entries(ERROR_RESPONSES)) {
       if (status === '401' && !route.auth) continue;
       if ((status === '413' || status === '422') && !route.body) continue;
-      responses[status] = {
-        description,
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelope' } } },
-      };
+      responses[status] = { description, ...errorContent };
     }
     const operation: JsonObject = {
       operationId: `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, '').replace(/[/._-](\w)/g, (_, c: string) => c.toUpperCase())}`,

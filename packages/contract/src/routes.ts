@@ -55,7 +55,14 @@ export interface ContractRoute {
   query?: z.ZodObject;
   /** Success status and the schema of its JSON body (null: no body). */
   success: { status: number; schema: z.ZodType | null; contentType?: string };
+  /**
+   * Statuses this route answers besides `success` and the errors every route may answer: a 2xx
+   * carries the success schema, any other the error envelope.
+   */
+  otherResponses?: Record<string, string>;
 }
+
+const NOT_FOUND = 'NOT_FOUND: unknown id, or an id of another tenant.';
 
 export const BASE_PATH = '/api/cost-management';
 
@@ -104,6 +111,10 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     auth: true,
     body: TrackUsageRequest,
     success: { status: 201, schema: TrackUsageResponse },
+    otherResponses: {
+      '200': 'Replay of an already recorded requestId with the same body: the first answer, duplicate=true.',
+      '409': 'IDEMPOTENCY_CONFLICT: the requestId was already recorded with a different body.',
+    },
   },
   {
     method: 'POST',
@@ -177,6 +188,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     auth: true,
     body: UpdateThresholdRequest,
     success: { status: 200, schema: ThresholdResponse },
+    otherResponses: { '404': NOT_FOUND },
   },
   {
     method: 'DELETE',
@@ -184,6 +196,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     summary: 'Deletes the threshold {id}.',
     auth: true,
     success: { status: 204, schema: null },
+    otherResponses: { '404': NOT_FOUND },
   },
   {
     method: 'PUT',
@@ -214,6 +227,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     summary: 'Acknowledges the breach {id}: its escalation stops.',
     auth: true,
     success: { status: 200, schema: BreachResponse },
+    otherResponses: { '404': NOT_FOUND },
   },
   {
     method: 'POST',
@@ -223,6 +237,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     auth: true,
     body: AutoControlInitRequest,
     success: { status: 201, schema: AutoControlConfigResponse },
+    otherResponses: { '200': 'The configuration of the user was replaced.' },
   },
   {
     method: 'GET',
@@ -239,6 +254,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     auth: true,
     body: ReverseActionRequest,
     success: { status: 200, schema: ReverseActionResponse },
+    otherResponses: { '404': NOT_FOUND, '409': 'CONFLICT: the action was already reversed.' },
   },
   {
     method: 'GET',

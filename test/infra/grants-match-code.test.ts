@@ -1,0 +1,301 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { HANDLER_ROUTES } from '../../lambdas/routes.js';
+import { documentClient } from '../../lambdas/shared/dynamo-client.js';
+import type { ServiceEvent, ThresholdBreachedDetail } from '../../lambdas/shared/events/event-publisher.js';
+import {
+  physicalTableName,
+  TABLE_LIST,
+  TABLES,
+  type TableKey,
+} from '../../lambdas/shared/table-definitions.js';
+import { FUNCTIONS } from '../../lib/functions.js';
+import { ensureTables, tableEnvironment } from '../../local/create-tables.js';
+import { toProxyEvent } from '../../local/proxy-event.js';
+
+/**
+ * Runs every deployed function's handler against DynamoDB Local and records each DynamoDB
+ * request it sends (down to the items of a transaction or batch). Each request must be covered
+ * by the function's spec, which is what `bindTable` grants: a request outside it would be an
+ * AccessDenied in AWS that no template assertion can see.
+ */
+
+type Needed = { table: TableKey; action: string; index?: string };
+const fnContext = new AsyncLocalStorage<string>();
+const seen = new Map<string, Needed[]>();
+const prefix = `g${Date.now().toString(36)}`;
+const tableByName = new Map(TABLE_LIST.map((t) => [physicalTableName(t, prefix), t]));
+const keyOf = (name: unknown): TableKey => {
+  const definition = tableByName.get(String(name));
+  const key = (Object.keys(TABLES) as TableKey[]).find((k) => TABLES[k] === definition);
+  if (!key) throw new Error(`request to unknown table ${String(name)}`);
+  return key;
+};
+
+type Input = Record<string, unknown> & {
+  TableName?: string;
+  IndexName?: string;
+  TransactItems?: Record<string, { TableName: string }>[];
+  RequestItems?: Record<string, unknown>;
+};
+
+/** The IAM actions one request needs. */
+function needed(command: string, input: Input): Needed[] {
+  const action = command.replace(/Command$/, '');
+  switch (action) {
+    case 'TransactWriteItems':
+    case 'TransactGetItems':
+      return (input.TransactItems ?? []).flatMap((item) =>
+        Object.entries(item).map(([kind, op]) => ({
+          table: keyOf(op.TableName),
+          action: kind === 'ConditionCheck' ? 'ConditionCheckItem' : `${kind}Item`,
+        })),
+      );
+    case 'BatchGetItem':
+    case 'BatchWriteItem':
+      return Object.keys(input.RequestItems ?? {}).map((name) => ({ table: keyOf(name), action }));
+    default:
+      return [
+        {
+          table: keyOf(input.TableName),
+          action,
+          ...(input.IndexName ? { index: input.IndexName } : {}),
+        },
+      ];
+  }
+}
+
+type Handler = (event: unknown) => Promise<unknown>;
+const handlers = new Map<string, Handler>();
+const TENANT = 'grants';
+
+async function invoke(fn: string, event: unknown): Promise<unknown> {
+  const handler = handlers.get(fn);
+  if (!handler) throw new Error(`no handler ${fn}`);
+  return fnContext.run(fn, () => handler(event));
+}
+
+async function http(
+  fn: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  query: Record<string, string> = {},
+): Promise<APIGatewayProxyResult> {
+  const route = HANDLER_ROUTES.find(
+    (r) =>
+      r.fn === fn &&
+      r.method === method &&
+      new RegExp(`^${r.path.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path),
+  );
+  if (!route) throw new Error(`no route ${method} ${path} for ${fn}`);
+  const names = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
+  const values = path.split('/').filter((_, i) => route.path.split('/')[i]?.startsWith('{'));
+  const event: APIGatewayProxyEvent = toProxyEvent({
+    method,
+    path: `/api/cost-management${path}`,
+    resource: `/api/cost-management${route.path}`,
+    pathParameters: names.length ? Object.fromEntries(names.map((n, i) => [n, values[i] as string])) : null,
+    query: new URLSearchParams(query),
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? null : JSON.stringify(body),
+    tenantId: TENANT,
+    sourceIp: '127.0.0.1',
+    now: new Date(),
+  });
+  return (await invoke(fn, event)) as APIGatewayProxyResult;
+}
+
+const SONNET = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
+const usage = (requestId: string, userId: string) => ({
+  requestId,
+  userId,
+  modelId: SONNET,
+  inputTokens: 100_000,
+  outputTokens: 10_000,
+});
+
+beforeAll(async () => {
+  const endpoint = inject('dynamodbEndpoint');
+  const sinks = mkdtempSync(join(tmpdir(), 'grants-'));
+  Object.assign(process.env, {
+    DYNAMODB_ENDPOINT: endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    ...tableEnvironment(prefix),
+    SENDER_EMAIL: 'alerts@example.com',
+    // Nothing listens there: email fails fast and is recorded as failed.
+    SES_ENDPOINT: 'http://127.0.0.1:9',
+    SMS_SINK_FILE: join(sinks, 'sms.jsonl'),
+    DEAD_LETTER_FILE: join(sinks, 'dead-letters.jsonl'),
+    NOTIFY_ATTEMPTS: '1',
+    NOTIFY_BACKOFF_MS: '0',
+    REDELIVER_AFTER_SECONDS: '0',
+    API_KEYS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:keys',
+  });
+  const admin = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await ensureTables(admin, prefix);
+  admin.destroy();
+  documentClient().middlewareStack.add(
+    (next, context) => async (args) => {
+      const fn = fnContext.getStore();
+      if (fn) {
+        const list = seen.get(fn) ?? [];
+        list.push(...needed(String(context.commandName), args.input as Input));
+        seen.set(fn, list);
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordGrantNeeds' },
+  );
+  for (const { spec } of FUNCTIONS) {
+    const mod = (await import(`../../lambdas/${spec.name}/handler.ts`)) as { handler: Handler };
+    handlers.set(spec.name, mod.handler);
+  }
+}, 120_000);
+
+afterAll(() => {
+  documentClient().middlewareStack.remove('recordGrantNeeds');
+});
+
+describe('each function sends only the DynamoDB requests its spec grants', () => {
+  it('exercises every route and the event and schedule functions', async () => {
+    const ok = (res: APIGatewayProxyResult) => expect(res.statusCode, res.body).toBeLessThan(300);
+    // Thresholds: a UTC one and one in another zone (its period total is backfilled).
+    const created = await http('thresholds', 'POST', '/thresholds', {
+      userId: 'alice',
+      limitUsd: 0.5,
+      channels: ['email', 'sms'],
+    });
+    ok(created);
+    const thresholdId = (JSON.parse(created.body) as { thresholdId: string }).thresholdId;
+    ok(
+      await http('thresholds', 'POST', '/thresholds', {
+        userId: 'alice',
+        limitUsd: 1000,
+        timezone: 'Europe/Berlin',
+      }),
+    );
+    ok(await http('thresholds', 'GET', '/thresholds/alice'));
+    ok(await http('thresholds', 'PUT', `/thresholds/${thresholdId}`, { limitUsd: 0.4 }));
+    ok(
+      await http('alerting', 'PUT', '/alerting/alice', {
+        email: 'owner@example.com',
+        phone: '+4915112345678',
+        escalation: { afterMinutes: 1, email: 'lead@example.com' },
+      }),
+    );
+    ok(await http('alerting', 'GET', '/alerting/alice'));
+    // Cost control with a hard budget, so ingest settles reservations.
+    ok(
+      await http('auto-control-init', 'POST', '/auto-control/init', {
+        userId: 'alice',
+        budgetUsd: 1,
+        period: 'monthly',
+        hardLimit: true,
+      }),
+    );
+    ok(
+      await http('check', 'POST', '/check', {
+        userId: 'alice',
+        modelId: SONNET,
+        estimatedInputTokens: 1000,
+        estimatedOutputTokens: 100,
+        requestId: 'g-1',
+      }),
+    );
+    // Ingest crosses the thresholds (breach opened) and the control rules.
+    ok(await http('track-usage', 'POST', '/track-usage', usage('g-1', 'alice')));
+    ok(await http('track-usage', 'POST', '/track-usage', usage('g-1', 'alice')));
+    ok(
+      await http('track-usage-batch', 'POST', '/track-usage/batch', {
+        events: [usage('g-2', 'alice'), usage('g-3', 'alice'), usage('g-1', 'alice')],
+      }),
+    );
+    ok(
+      await http('check', 'POST', '/check', {
+        userId: 'alice',
+        modelId: SONNET,
+        estimatedInputTokens: 1000,
+        estimatedOutputTokens: 100,
+      }),
+    );
+    ok(await http('auto-control-status', 'GET', '/auto-control/status/alice'));
+    const actions = await http('auto-control-actions', 'GET', '/auto-control/actions/alice');
+    ok(actions);
+    const applied = (JSON.parse(actions.body) as { items: { actionId: string; type: string }[] }).items.find(
+      (a) => a.type === 'apply',
+    );
+    expect(applied).toBeDefined();
+    ok(
+      await http('auto-control-reverse', 'POST', `/auto-control/reverse/${applied?.actionId}`, {
+        reason: 'grant check',
+      }),
+    );
+    // Reads.
+    ok(await http('analytics', 'GET', '/analytics/alice'));
+    ok(await http('projections', 'GET', '/projections/alice'));
+    ok(await http('recommendations', 'GET', '/recommendations/alice'));
+    ok(await http('export', 'GET', '/export/alice', undefined, { format: 'json' }));
+    ok(await http('benchmarks', 'GET', '/benchmarks'));
+    ok(await http('models', 'GET', '/models'));
+    ok(
+      await http('estimate', 'POST', '/estimate', {
+        modelId: SONNET,
+        days: 30,
+        operations: [{ name: 'op', inputTokens: 10, outputTokens: 10, perDay: 1 }],
+      }),
+    );
+    ok(await http('openapi', 'GET', '/openapi.json'));
+    ok(await http('health', 'GET', '/health'));
+    // The breach, its notice, the sweep (escalation, redelivery), then acknowledge.
+    const breaches = await http('breaches', 'GET', '/breaches/alice');
+    ok(breaches);
+    const items = (JSON.parse(breaches.body) as { items: { breachId: string; periodKey: string }[] }).items;
+    expect(items.length).toBeGreaterThan(0);
+    const breach = items[0] as { breachId: string; periodKey: string };
+    const event = {
+      version: '0',
+      id: 'grants',
+      'detail-type': 'ThresholdBreached',
+      source: 'cost-management',
+      account: '000000000000',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [],
+      detail: { tenantId: TENANT, breachId: breach.breachId },
+    } as unknown as ServiceEvent<ThresholdBreachedDetail>;
+    await invoke('notifier', event);
+    await invoke('sweep', {});
+    ok(await http('breaches', 'POST', `/breaches/${breach.breachId}/acknowledge`));
+    ok(await http('thresholds', 'DELETE', `/thresholds/${thresholdId}`));
+
+    const missing: string[] = [];
+    for (const { spec } of FUNCTIONS) {
+      for (const need of seen.get(spec.name) ?? []) {
+        const granted = spec.tables[need.table] ?? [];
+        if (!granted.some((a) => a === need.action)) {
+          missing.push(
+            `${spec.name}: dynamodb:${need.action} on ${need.table}${need.index ? `/index/${need.index}` : ''}`,
+          );
+        }
+      }
+    }
+    expect([...new Set(missing)]).toEqual([]);
+    // The scenario really reached the stores of the functions that have tables.
+    for (const { spec } of FUNCTIONS) {
+      if (Object.keys(spec.tables).length > 0)
+        expect(seen.get(spec.name)?.length ?? 0, spec.name).toBeGreaterThan(0);
+    }
+  }, 120_000);
+});

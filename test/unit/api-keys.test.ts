@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { parseApiKeys, tenantForKey } from '../../lambdas/shared/api-keys.js';
+
+function errorOf(run: () => unknown): { message: string; details: { message: string }[] } {
+  try {
+    run();
+  } catch (error) {
+    return error as { message: string; details: { message: string }[] };
+  }
+  throw new Error('expected an error');
+}
+
+describe('API_KEYS parsing', () => {
+  it('maps each key to its tenant, with the local default when unset', () => {
+    const keyring = parseApiKeys('tenant-a:key-aaaaaaaa, tenant-b:key-bbbbbbbb');
+    expect(tenantForKey(keyring, 'key-aaaaaaaa')).toBe('tenant-a');
+    expect(tenantForKey(keyring, 'key-bbbbbbbb')).toBe('tenant-b');
+    expect(tenantForKey(keyring, 'key-cccccccc')).toBeUndefined();
+    expect(tenantForKey(parseApiKeys(undefined), 'local-dev-key')).toBe('local');
+  });
+
+  it('never repeats key material in its error, even for an entry without a tenant', () => {
+    const secret = 'sk-live-0123456789abcdef';
+    for (const spec of [secret, `tenant-a:key-aaaaaaaa,${secret}`, `:${secret}`]) {
+      const error = errorOf(() => parseApiKeys(spec));
+      expect(JSON.stringify([error.message, error.details])).not.toContain(secret.slice(0, 8));
+    }
+    expect(errorOf(() => parseApiKeys('tenant-a:short')).details[0]?.message).toContain('tenant-a');
+  });
+
+  it('refuses one key for two tenants', () => {
+    expect(() => parseApiKeys('a:key-aaaaaaaa,b:key-aaaaaaaa')).toThrow(/two tenants/);
+  });
+});

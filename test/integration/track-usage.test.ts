@@ -7,6 +7,11 @@ import { call } from '../support/http.js';
 import { startTestRuntime, TENANT_A, TENANT_B } from '../support/runtime.js';
 
 const SONNET = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
+/** Last calendar month (UTC): always in the past and well inside the accepted 400 days. */
+const MONTH = (() => {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+})();
 let runtime: LocalRuntime;
 let api: string;
 let db: ReturnType<typeof tables>;
@@ -26,7 +31,7 @@ const event = (requestId: string, extra: Record<string, unknown> = {}) => ({
   modelId: SONNET,
   inputTokens: 1000,
   outputTokens: 500,
-  timestamp: '2026-11-02T10:00:00Z',
+  timestamp: `${MONTH}-02T10:00:00Z`,
   ...extra,
 });
 
@@ -151,7 +156,7 @@ describe('exactness under concurrency and retries', () => {
         modelId: i % 3 === 0 ? 'anthropic.claude-3-haiku-20240307-v1:0' : `us.${SONNET}`,
         inputTokens: 1 + ((i * 7919) % 5000),
         outputTokens: (i * 104729) % 3000,
-        timestamp: `2026-11-${String(1 + (i % 20)).padStart(2, '0')}T12:00:00Z`,
+        timestamp: `${MONTH}-${String(1 + (i % 20)).padStart(2, '0')}T12:00:00Z`,
       }),
     );
     // About 20 % of the events are sent two or three times, concurrently with their first send.
@@ -180,7 +185,7 @@ describe('exactness under concurrency and retries', () => {
       requests: 300,
       costNano: expectedNano,
     });
-    expect(await db.get('tokenAnalytics', pk, periodSk('monthly', 'UTC', '2026-11'))).toMatchObject({
+    expect(await db.get('tokenAnalytics', pk, periodSk('monthly', 'UTC', MONTH))).toMatchObject({
       requests: 300,
       costNano: expectedNano,
     });

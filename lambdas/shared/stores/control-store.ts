@@ -109,7 +109,12 @@ export type TransitionOutcome = 'written' | 'state-changed' | 'already-reversed'
  * Port for cost-control data: the config-and-state item per user (auto_control_config) and the
  * audit trail (control_actions). Every method is scoped to one tenant.
  */
-export interface ControlStore {
+/** Port: a user's audit history of control actions, newest first. */
+export interface ActionHistoryReader {
+  listActions(tenantId: string, userId: string, limit: number): Promise<ControlActionRecord[]>;
+}
+
+export interface ControlStore extends ActionHistoryReader {
   get(tenantId: string, userId: string): Promise<ControlItem | undefined>;
   /**
    * Creates the item (`expected` null: on condition that none exists) or replaces it (on condition

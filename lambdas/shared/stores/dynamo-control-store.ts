@@ -12,6 +12,7 @@ import type { NanoUsd, PeriodKind, TokenBucket } from '@cost-management/core';
 import { UnavailableError } from '../errors.js';
 import { dayTotalSk, periodSk, tenantPk, userPk } from '../keys.js';
 import type {
+  ActionHistoryReader,
   ControlActionRecord,
   ControlItem,
   ControlStore,
@@ -96,11 +97,34 @@ export interface DynamoControlStoreTables {
   actionsTable: string;
 }
 
+/** Reads the audit trail only (the actions table's user index). */
+export class DynamoActionHistory implements ActionHistoryReader {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly actionsTable: string,
+  ) {}
+
+  async listActions(tenantId: string, userId: string, limit: number): Promise<ControlActionRecord[]> {
+    const res = await this.client.send(
+      new QueryCommand({
+        TableName: this.actionsTable,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': userPk(tenantId, userId) },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (res.Items ?? []).map(fromActionItem);
+  }
+}
+
 /** Cost-control config, live state and audit trail in DynamoDB. */
 export class DynamoControlStore implements ControlStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tables: DynamoControlStoreTables,
+    private readonly history = new DynamoActionHistory(client, tables.actionsTable),
   ) {}
 
   private key(tenantId: string, userId: string) {
@@ -428,18 +452,8 @@ export class DynamoControlStore implements ControlStore {
     return res.Item ? fromActionItem(res.Item) : undefined;
   }
 
-  async listActions(tenantId: string, userId: string, limit: number): Promise<ControlActionRecord[]> {
-    const res = await this.client.send(
-      new QueryCommand({
-        TableName: this.tables.actionsTable,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': userPk(tenantId, userId) },
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-    );
-    return (res.Items ?? []).map(fromActionItem);
+  listActions(tenantId: string, userId: string, limit: number): Promise<ControlActionRecord[]> {
+    return this.history.listActions(tenantId, userId, limit);
   }
 
   async listEnabled(shard: number, cursor?: string) {

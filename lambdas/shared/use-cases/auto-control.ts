@@ -33,6 +33,7 @@ import { type ControlSnapshot, cacheControl, cachedControl, invalidateControl } 
 import { ConflictError, NotFoundError, UnknownModelsError } from '../errors.js';
 import { logger } from '../logger.js';
 import type {
+  ActionHistoryReader,
   ActiveAction,
   ControlActionRecord,
   ControlItem,
@@ -455,12 +456,12 @@ export function toActionEntry(record: ControlActionRecord): z.output<typeof Cont
 
 /** `GET /auto-control/actions/{userId}`: the audit history, newest first. */
 export async function listControlActions(
-  deps: Pick<ControlDeps, 'store'>,
+  deps: { history: ActionHistoryReader },
   tenantId: string,
   userId: string,
   limit: number,
 ): Promise<z.output<typeof ControlActionsResponse>> {
-  const records = await deps.store.listActions(tenantId, userId, limit);
+  const records = await deps.history.listActions(tenantId, userId, limit);
   return { items: records.map(toActionEntry) };
 }
 

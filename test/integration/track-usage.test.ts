@@ -85,6 +85,27 @@ describe('POST /track-usage', () => {
     expect(await db.get('tokenAnalytics', pk, ALL_TIME_SK)).toMatchObject({ requests: 1 });
   });
 
+  it('treats the same instant written another way as the same body', async () => {
+    const first = await call<Result>(api, 'POST', '/track-usage', {
+      key: TENANT_A.key,
+      body: event('instant-1', { timestamp: `${MONTH}-02T10:00:00Z` }),
+    });
+    expect(first.status).toBe(201);
+    for (const timestamp of [`${MONTH}-02T10:00:00.000Z`, `${MONTH}-02T12:00:00+02:00`]) {
+      const replay = await call<Result>(api, 'POST', '/track-usage', {
+        key: TENANT_A.key,
+        body: event('instant-1', { timestamp }),
+      });
+      expect(replay.status).toBe(200);
+      expect(replay.body.duplicate).toBe(true);
+    }
+    const other = await call(api, 'POST', '/track-usage', {
+      key: TENANT_A.key,
+      body: event('instant-1', { timestamp: `${MONTH}-02T10:00:01Z` }),
+    });
+    expect(other.status).toBe(409);
+  });
+
   it('normalises inference-profile ids and ARNs to the catalog entry', async () => {
     const res = await call<Result>(api, 'POST', '/track-usage', {
       key: TENANT_A.key,

@@ -135,6 +135,16 @@ function checkTimestamp(timestamp: string | undefined, now: Date): string {
   return at.toISOString();
 }
 
+/**
+ * The idempotency hash of a request body: its fields as parsed (defaults filled), with the
+ * timestamp normalised, so the same instant written as `…Z`, `….000Z` or `+02:00` is the same
+ * body. A missing timestamp stays missing: a replay without one matches the first call.
+ */
+function bodyHashOf(parsed: ParsedEvent): string {
+  const timestamp = parsed.timestamp === undefined ? undefined : new Date(parsed.timestamp).toISOString();
+  return sha256Hex(canonicalJson({ ...parsed, timestamp }));
+}
+
 /** Validates and prices one event; throws a mapped error for a bad one. */
 export function prepareEvent(raw: unknown, now: Date): { parsed: ParsedEvent; prepared: PreparedUsage } {
   const parsed = TrackUsageRequest.parse(raw);
@@ -168,7 +178,7 @@ export function prepareEvent(raw: unknown, now: Date): { parsed: ParsedEvent; pr
   };
   return {
     parsed,
-    prepared: { record, bodyHash: sha256Hex(canonicalJson(parsed)), aggregates: baseAggregates(record) },
+    prepared: { record, bodyHash: bodyHashOf(parsed), aggregates: baseAggregates(record) },
   };
 }
 

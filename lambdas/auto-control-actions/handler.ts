@@ -11,6 +11,6 @@ const history = new DynamoActionHistory(documentClient(), env.CONTROL_ACTIONS_TA
 
 export const handler = httpHandler(async (request) => {
   const userId = pathParam(request, 'userId', UserId);
-  const { limit } = parseWith(ControlActionsQuery, request.query);
-  return json(200, await listControlActions({ history }, request.tenantId, userId, limit));
+  const page = parseWith(ControlActionsQuery, request.query);
+  return json(200, await listControlActions({ history }, request.tenantId, userId, page));
 });

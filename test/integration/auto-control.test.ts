@@ -172,6 +172,39 @@ describe('the control ladder on the ingest path', () => {
     ]);
   });
 
+  it('pages through the whole audit history with a cursor that stays inside the tenant', async () => {
+    await init('pages');
+    await track('pages', 5000); // 0.015, 150 %: four rules applied
+    const seen: (string | null)[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const path: string = `/auto-control/actions/pages?limit=1${cursor ? `&cursor=${cursor}` : ''}`;
+      const res: { body: { items: Action[]; nextCursor: string | null } } = await call(api, 'GET', path, {
+        key: TENANT_A.key,
+      });
+      seen.push(...res.body.items.map((a) => a.action));
+      cursor = res.body.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(seen).toEqual((await actions('pages')).body.items.map((a) => a.action));
+    expect(seen).toEqual(['shutdown', 'throttle_severe', 'throttle_moderate', 'throttle_light']);
+    const first = await call<{ nextCursor: string }>(api, 'GET', '/auto-control/actions/pages?limit=1', {
+      key: TENANT_A.key,
+    });
+    // Tenant A's cursor is refused for tenant B, and a made-up one for anybody.
+    expect(
+      (
+        await call(api, 'GET', `/auto-control/actions/pages?cursor=${first.body.nextCursor}`, {
+          key: TENANT_B.key,
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await call(api, 'GET', '/auto-control/actions/pages?cursor=bm9wZQ', { key: TENANT_A.key })).status,
+    ).toBe(400);
+  });
+
   it('answers the model to call in the form asked: inference profile or ARN kept, alias made bare', async () => {
     const asked = async (userId: string, modelId: string) =>
       (await check(userId, TENANT_A.key, { modelId })).body;

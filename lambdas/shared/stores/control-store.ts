@@ -111,10 +111,15 @@ export type TransitionOutcome = 'written' | 'state-changed' | 'already-reversed'
  */
 /** Port: a user's audit history of control actions, newest first. */
 export interface ActionHistoryReader {
-  listActions(tenantId: string, userId: string, limit: number): Promise<ControlActionRecord[]>;
+  listActions(
+    tenantId: string,
+    userId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ records: ControlActionRecord[]; nextCursor?: string }>;
 }
 
-export interface ControlStore extends ActionHistoryReader {
+export interface ControlStore {
   get(tenantId: string, userId: string): Promise<ControlItem | undefined>;
   /**
    * Creates the item (`expected` null: on condition that none exists) or replaces it (on condition
@@ -159,8 +164,6 @@ export interface ControlStore extends ActionHistoryReader {
     next: TokenBucket,
   ): Promise<boolean>;
   getAction(tenantId: string, actionId: string): Promise<ControlActionRecord | undefined>;
-  /** A user's audit history, newest first. */
-  listActions(tenantId: string, userId: string, limit: number): Promise<ControlActionRecord[]>;
   /** Enabled configurations of every tenant, for a sweep (`cursor` pages). */
   listEnabled(
     shard: number,

@@ -8,7 +8,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { NanoUsd, PeriodKind, TokenBucket } from '@cost-management/core';
+import { type NanoUsd, type PeriodKind, type TokenBucket, ValidationError } from '@cost-management/core';
 import { UnavailableError } from '../errors.js';
 import { dayTotalSk, periodSk, tenantPk, userPk } from '../keys.js';
 import type {
@@ -104,19 +104,56 @@ export class DynamoActionHistory implements ActionHistoryReader {
     private readonly actionsTable: string,
   ) {}
 
-  async listActions(tenantId: string, userId: string, limit: number): Promise<ControlActionRecord[]> {
+  async listActions(
+    tenantId: string,
+    userId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ records: ControlActionRecord[]; nextCursor?: string }> {
+    const gsi1pk = userPk(tenantId, userId);
     const res = await this.client.send(
       new QueryCommand({
         TableName: this.actionsTable,
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': userPk(tenantId, userId) },
+        ExpressionAttributeValues: { ':pk': gsi1pk },
         ScanIndexForward: false,
         Limit: limit,
+        ...(cursor ? { ExclusiveStartKey: { ...decodeHistoryCursor(cursor, tenantId), gsi1pk } } : {}),
       }),
     );
-    return (res.Items ?? []).map(fromActionItem);
+    const last = res.LastEvaluatedKey;
+    return {
+      records: (res.Items ?? []).map(fromActionItem),
+      ...(last
+        ? {
+            nextCursor: Buffer.from(
+              JSON.stringify({ pk: last.pk, sk: last.sk, gsi1sk: last.gsi1sk }),
+            ).toString('base64url'),
+          }
+        : {}),
+    };
   }
+}
+
+/** A history cursor names an entry of the caller's own tenant; anything else is refused. */
+function decodeHistoryCursor(cursor: string, tenantId: string): { pk: string; sk: string; gsi1sk: string } {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (
+      key.pk === tenantPk(tenantId) &&
+      typeof key.sk === 'string' &&
+      key.sk.startsWith('A#') &&
+      typeof key.gsi1sk === 'string'
+    ) {
+      return { pk: key.pk, sk: key.sk, gsi1sk: key.gsi1sk };
+    }
+  } catch {
+    // fall through
+  }
+  throw new ValidationError('cursor is not valid for this history.', [
+    { path: 'cursor', message: 'pass back the nextCursor of the previous page' },
+  ]);
 }
 
 /** Cost-control config, live state and audit trail in DynamoDB. */
@@ -124,7 +161,6 @@ export class DynamoControlStore implements ControlStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tables: DynamoControlStoreTables,
-    private readonly history = new DynamoActionHistory(client, tables.actionsTable),
   ) {}
 
   private key(tenantId: string, userId: string) {
@@ -450,10 +486,6 @@ export class DynamoControlStore implements ControlStore {
       }),
     );
     return res.Item ? fromActionItem(res.Item) : undefined;
-  }
-
-  listActions(tenantId: string, userId: string, limit: number): Promise<ControlActionRecord[]> {
-    return this.history.listActions(tenantId, userId, limit);
   }
 
   async listEnabled(shard: number, cursor?: string) {

@@ -459,10 +459,10 @@ export async function listControlActions(
   deps: { history: ActionHistoryReader },
   tenantId: string,
   userId: string,
-  limit: number,
+  page: { limit: number; cursor?: string | undefined },
 ): Promise<z.output<typeof ControlActionsResponse>> {
-  const records = await deps.history.listActions(tenantId, userId, limit);
-  return { items: records.map(toActionEntry) };
+  const { records, nextCursor } = await deps.history.listActions(tenantId, userId, page.limit, page.cursor);
+  return { items: records.map(toActionEntry), nextCursor: nextCursor ?? null };
 }
 
 type ReverseBody = z.output<typeof ReverseActionRequest>;

@@ -129,10 +129,17 @@ export const ReverseActionResponse = ControlActionEntry.extend({
 });
 
 export const ControlActionsQuery = z
-  .object({ limit: z.coerce.number().int().min(1).max(500).default(100) })
+  .object({
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    cursor: z.string().max(2048).optional(),
+  })
   .strict();
 
-export const ControlActionsResponse = z.object({ items: z.array(ControlActionEntry) });
+/** Newest first; `nextCursor` pages on to older entries (null on the last page). */
+export const ControlActionsResponse = z.object({
+  items: z.array(ControlActionEntry),
+  nextCursor: z.string().nullable(),
+});
 
 /** `POST /check`: asked before each model call. `requestId` keys a hard-budget reservation. */
 export const CheckRequest = z

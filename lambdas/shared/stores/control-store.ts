@@ -109,6 +109,9 @@ export type TransitionOutcome = 'written' | 'state-changed' | 'already-reversed'
  * Port for cost-control data: the config-and-state item per user (auto_control_config) and the
  * audit trail (control_actions). Every method is scoped to one tenant.
  */
+/** Shards of the sparse index of enabled configurations that a sweep pages through. */
+export const CONTROL_SWEEP_SHARDS = 4;
+
 /** Port: a user's audit history of control actions, newest first. */
 export interface ActionHistoryReader {
   listActions(

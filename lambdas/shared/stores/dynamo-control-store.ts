@@ -11,16 +11,17 @@ import {
 import { type NanoUsd, type PeriodKind, type TokenBucket, ValidationError } from '@cost-management/core';
 import { UnavailableError } from '../errors.js';
 import { dayTotalSk, periodSk, tenantPk, userPk } from '../keys.js';
-import type {
-  ActionHistoryReader,
-  ControlActionRecord,
-  ControlItem,
-  ControlStore,
-  PeriodSpendReader,
-  Reservation,
-  ReserveOutcome,
-  Transition,
-  TransitionOutcome,
+import {
+  type ActionHistoryReader,
+  CONTROL_SWEEP_SHARDS,
+  type ControlActionRecord,
+  type ControlItem,
+  type ControlStore,
+  type PeriodSpendReader,
+  type Reservation,
+  type ReserveOutcome,
+  type Transition,
+  type TransitionOutcome,
 } from './control-store.js';
 
 type Item = Record<string, unknown>;
@@ -29,8 +30,6 @@ type Item = Record<string, unknown>;
 export const CONTROL_SK = 'CONTROL';
 /** Sort-key prefix of the hard-budget reservations of a user, one item each. */
 export const RESERVATION_SK_PREFIX = 'R#';
-/** Shards of the sparse sweep index (enabled configs only). */
-export const CONTROL_SWEEP_SHARDS = 4;
 
 const actionSk = (actionId: string) => `A#${actionId}`;
 

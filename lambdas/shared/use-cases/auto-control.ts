@@ -32,16 +32,17 @@ import type { z } from 'zod';
 import { type ControlSnapshot, cacheControl, cachedControl, invalidateControl } from '../control-cache.js';
 import { ConflictError, NotFoundError, UnknownModelsError } from '../errors.js';
 import { logger } from '../logger.js';
-import type {
-  ActionHistoryReader,
-  ActiveAction,
-  ControlActionRecord,
-  ControlItem,
-  ControlState,
-  ControlStore,
-  LevelSnapshot,
-  PeriodSpendReader,
-  Transition,
+import {
+  type ActionHistoryReader,
+  type ActiveAction,
+  CONTROL_SWEEP_SHARDS,
+  type ControlActionRecord,
+  type ControlItem,
+  type ControlState,
+  type ControlStore,
+  type LevelSnapshot,
+  type PeriodSpendReader,
+  type Transition,
 } from '../stores/control-store.js';
 import type { IngestReactor } from './track-usage.js';
 
@@ -348,14 +349,16 @@ export function toConfigResponse(item: ControlItem): z.output<typeof AutoControl
 
 /**
  * Creates or replaces a user's configuration. Replacing starts the period state afresh (level
- * normal, reversals and open reservations dropped, audited when a level was in force); rules
- * already reached by this period's spend are applied at once.
+ * normal, reversals dropped, audited when a level was in force) but keeps the period's open
+ * hard-budget reservations; rules already reached by this period's spend are applied at once.
  */
 export async function initControl(deps: ControlDeps, tenantId: string, body: InitBody, now: Date) {
   const rules = body.rules ?? [...DEFAULT_CONTROL_RULES];
   const maxRequestsPerMinute = body.maxRequestsPerMinute ?? DEFAULT_LIGHT_MAX_REQUESTS_PER_MINUTE;
   const budgetNano = fromUsd(body.budgetUsd);
   const rawMap = body.downgradeMap ?? { ...DEFAULT_DOWNGRADE_MAP };
+  // As given, so error paths name the caller's keys; then once more in catalog ids, where two
+  // spellings of one model can turn into a self-map or a cycle.
   validateControlConfig({ budgetNano, rules, downgradeMap: rawMap, maxRequestsPerMinute });
   const downgradeMap = canonicalDowngradeMap(rawMap);
   validateControlConfig({ budgetNano, rules, downgradeMap, maxRequestsPerMinute });
@@ -591,7 +594,7 @@ export function autoControlReactor(deps: ControlDeps): IngestReactor {
 export async function resetExpiredPeriods(
   deps: ControlDeps,
   now: Date,
-  shards = 4,
+  shards = CONTROL_SWEEP_SHARDS,
 ): Promise<{ checked: number; reset: number; failed: number }> {
   const summary = { checked: 0, reset: 0, failed: 0 };
   for (let shard = 0; shard < shards; shard++) {

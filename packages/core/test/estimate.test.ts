@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MoneyRangeError, UnknownModelError, ValidationError } from '../src/errors.js';
+import { MoneyRangeError, UnknownModelError } from '../src/errors.js';
 import { type EstimateOperation, type EstimateRequest, estimateWorkload } from '../src/estimate.js';
 import { fromUsd, MAX_NANO_USD } from '../src/money.js';
 import { priceUsage } from '../src/pricing/index.js';
+import { validationPath } from './support/validation.js';
 
 const AT = '2026-11-23T10:00:00Z';
 const SONNET_35 = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
@@ -12,16 +13,6 @@ const SONNET_4 = 'anthropic.claude-sonnet-4-20250514-v1:0';
 
 function op(partial: Partial<EstimateOperation> = {}): EstimateOperation {
   return { name: 'op', inputTokens: 1_000, outputTokens: 500, perDay: 1, ...partial };
-}
-
-function validationPath(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ValidationError) return error.details[0]?.path;
-    throw error;
-  }
-  return undefined;
 }
 
 describe('estimateWorkload', () => {

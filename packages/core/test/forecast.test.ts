@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../src/errors.js';
 import { type DailyCost, type ForecastInput, firstCrossingDate, forecastSpend } from '../src/forecast.js';
 import { addDays, daysBetween } from '../src/periods.js';
+import { validationPaths } from './support/validation.js';
 
 const MICRO = 1_000; // one micro-dollar in nano
 const USD = 1_000_000_000;
@@ -18,16 +18,6 @@ function series(asOf: string, days: number, value: (index: number, date: string)
 function isWeekend(date: string): boolean {
   const day = new Date(`${date}T00:00:00Z`).getUTCDay();
   return day === 0 || day === 6;
-}
-
-function validationPaths(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return (error as ValidationError).details.map((d) => d.path);
-  }
-  throw new Error('expected a ValidationError');
 }
 
 const ASOF = '2026-11-20';

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../src/errors.js';
 import {
   addDays,
   assertTimezone,
@@ -16,21 +15,12 @@ import {
   sameMomentInPreviousPeriod,
   utcDay,
 } from '../src/periods.js';
+import { validationPaths } from './support/validation.js';
 
 const HOUR = 3_600_000;
 
 function lengthMs(p: { start: string; end: string }): number {
   return Date.parse(p.end) - Date.parse(p.start);
-}
-
-function validationPaths(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return (error as ValidationError).details.map((d) => d.path);
-  }
-  throw new Error('expected a ValidationError');
 }
 
 describe('timezones', () => {

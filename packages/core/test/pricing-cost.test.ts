@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { UnknownModelError, ValidationError } from '../src/errors.js';
+import { UnknownModelError } from '../src/errors.js';
 import { costOfTokens } from '../src/money.js';
 import { parseInstantOrDay as parseInstant } from '../src/periods.js';
 import { CATALOG, priceAt, priceUsage, resolveModel, versionAt } from '../src/pricing/index.js';
 import type { ModelEntry, TokenUsage } from '../src/pricing/types.js';
+import { validationPath } from './support/validation.js';
 
 const AT = '2026-11-23T10:00:00Z';
 const SONNET_35 = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
@@ -14,16 +15,6 @@ const HAIKU_35 = 'anthropic.claude-3-5-haiku-20241022-v1:0';
 
 function cost(modelId: string, usage: TokenUsage, at = AT) {
   return priceUsage({ modelId, usage, at });
-}
-
-function validationPath(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ValidationError) return error.details[0]?.path;
-    throw error;
-  }
-  return undefined;
 }
 
 describe('priceUsage', () => {

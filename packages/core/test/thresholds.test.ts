@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MoneyRangeError, ValidationError } from '../src/errors.js';
+import { MoneyRangeError, type ValidationError } from '../src/errors.js';
 import {
   type BreachLevel,
   evaluateThreshold,
@@ -13,6 +13,7 @@ import {
   type ThresholdType,
   validateThresholdLevels,
 } from '../src/thresholds.js';
+import { validationPaths } from './support/validation.js';
 
 const USD = 1_000_000_000;
 
@@ -25,16 +26,6 @@ function threshold(overrides: Partial<ThresholdSettings> = {}): ThresholdSetting
     changePercent: THRESHOLD_DEFAULTS.changePercent,
     ...overrides,
   };
-}
-
-function validationPaths(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return (error as ValidationError).details.map((d) => d.path);
-  }
-  throw new Error('expected a ValidationError');
 }
 
 describe('THRESHOLD_DEFAULTS', () => {

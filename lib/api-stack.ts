@@ -6,7 +6,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/routes.js';
+import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/functions/routes.js';
 import type { AlertingResources } from './alerting-stack.js';
 import type { ServiceFunction } from './constructs/service-function.js';
 import { createServiceFunction, type ServiceResources, type ServiceTables } from './function-factory.js';

@@ -8,7 +8,7 @@ import {
   PhysicalResourceId,
 } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
-import { physicalTableName, TABLES, type TableKey } from '../lambdas/shared/table-definitions.js';
+import { physicalTableName, TABLES, type TableKey } from '../lambdas/platform/tables.js';
 import { benchmarkItems } from './benchmark-seed.js';
 import { ServiceTable } from './constructs/service-table.js';
 import { pascalCase, type ServiceTables } from './function-factory.js';

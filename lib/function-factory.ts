@@ -5,8 +5,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { BINDING_ENV_VARS, type TableAction } from '../lambdas/shared/function-spec.js';
-import type { TableKey } from '../lambdas/shared/table-definitions.js';
+import { BINDING_ENV_VARS, type TableAction } from '../lambdas/platform/function-spec.js';
+import type { TableKey } from '../lambdas/platform/tables.js';
 import {
   allowSms,
   bindApiKeysSecret,

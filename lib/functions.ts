@@ -1,28 +1,14 @@
-import { spec as alerting } from '../lambdas/alerting/environment.js';
-import { spec as analytics } from '../lambdas/analytics/environment.js';
-import { spec as authorizer } from '../lambdas/authorizer/environment.js';
-import { spec as autoControlActions } from '../lambdas/auto-control-actions/environment.js';
-import { spec as autoControlInit } from '../lambdas/auto-control-init/environment.js';
-import { spec as autoControlReverse } from '../lambdas/auto-control-reverse/environment.js';
-import { spec as autoControlStatus } from '../lambdas/auto-control-status/environment.js';
-import { spec as benchmarks } from '../lambdas/benchmarks/environment.js';
-import { spec as breaches } from '../lambdas/breaches/environment.js';
-import { spec as check } from '../lambdas/check/environment.js';
-import { spec as estimate } from '../lambdas/estimate/environment.js';
-import { spec as exportUsage } from '../lambdas/export/environment.js';
-import { spec as health } from '../lambdas/health/environment.js';
-import { spec as models } from '../lambdas/models/environment.js';
-import { spec as notifier } from '../lambdas/notifier/environment.js';
-import { spec as openapi } from '../lambdas/openapi/environment.js';
-import { spec as projections } from '../lambdas/projections/environment.js';
-import { spec as recommendations } from '../lambdas/recommendations/environment.js';
-import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/routes.js';
-import { EVENT_SOURCE, THRESHOLD_BREACHED } from '../lambdas/shared/events/event-publisher.js';
-import type { FunctionSpec } from '../lambdas/shared/function-spec.js';
-import { spec as sweep } from '../lambdas/sweep/environment.js';
-import { spec as thresholds } from '../lambdas/thresholds/environment.js';
-import { spec as trackUsage } from '../lambdas/track-usage/environment.js';
-import { spec as trackUsageBatch } from '../lambdas/track-usage-batch/environment.js';
+import { spec as alertingApi } from '../lambdas/functions/alerting-api-environment.js';
+import { spec as authorizer } from '../lambdas/functions/authorizer-environment.js';
+import { spec as controlApi } from '../lambdas/functions/control-api-environment.js';
+import { spec as notifier } from '../lambdas/functions/notifier-environment.js';
+import { spec as platformApi } from '../lambdas/functions/platform-api-environment.js';
+import { spec as pricingApi } from '../lambdas/functions/pricing-api-environment.js';
+import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/functions/routes.js';
+import { spec as sweep } from '../lambdas/functions/sweep-environment.js';
+import { spec as usageApi } from '../lambdas/functions/usage-api-environment.js';
+import { EVENT_SOURCE, THRESHOLD_BREACHED } from '../lambdas/platform/events/event-publisher.js';
+import type { FunctionSpec } from '../lambdas/platform/function-spec.js';
 import type { ServiceFunctionEnvironment } from './constructs/service-function.js';
 
 /** `source` of every event the service puts on its bus: the publishers' own constant, so rules and publishers agree. */
@@ -48,7 +34,7 @@ export type FunctionTrigger =
 export interface RegisteredFunction {
   spec: FunctionSpec;
   trigger: FunctionTrigger;
-  /** Handler file; default `lambdas/<spec.name>/handler.ts`. */
+  /** Handler file; default `lambdas/functions/<spec.name>-handler.ts`. */
   entry?: string;
   /** Values of the spec's own environment fields that no binding sets. */
   environment?: Readonly<Record<string, string>>;
@@ -74,25 +60,12 @@ export function registerFunction<S extends FunctionSpec>(
  */
 export const FUNCTIONS: readonly RegisteredFunction[] = [
   registerFunction(authorizer, { kind: 'authorizer' }),
-  registerFunction(health, { kind: 'http' }),
-  registerFunction(openapi, { kind: 'http' }),
-  registerFunction(models, { kind: 'http' }),
-  registerFunction(estimate, { kind: 'http' }),
-  registerFunction(trackUsage, { kind: 'http' }),
-  registerFunction(trackUsageBatch, { kind: 'http' }),
-  registerFunction(analytics, { kind: 'http' }),
-  registerFunction(projections, { kind: 'http' }),
-  registerFunction(recommendations, { kind: 'http' }),
-  registerFunction(benchmarks, { kind: 'http' }),
-  registerFunction(exportUsage, { kind: 'http' }),
-  registerFunction(autoControlInit, { kind: 'http' }),
-  registerFunction(autoControlStatus, { kind: 'http' }),
-  registerFunction(autoControlReverse, { kind: 'http' }),
-  registerFunction(autoControlActions, { kind: 'http' }),
-  registerFunction(check, { kind: 'http' }),
-  registerFunction(thresholds, { kind: 'http' }),
-  registerFunction(alerting, { kind: 'http' }),
-  registerFunction(breaches, { kind: 'http' }),
+  // One function per bounded context behind the API (lambdas/functions/<context>-api-handler.ts).
+  registerFunction(platformApi, { kind: 'http' }),
+  registerFunction(pricingApi, { kind: 'http' }),
+  registerFunction(usageApi, { kind: 'http' }),
+  registerFunction(alertingApi, { kind: 'http' }),
+  registerFunction(controlApi, { kind: 'http' }),
   registerFunction(notifier, { kind: 'event', detailType: THRESHOLD_BREACHED }),
   registerFunction(sweep, { kind: 'schedule' }),
 ];
@@ -126,7 +99,7 @@ export function registryProblems(
   for (const entry of functions) {
     if (entry.trigger.kind === 'http' && !routed.has(entry.spec.name)) {
       problems.push(
-        `Function '${entry.spec.name}' is registered as http but no route in lambdas/routes.ts uses it.`,
+        `Function '${entry.spec.name}' is registered as http but no route of the contract is served by it.`,
       );
     }
   }

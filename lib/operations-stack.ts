@@ -2,7 +2,7 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
-import { BUSINESS_METRICS } from '../lambdas/shared/metric-names.js';
+import { BUSINESS_METRICS } from '../lambdas/platform/metric-names.js';
 import type { AlertingResources } from './alerting-stack.js';
 import { METRICS_NAMESPACE, SERVICE_NAME, type ServiceFunction } from './constructs/service-function.js';
 import { createAsyncFunction, pascalCase, type ServiceTables } from './function-factory.js';

@@ -1,6 +1,6 @@
 import { CrossStackReferences, type Environment, ReferenceStrength, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/routes.js';
+import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/functions/routes.js';
 import { AlertingStack } from './alerting-stack.js';
 import { ApiStack, type ApiThrottling, restApiName } from './api-stack.js';
 import type { ServiceConfig } from './config.js';

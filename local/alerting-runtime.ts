@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { THRESHOLD_BREACHED } from '../lambdas/shared/events/event-publisher.js';
-import { installLocalEventBus, LocalEventBus } from '../lambdas/shared/events/local-event-bus.js';
-import { JsonLinesFile } from '../lambdas/shared/notify/local-sinks.js';
+import { JsonLinesFile } from '../lambdas/alerting/adapters/local-sinks.js';
+import { THRESHOLD_BREACHED } from '../lambdas/platform/events/event-publisher.js';
+import { installLocalEventBus, LocalEventBus } from '../lambdas/platform/events/local-event-bus.js';
 import type { LocalRoute } from './http-server.js';
 
 export interface AlertingRuntimeOptions {
@@ -74,14 +74,14 @@ export async function startAlertingRuntime(options: AlertingRuntimeOptions = {})
   const bus = new LocalEventBus();
   installLocalEventBus(bus);
   const notifier = (await import(
-    '../lambdas/notifier/handler.js'
-  )) as typeof import('../lambdas/notifier/handler.js');
+    '../lambdas/functions/notifier-handler.js'
+  )) as typeof import('../lambdas/functions/notifier-handler.js');
   bus.subscribe(THRESHOLD_BREACHED, (event) =>
     notifier.handler(event as unknown as Parameters<typeof notifier.handler>[0]),
   );
   const sweepModule = (await import(
-    '../lambdas/sweep/handler.js'
-  )) as typeof import('../lambdas/sweep/handler.js');
+    '../lambdas/functions/sweep-handler.js'
+  )) as typeof import('../lambdas/functions/sweep-handler.js');
   // One sweep at a time (as the 15-minute schedule gives in AWS): a timer tick and `POST /_local/sweep`
   // at once would otherwise both redeliver or escalate the same breach.
   let queue: Promise<unknown> = Promise.resolve();

@@ -6,7 +6,7 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { physicalTableName, TABLE_LIST, type TableDefinition } from '../lambdas/shared/table-definitions.js';
+import { physicalTableName, TABLE_LIST, type TableDefinition } from '../lambdas/platform/tables.js';
 
 function createInput(table: TableDefinition, prefix: string): CreateTableCommandInput {
   const attributes = new Set<string>([table.partitionKey, table.sortKey]);

@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { BASE_PATH } from '@cost-management/contract';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { type Keyring, tenantForKey } from '../lambdas/shared/api-keys.js';
-import { MAX_BODY_BYTES } from '../lambdas/shared/http-handler.js';
+import { type Keyring, tenantForKey } from '../lambdas/platform/api-keys.js';
+import { MAX_BODY_BYTES } from '../lambdas/platform/http.js';
 import { toProxyEvent } from './proxy-event.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;

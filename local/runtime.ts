@@ -3,10 +3,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CONTRACT_ROUTES, routeKey } from '@cost-management/contract';
 import { BENCHMARKS } from '@cost-management/core';
-import { HANDLER_ROUTES } from '../lambdas/routes.js';
-import { parseApiKeys } from '../lambdas/shared/api-keys.js';
-import { DynamoBenchmarkStore } from '../lambdas/shared/stores/dynamo-read-stores.js';
-import { physicalTableName, TABLES } from '../lambdas/shared/table-definitions.js';
+import { HANDLER_ROUTES } from '../lambdas/functions/routes.js';
+import { parseApiKeys } from '../lambdas/platform/api-keys.js';
+import { physicalTableName, TABLES } from '../lambdas/platform/tables.js';
+import { DynamoBenchmarkStore } from '../lambdas/usage/adapters/dynamo-read-stores.js';
 import {
   type AlertingRuntime,
   type AlertingRuntimeOptions,
@@ -49,7 +49,7 @@ export interface LocalRuntime {
 }
 
 async function loadHandler(fn: string): Promise<ProxyHandler> {
-  const mod = (await import(`../lambdas/${fn}/handler.ts`)) as { handler: ProxyHandler };
+  const mod = (await import(`../lambdas/functions/${fn}-handler.ts`)) as { handler: ProxyHandler };
   return mod.handler;
 }
 

@@ -4,12 +4,12 @@
  * DynamoDB requests for 1,000 and 10,000 enabled thresholds.
  */
 import { performance } from 'node:perf_hooks';
-import { sweepDeps } from '../lambdas/shared/alerting-wiring.js';
-import { documentClient } from '../lambdas/shared/dynamo-client.js';
-import { loadEnvironment } from '../lambdas/shared/function-spec.js';
-import type { Threshold } from '../lambdas/shared/stores/alerting-store.js';
-import { runSweep } from '../lambdas/shared/use-cases/sweep.js';
-import { spec as sweepSpec } from '../lambdas/sweep/environment.js';
+import type { Threshold } from '../lambdas/alerting/ports/alerting-store.js';
+import { runSweep } from '../lambdas/alerting/use-cases/sweep.js';
+import { sweepDeps } from '../lambdas/alerting/wiring.js';
+import { spec as sweepSpec } from '../lambdas/functions/sweep-environment.js';
+import { documentClient } from '../lambdas/platform/dynamo-client.js';
+import { loadEnvironment } from '../lambdas/platform/function-spec.js';
 import type { LocalRuntime } from '../local/runtime.js';
 
 const LATENCY_RUNS = Number(process.env.BENCH_ALERT_RUNS ?? 9);

@@ -8,10 +8,10 @@ import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { costOfTokens, priceUsage } from '@cost-management/core';
-import { documentClient } from '../lambdas/shared/dynamo-client.js';
-import { buildTransactItems } from '../lambdas/shared/stores/dynamo-usage-store.js';
-import { TABLES } from '../lambdas/shared/table-definitions.js';
-import { prepareEvent } from '../lambdas/shared/use-cases/track-usage.js';
+import { documentClient } from '../lambdas/platform/dynamo-client.js';
+import { TABLES } from '../lambdas/platform/tables.js';
+import { buildTransactItems } from '../lambdas/usage/adapters/dynamo-usage-store.js';
+import { prepareEvent } from '../lambdas/usage/use-cases/track-usage.js';
 import { toProxyEvent } from '../local/proxy-event.js';
 import { startLocalRuntime } from '../local/runtime.js';
 import { benchAlerting } from './bench-alerting.js';
@@ -252,7 +252,7 @@ async function main() {
   // The same handlers called in process (no HTTP): the cost of the check itself.
   type Handler = (event: ReturnType<typeof toProxyEvent>) => Promise<{ statusCode: number }>;
   const load = async (fn: string) =>
-    ((await import(`../lambdas/${fn}/handler.ts`)) as { handler: Handler }).handler;
+    ((await import(`../lambdas/functions/${fn}-handler.ts`)) as { handler: Handler }).handler;
   const inProcess = async (fn: string, method: string, path: string, body: unknown) => {
     const handler = await load(fn);
     const samples: number[] = [];

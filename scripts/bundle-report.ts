@@ -52,7 +52,8 @@ for (const template of readdirSync(out).filter((f) => f.endsWith('.template.json
       ]),
     );
     // The source map names the handler folder the bundle was built from.
-    const name = /lambdas\/([a-z-]+)\/handler\.ts/.exec(readFileSync(`${file}.map`, 'utf8'))?.[1] ?? template;
+    const name =
+      /lambdas\/functions\/([a-z-]+)-handler\.ts/.exec(readFileSync(`${file}.map`, 'utf8'))?.[1] ?? template;
     functions.push({ name, file, env });
   }
 }

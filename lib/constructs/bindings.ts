@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { BINDING_ENV_VARS, type TopicKey, topicEnvVar } from '../../lambdas/shared/function-spec.js';
+import { BINDING_ENV_VARS, type TopicKey, topicEnvVar } from '../../lambdas/platform/function-spec.js';
 import type { ServiceFunction } from './service-function.js';
 
 /**

@@ -17,7 +17,7 @@ import {
   environmentSchema,
   type FunctionSpec,
   type TableAction,
-} from '../../lambdas/shared/function-spec.js';
+} from '../../lambdas/platform/function-spec.js';
 import type { ServiceTable } from './service-table.js';
 
 /** The repository root: entries and the lock file are resolved from here. */
@@ -45,7 +45,7 @@ export type ServiceFunctionEnvironment<S extends FunctionSpec> = {
 
 export interface ServiceFunctionProps<S extends FunctionSpec> {
   spec: S;
-  /** Handler file; default `lambdas/<spec.name>/handler.ts`, which must export `handler`. */
+  /** Handler file; default `lambdas/functions/<spec.name>-handler.ts`, which must export `handler`. */
   entry?: string;
   environment?: ServiceFunctionEnvironment<S>;
   /** Default: the spec's `memoryMb`, else 512. */
@@ -83,7 +83,7 @@ export class ServiceFunction<S extends FunctionSpec = FunctionSpec> extends Cons
     super(scope, id);
     const { spec } = props;
     this.spec = spec;
-    const entry = props.entry ?? path.join(PROJECT_ROOT, 'lambdas', spec.name, 'handler.ts');
+    const entry = props.entry ?? path.join(PROJECT_ROOT, 'lambdas', 'functions', `${spec.name}-handler.ts`);
     if (!existsSync(entry)) {
       throw new Error(`Function '${spec.name}' has no handler file ${path.relative(PROJECT_ROOT, entry)}.`);
     }

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { physicalTableName, type TableDefinition } from '../../lambdas/shared/table-definitions.js';
+import { physicalTableName, type TableDefinition } from '../../lambdas/platform/tables.js';
 
 export interface ServiceTableProps {
   definition: TableDefinition;

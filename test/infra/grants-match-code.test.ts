@@ -5,15 +5,10 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { HANDLER_ROUTES } from '../../lambdas/routes.js';
-import { documentClient } from '../../lambdas/shared/dynamo-client.js';
-import type { ServiceEvent, ThresholdBreachedDetail } from '../../lambdas/shared/events/event-publisher.js';
-import {
-  physicalTableName,
-  TABLE_LIST,
-  TABLES,
-  type TableKey,
-} from '../../lambdas/shared/table-definitions.js';
+import { HANDLER_ROUTES } from '../../lambdas/functions/routes.js';
+import { documentClient } from '../../lambdas/platform/dynamo-client.js';
+import type { ServiceEvent, ThresholdBreachedDetail } from '../../lambdas/platform/events/event-publisher.js';
+import { physicalTableName, TABLE_LIST, TABLES, type TableKey } from '../../lambdas/platform/tables.js';
 import { FUNCTIONS } from '../../lib/functions.js';
 import { ensureTables, tableEnvironment } from '../../local/create-tables.js';
 import { toProxyEvent } from '../../local/proxy-event.js';
@@ -159,7 +154,7 @@ beforeAll(async () => {
     { step: 'initialize', name: 'recordGrantNeeds' },
   );
   for (const { spec } of FUNCTIONS) {
-    const mod = (await import(`../../lambdas/${spec.name}/handler.ts`)) as { handler: Handler };
+    const mod = (await import(`../../lambdas/functions/${spec.name}-handler.ts`)) as { handler: Handler };
     handlers.set(spec.name, mod.handler);
   }
 }, 120_000);
@@ -172,7 +167,7 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
   it('exercises every route and the event and schedule functions', async () => {
     const ok = (res: APIGatewayProxyResult) => expect(res.statusCode, res.body).toBeLessThan(300);
     // Thresholds: a UTC one and one in another zone (its period total is backfilled).
-    const created = await http('thresholds', 'POST', '/thresholds', {
+    const created = await http('alerting-api', 'POST', '/thresholds', {
       userId: 'alice',
       limitUsd: 0.5,
       channels: ['email', 'sms'],
@@ -180,25 +175,25 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
     ok(created);
     const thresholdId = (JSON.parse(created.body) as { thresholdId: string }).thresholdId;
     ok(
-      await http('thresholds', 'POST', '/thresholds', {
+      await http('alerting-api', 'POST', '/thresholds', {
         userId: 'alice',
         limitUsd: 1000,
         timezone: 'Europe/Berlin',
       }),
     );
-    ok(await http('thresholds', 'GET', '/thresholds/alice'));
-    ok(await http('thresholds', 'PUT', `/thresholds/${thresholdId}`, { limitUsd: 0.4 }));
+    ok(await http('alerting-api', 'GET', '/thresholds/alice'));
+    ok(await http('alerting-api', 'PUT', `/thresholds/${thresholdId}`, { limitUsd: 0.4 }));
     ok(
-      await http('alerting', 'PUT', '/alerting/alice', {
+      await http('alerting-api', 'PUT', '/alerting/alice', {
         email: 'owner@example.com',
         phone: '+4915112345678',
         escalation: { afterMinutes: 1, email: 'lead@example.com' },
       }),
     );
-    ok(await http('alerting', 'GET', '/alerting/alice'));
+    ok(await http('alerting-api', 'GET', '/alerting/alice'));
     // Cost control with a hard budget, so ingest settles reservations.
     ok(
-      await http('auto-control-init', 'POST', '/auto-control/init', {
+      await http('control-api', 'POST', '/auto-control/init', {
         userId: 'alice',
         budgetUsd: 1,
         period: 'monthly',
@@ -206,7 +201,7 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
       }),
     );
     ok(
-      await http('check', 'POST', '/check', {
+      await http('control-api', 'POST', '/check', {
         userId: 'alice',
         modelId: SONNET,
         estimatedInputTokens: 1000,
@@ -215,51 +210,51 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
       }),
     );
     // Ingest crosses the thresholds (breach opened) and the control rules.
-    ok(await http('track-usage', 'POST', '/track-usage', usage('g-1', 'alice')));
-    ok(await http('track-usage', 'POST', '/track-usage', usage('g-1', 'alice')));
+    ok(await http('usage-api', 'POST', '/track-usage', usage('g-1', 'alice')));
+    ok(await http('usage-api', 'POST', '/track-usage', usage('g-1', 'alice')));
     ok(
-      await http('track-usage-batch', 'POST', '/track-usage/batch', {
+      await http('usage-api', 'POST', '/track-usage/batch', {
         events: [usage('g-2', 'alice'), usage('g-3', 'alice'), usage('g-1', 'alice')],
       }),
     );
     ok(
-      await http('check', 'POST', '/check', {
+      await http('control-api', 'POST', '/check', {
         userId: 'alice',
         modelId: SONNET,
         estimatedInputTokens: 1000,
         estimatedOutputTokens: 100,
       }),
     );
-    ok(await http('auto-control-status', 'GET', '/auto-control/status/alice'));
-    const actions = await http('auto-control-actions', 'GET', '/auto-control/actions/alice');
+    ok(await http('control-api', 'GET', '/auto-control/status/alice'));
+    const actions = await http('control-api', 'GET', '/auto-control/actions/alice');
     ok(actions);
     const applied = (JSON.parse(actions.body) as { items: { actionId: string; type: string }[] }).items.find(
       (a) => a.type === 'apply',
     );
     expect(applied).toBeDefined();
     ok(
-      await http('auto-control-reverse', 'POST', `/auto-control/reverse/${applied?.actionId}`, {
+      await http('control-api', 'POST', `/auto-control/reverse/${applied?.actionId}`, {
         reason: 'grant check',
       }),
     );
     // Reads.
-    ok(await http('analytics', 'GET', '/analytics/alice'));
-    ok(await http('projections', 'GET', '/projections/alice'));
-    ok(await http('recommendations', 'GET', '/recommendations/alice'));
-    ok(await http('export', 'GET', '/export/alice', undefined, { format: 'json' }));
-    ok(await http('benchmarks', 'GET', '/benchmarks'));
-    ok(await http('models', 'GET', '/models'));
+    ok(await http('usage-api', 'GET', '/analytics/alice'));
+    ok(await http('usage-api', 'GET', '/projections/alice'));
+    ok(await http('usage-api', 'GET', '/recommendations/alice'));
+    ok(await http('usage-api', 'GET', '/export/alice', undefined, { format: 'json' }));
+    ok(await http('usage-api', 'GET', '/benchmarks'));
+    ok(await http('pricing-api', 'GET', '/models'));
     ok(
-      await http('estimate', 'POST', '/estimate', {
+      await http('pricing-api', 'POST', '/estimate', {
         modelId: SONNET,
         days: 30,
         operations: [{ name: 'op', inputTokens: 10, outputTokens: 10, perDay: 1 }],
       }),
     );
-    ok(await http('openapi', 'GET', '/openapi.json'));
-    ok(await http('health', 'GET', '/health'));
+    ok(await http('platform-api', 'GET', '/openapi.json'));
+    ok(await http('platform-api', 'GET', '/health'));
     // The breach, its notice, the sweep (escalation, redelivery), then acknowledge.
-    const breaches = await http('breaches', 'GET', '/breaches/alice');
+    const breaches = await http('alerting-api', 'GET', '/breaches/alice');
     ok(breaches);
     const items = (JSON.parse(breaches.body) as { items: { breachId: string; periodKey: string }[] }).items;
     expect(items.length).toBeGreaterThan(0);
@@ -277,8 +272,8 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
     } as unknown as ServiceEvent<ThresholdBreachedDetail>;
     await invoke('notifier', event);
     await invoke('sweep', {});
-    ok(await http('breaches', 'POST', `/breaches/${breach.breachId}/acknowledge`));
-    ok(await http('thresholds', 'DELETE', `/thresholds/${thresholdId}`));
+    ok(await http('alerting-api', 'POST', `/breaches/${breach.breachId}/acknowledge`));
+    ok(await http('alerting-api', 'DELETE', `/thresholds/${thresholdId}`));
 
     const missing: string[] = [];
     for (const { spec } of FUNCTIONS) {

@@ -4,13 +4,13 @@ import { BENCHMARKS } from '@cost-management/core';
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { HANDLER_ROUTES, type HandlerRoute } from '../../lambdas/routes.js';
+import { HANDLER_ROUTES, type HandlerRoute } from '../../lambdas/functions/routes.js';
 import {
   bindingEnvVars,
   defineFunction,
   environmentSchema,
   loadEnvironment,
-} from '../../lambdas/shared/function-spec.js';
+} from '../../lambdas/platform/function-spec.js';
 import {
   type AttributeValue,
   benchmarkItems,
@@ -30,7 +30,7 @@ import {
 import { createServiceStacks } from '../../lib/service-app.js';
 import { TEST_CONFIG } from './support/service.js';
 
-const HEALTH_HANDLER = path.join(PROJECT_ROOT, 'lambdas', 'health', 'handler.ts');
+const HEALTH_HANDLER = path.join(PROJECT_ROOT, 'lambdas', 'functions', 'platform-api-handler.ts');
 const plain = (name: string) => defineFunction({ name, description: name, tables: {}, env: {} });
 const routes: HandlerRoute[] = [
   { method: 'GET', path: '/a', fn: 'a' },

@@ -3,10 +3,10 @@ import { BENCHMARKS } from '@cost-management/core';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HANDLER_ROUTES } from '../../lambdas/routes.js';
-import { topicEnvVar } from '../../lambdas/shared/function-spec.js';
-import { BUSINESS_METRICS } from '../../lambdas/shared/metric-names.js';
-import { TABLE_LIST, TABLES, type TableKey } from '../../lambdas/shared/table-definitions.js';
+import { HANDLER_ROUTES } from '../../lambdas/functions/routes.js';
+import { topicEnvVar } from '../../lambdas/platform/function-spec.js';
+import { BUSINESS_METRICS } from '../../lambdas/platform/metric-names.js';
+import { TABLE_LIST, TABLES, type TableKey } from '../../lambdas/platform/tables.js';
 import { benchmarkItems } from '../../lib/benchmark-seed.js';
 import { FUNCTIONS, functionsOf } from '../../lib/functions.js';
 import {

@@ -4,7 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineFunction } from '../../lambdas/shared/function-spec.js';
+import { defineFunction } from '../../lambdas/platform/function-spec.js';
 import { PROJECT_ROOT } from '../../lib/constructs/service-function.js';
 import { TARGET_MAX_EVENT_AGE, TARGET_RETRY_ATTEMPTS } from '../../lib/function-factory.js';
 import { FUNCTIONS, registerFunction } from '../../lib/functions.js';
@@ -21,7 +21,7 @@ import {
 } from './support/service.js';
 
 /** Test functions only: they run the health handler, the wiring is what is under test. */
-const HEALTH_HANDLER = path.join(PROJECT_ROOT, 'lambdas', 'health', 'handler.ts');
+const HEALTH_HANDLER = path.join(PROJECT_ROOT, 'lambdas', 'functions', 'platform-api-handler.ts');
 
 const sweep = defineFunction({
   name: 'test-sweep',

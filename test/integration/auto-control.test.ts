@@ -1,15 +1,15 @@
 import { periodOf, previousPeriod } from '@cost-management/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { controlDeps } from '../../lambdas/shared/control-wiring.js';
-import { userPk } from '../../lambdas/shared/keys.js';
-import { CONTROL_SK } from '../../lambdas/shared/stores/dynamo-control-store.js';
+import { CONTROL_SK } from '../../lambdas/control/adapters/dynamo-control-store.js';
 import {
   autoControlReactor,
   initControl,
   resetExpiredPeriods,
-} from '../../lambdas/shared/use-cases/auto-control.js';
-import { trackUsageBatch } from '../../lambdas/shared/use-cases/track-usage.js';
-import { usageStore } from '../../lambdas/shared/wiring.js';
+} from '../../lambdas/control/use-cases/auto-control.js';
+import { controlDeps } from '../../lambdas/control/wiring.js';
+import { userPk } from '../../lambdas/platform/keys.js';
+import { trackUsageBatch } from '../../lambdas/usage/use-cases/track-usage.js';
+import { usageStore } from '../../lambdas/usage/wiring.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { tables } from '../support/dynamo.js';
 import { call } from '../support/http.js';

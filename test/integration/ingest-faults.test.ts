@@ -3,10 +3,10 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-s
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../lambdas/shared/dynamo-client.js';
-import { DynamoUsageStore } from '../../lambdas/shared/stores/dynamo-usage-store.js';
-import type { UsageRecord } from '../../lambdas/shared/stores/usage-store.js';
-import { trackUsageBatch } from '../../lambdas/shared/use-cases/track-usage.js';
+import { createDocumentClient } from '../../lambdas/platform/dynamo-client.js';
+import { DynamoUsageStore } from '../../lambdas/usage/adapters/dynamo-usage-store.js';
+import type { UsageRecord } from '../../lambdas/usage/ports/usage-store.js';
+import { trackUsageBatch } from '../../lambdas/usage/use-cases/track-usage.js';
 import { tableEnvironment } from '../../local/create-tables.js';
 import { toProxyEvent } from '../../local/proxy-event.js';
 
@@ -41,7 +41,9 @@ const event = {
 
 beforeAll(async () => {
   Object.assign(process.env, tableEnvironment('faults'), { DYNAMODB_ENDPOINT: 'http://127.0.0.1:9' });
-  ({ handler } = (await import('../../lambdas/track-usage/handler.js')) as unknown as { handler: Handler });
+  ({ handler } = (await import('../../lambdas/functions/usage-api-handler.js')) as unknown as {
+    handler: Handler;
+  });
 });
 afterEach(() => ddb.reset());
 

@@ -1,6 +1,6 @@
 import { priceUsage } from '@cost-management/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_TIME_SK, periodSk, userPk } from '../../lambdas/shared/keys.js';
+import { ALL_TIME_SK, periodSk, userPk } from '../../lambdas/platform/keys.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { tables } from '../support/dynamo.js';
 import { call } from '../support/http.js';

@@ -1,9 +1,9 @@
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HANDLER_ROUTES } from '../../lambdas/routes.js';
-import type { FunctionSpec } from '../../lambdas/shared/function-spec.js';
-import type { TableKey } from '../../lambdas/shared/table-definitions.js';
+import { HANDLER_ROUTES } from '../../lambdas/functions/routes.js';
+import type { FunctionSpec } from '../../lambdas/platform/function-spec.js';
+import type { TableKey } from '../../lambdas/platform/tables.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { tables } from '../support/dynamo.js';
 import { type ApiResponse, call } from '../support/http.js';
@@ -556,11 +556,11 @@ describe('cases the fuzzing found', () => {
   });
 
   it('a tag or downgrade-map key named constructor is stored as data', async () => {
-    const res = await probe('track-usage', 'POST', '/track-usage', {
+    const res = await probe('usage-api', 'POST', '/track-usage', {
       body: { ...usage('ctor-1'), tags: { constructor: 'x', __proto__: 'y', toString: 'z' } },
     });
     expect(res.status).toBe(201);
-    const init = await probe('auto-control-init', 'POST', '/auto-control/init', {
+    const init = await probe('control-api', 'POST', '/auto-control/init', {
       body: { userId: 'ctor', budgetUsd: 10, downgradeMap: { constructor: SONNET } },
     });
     expect(init.status).toBeLessThan(500);
@@ -568,28 +568,28 @@ describe('cases the fuzzing found', () => {
 
   it('query keys named __proto__, toString or valueOf are plain parameters', async () => {
     for (const key of ['__proto__', 'toString', 'valueOf', 'constructor', 'hasOwnProperty']) {
-      const res = await probe('analytics', 'GET', `/analytics/fuzz?${key}=1`, {});
+      const res = await probe('usage-api', 'GET', `/analytics/fuzz?${key}=1`, {});
       expect(res.status).toBeLessThan(500);
     }
   });
 
   it('numbers DynamoDB cannot store (5e-324, 1e300) are refused with 400', async () => {
     for (const value of [5e-324, 1e-200]) {
-      const put = await probe('thresholds', 'PUT', `/thresholds/${thresholdId}`, {
+      const put = await probe('alerting-api', 'PUT', `/thresholds/${thresholdId}`, {
         body: { warningPercent: value },
       });
       expect(put.status).toBe(400);
-      const post = await probe('thresholds', 'POST', '/thresholds', {
+      const post = await probe('alerting-api', 'POST', '/thresholds', {
         body: { userId: 'fuzz', name: 'cap', type: 'percentage', changePercent: value },
       });
       expect(post.status).toBe(400);
-      const init = await probe('auto-control-init', 'POST', '/auto-control/init', {
+      const init = await probe('control-api', 'POST', '/auto-control/init', {
         body: { userId: 'tiny', budgetUsd: 10, rules: [{ atPercent: value, action: 'throttle_light' }] },
       });
       expect(init.status).toBe(400);
     }
     for (const value of [1e300, 1e126]) {
-      const init = await probe('auto-control-init', 'POST', '/auto-control/init', {
+      const init = await probe('control-api', 'POST', '/auto-control/init', {
         body: { userId: 'huge', budgetUsd: 10, rules: [{ atPercent: value, action: 'throttle_light' }] },
       });
       expect(init.status).toBe(400);
@@ -640,7 +640,7 @@ describe('a batch with bad events among good ones', () => {
               : { ...(e as object), requestId: `batch-bad-${++n}` },
           );
           const before = await db.count('tokenUsage');
-          const res = await probe('track-usage-batch', 'POST', '/track-usage/batch', { body: { events } });
+          const res = await probe('usage-api', 'POST', '/track-usage/batch', { body: { events } });
           const after = await db.count('tokenUsage');
           if (res.status !== 200) {
             expect(after).toBe(before);

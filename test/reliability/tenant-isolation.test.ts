@@ -1,6 +1,6 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TABLES, type TableKey } from '../../lambdas/shared/table-definitions.js';
+import { TABLES, type TableKey } from '../../lambdas/platform/tables.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { tables } from '../support/dynamo.js';
 import { type ApiResponse, call } from '../support/http.js';

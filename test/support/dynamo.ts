@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../../lambdas/shared/dynamo-client.js';
-import { TABLES, type TableKey } from '../../lambdas/shared/table-definitions.js';
+import { createDocumentClient } from '../../lambdas/platform/dynamo-client.js';
+import { TABLES, type TableKey } from '../../lambdas/platform/tables.js';
 
 /** Direct reads of the tables a runtime uses (the env holds their physical names). */
 export function tables() {

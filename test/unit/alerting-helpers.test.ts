@@ -4,34 +4,34 @@ import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type PeriodKind, periodOf, ValidationError } from '@cost-management/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
-import { maskContact } from '../../lambdas/shared/logger.js';
-import {
-  type NoticeKind,
-  noticeHtml,
-  noticeSubject,
-  noticeText,
-} from '../../lambdas/shared/notify/alert-message.js';
+import { DynamoSpendReader, shardOf } from '../../lambdas/alerting/adapters/dynamo-alerting-store.js';
 import {
   assertSafeTarget,
   isNonPublicAddress,
   webhookSignature,
-} from '../../lambdas/shared/notify/webhook-sender.js';
+} from '../../lambdas/alerting/adapters/webhook-sender.js';
 import type {
   AlertingConfig,
   Breach,
   BreachUpdate,
   Threshold,
-} from '../../lambdas/shared/stores/alerting-store.js';
-import { DynamoSpendReader, shardOf } from '../../lambdas/shared/stores/dynamo-alerting-store.js';
+} from '../../lambdas/alerting/ports/alerting-store.js';
+import {
+  type NoticeKind,
+  noticeHtml,
+  noticeSubject,
+  noticeText,
+} from '../../lambdas/alerting/use-cases/alert-message.js';
 import {
   spendItemKey,
   ThresholdCache,
   thresholdReactor,
-} from '../../lambdas/shared/use-cases/detect-breaches.js';
-import { putAlertingConfig } from '../../lambdas/shared/use-cases/manage-alerting.js';
-import { type NotifyDeps, notifyBreach } from '../../lambdas/shared/use-cases/notify-breach.js';
-import { runSweep, type SweepDeps, spendBetween } from '../../lambdas/shared/use-cases/sweep.js';
-import { baseAggregates } from '../../lambdas/shared/use-cases/track-usage.js';
+} from '../../lambdas/alerting/use-cases/detect-breaches.js';
+import { putAlertingConfig } from '../../lambdas/alerting/use-cases/manage-alerting.js';
+import { type NotifyDeps, notifyBreach } from '../../lambdas/alerting/use-cases/notify-breach.js';
+import { runSweep, type SweepDeps, spendBetween } from '../../lambdas/alerting/use-cases/sweep.js';
+import { maskContact } from '../../lambdas/platform/logger.js';
+import { baseAggregates } from '../../lambdas/usage/use-cases/track-usage.js';
 
 describe('webhook signature', () => {
   it('is v1=<hex HMAC-SHA256 of "{timestamp}.{body}">', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseApiKeys, tenantForKey } from '../../lambdas/shared/api-keys.js';
+import { parseApiKeys, tenantForKey } from '../../lambdas/platform/api-keys.js';
 
 function errorOf(run: () => unknown): { message: string; details: { message: string }[] } {
   try {

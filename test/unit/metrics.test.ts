@@ -7,7 +7,7 @@ afterEach(() => {
 });
 
 /** Captures what Powertools writes to stdout while `run` executes. */
-async function emf(run: (mod: typeof import('../../lambdas/shared/metrics.js')) => Promise<void>) {
+async function emf(run: (mod: typeof import('../../lambdas/platform/metrics.js')) => Promise<void>) {
   vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
   vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'CostManagement');
   const lines: string[] = [];
@@ -15,7 +15,7 @@ async function emf(run: (mod: typeof import('../../lambdas/shared/metrics.js')) 
     lines.push(String(chunk));
     return true;
   });
-  const mod = await import('../../lambdas/shared/metrics.js');
+  const mod = await import('../../lambdas/platform/metrics.js');
   await run(mod);
   spy.mockRestore();
   return lines

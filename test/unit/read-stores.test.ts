@@ -1,8 +1,8 @@
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../lambdas/shared/dynamo-client.js';
-import { DynamoAggregateReader } from '../../lambdas/shared/stores/dynamo-read-stores.js';
+import { createDocumentClient } from '../../lambdas/platform/dynamo-client.js';
+import { DynamoAggregateReader } from '../../lambdas/usage/adapters/dynamo-read-stores.js';
 
 describe('DynamoAggregateReader', () => {
   it('reads the daily aggregates strongly consistent, inside the caller’s partition', async () => {

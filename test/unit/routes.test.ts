@@ -7,7 +7,7 @@ import {
 } from '@cost-management/contract';
 import { BENCHMARK_TIERS, INDUSTRIES } from '@cost-management/core';
 import { describe, expect, it } from 'vitest';
-import { HANDLER_ROUTES } from '../../lambdas/routes.js';
+import { HANDLER_ROUTES } from '../../lambdas/functions/routes.js';
 
 describe('route table, contract and OpenAPI document', () => {
   const doc = buildOpenApiDocument(CONTRACT_ROUTES) as { paths: Record<string, Record<string, unknown>> };

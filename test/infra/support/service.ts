@@ -1,7 +1,7 @@
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { physicalTableName, TABLES, type TableKey } from '../../../lambdas/shared/table-definitions.js';
+import { physicalTableName, TABLES, type TableKey } from '../../../lambdas/platform/tables.js';
 import type { ServiceConfig } from '../../../lib/config.js';
 import type { ServiceFunction } from '../../../lib/constructs/service-function.js';
 import type { RegisteredFunction } from '../../../lib/functions.js';

@@ -1,0 +1,191 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { documentClient } from '../platform/dynamo-client.js';
+import {
+  type DomainEvent,
+  type EventPublisher,
+  THRESHOLD_BREACHED,
+} from '../platform/events/event-publisher.js';
+import { EventBridgePublisher } from '../platform/events/eventbridge-publisher.js';
+import { localEventBus } from '../platform/events/local-event-bus.js';
+import { logger } from '../platform/logger.js';
+import { emitMetrics } from '../platform/metrics.js';
+import { aggregateReader, usageRecordReader } from '../usage/wiring.js';
+import {
+  SesEmailSender,
+  SnsSmsSender,
+  SnsTopicPublisher,
+  SqsDeadLetterSink,
+} from './adapters/aws-senders.js';
+import {
+  DynamoAlertingConfigStore,
+  DynamoBreachStore,
+  DynamoPeriodBackfillWriter,
+  DynamoSpendReader,
+  DynamoSweepLog,
+  DynamoThresholdStore,
+} from './adapters/dynamo-alerting-store.js';
+import {
+  FileDeadLetterSink,
+  FileSmsSender,
+  FileTopicPublisher,
+  JsonLinesFile,
+} from './adapters/local-sinks.js';
+import { HttpWebhookSender } from './adapters/webhook-sender.js';
+import type { Threshold } from './ports/alerting-store.js';
+import type { DeadLetterSink } from './ports/senders.js';
+import { backfillPeriodTotal } from './use-cases/backfill-period.js';
+import { ThresholdCache, thresholdAggregates, thresholdReactor } from './use-cases/detect-breaches.js';
+import { type NotifyDeps, notifyBreach } from './use-cases/notify-breach.js';
+import type { SweepDeps } from './use-cases/sweep.js';
+
+export const thresholdStore = (env: { COST_THRESHOLDS_TABLE: string }) =>
+  new DynamoThresholdStore(documentClient(), env.COST_THRESHOLDS_TABLE);
+
+export const breachStore = (env: { THRESHOLD_BREACHES_TABLE: string }) =>
+  new DynamoBreachStore(documentClient(), env.THRESHOLD_BREACHES_TABLE);
+
+export const alertingConfigStore = (env: { ALERTING_CONFIG_TABLE: string }) =>
+  new DynamoAlertingConfigStore(documentClient(), env.ALERTING_CONFIG_TABLE);
+
+export const spendReader = (env: { TOKEN_ANALYTICS_TABLE: string }) =>
+  new DynamoSpendReader(documentClient(), env.TOKEN_ANALYTICS_TABLE);
+
+/** Webhooks to http and private addresses are allowed only where the environment says so (local runtime). */
+export const allowHttpWebhooks = (): boolean => process.env.ALLOW_HTTP_WEBHOOKS === 'true';
+
+/**
+ * The event bus: the in-process bus when the local runtime installed one, EventBridge when the
+ * function has a bus, otherwise a publisher that fails (the breach stays pending for the sweep).
+ */
+export function eventPublisher(env: { EVENT_BUS_NAME?: string | undefined }): EventPublisher {
+  let eventBridge: EventBridgePublisher | undefined;
+  return {
+    async publish(events: readonly DomainEvent[]) {
+      const local = localEventBus();
+      if (local) await local.publish(events);
+      else {
+        if (!env.EVENT_BUS_NAME) throw new Error('no event bus configured');
+        eventBridge ??= new EventBridgePublisher(
+          new EventBridgeClient({ maxAttempts: 3 }),
+          env.EVENT_BUS_NAME,
+        );
+        await eventBridge.publish(events);
+      }
+      emitMetrics({ thresholdBreaches: events.filter((e) => e.detailType === THRESHOLD_BREACHED).length });
+    },
+  };
+}
+
+export interface NotifierEnv {
+  THRESHOLD_BREACHES_TABLE: string;
+  ALERTING_CONFIG_TABLE: string;
+  TOKEN_ANALYTICS_TABLE: string;
+  SENDER_EMAIL: string;
+  EMERGENCY_TOPIC_ARN?: string | undefined;
+  DEAD_LETTER_QUEUE_URL?: string | undefined;
+  SES_ENDPOINT?: string | undefined;
+  SMS_SINK_FILE?: string | undefined;
+  DEAD_LETTER_FILE?: string | undefined;
+  NOTIFY_ATTEMPTS?: number | undefined;
+  NOTIFY_BACKOFF_MS?: number | undefined;
+}
+
+const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+function deadLetterSink(env: NotifierEnv): DeadLetterSink {
+  if (env.DEAD_LETTER_FILE) return new FileDeadLetterSink(new JsonLinesFile(env.DEAD_LETTER_FILE));
+  if (env.DEAD_LETTER_QUEUE_URL) return new SqsDeadLetterSink(new SQSClient({}), env.DEAD_LETTER_QUEUE_URL);
+  return {
+    send: async (entry) => {
+      logger.error('notice failed and no dead-letter queue is configured', { entry });
+    },
+  };
+}
+
+/** The channels: AWS (SES, SNS, SQS) when deployed, the SES emulator and readable files locally. */
+export function notifyDeps(env: NotifierEnv): NotifyDeps {
+  const sms = env.SMS_SINK_FILE ? new JsonLinesFile(env.SMS_SINK_FILE) : undefined;
+  const sns = sms ? undefined : new SNSClient({ maxAttempts: 1 });
+  const ses = new SESv2Client({
+    maxAttempts: 1,
+    ...(env.SES_ENDPOINT
+      ? {
+          endpoint: env.SES_ENDPOINT,
+          region: process.env.AWS_REGION ?? 'us-east-1',
+          credentials: localCredentials,
+        }
+      : {}),
+  });
+  const topic = sms
+    ? new FileTopicPublisher(sms)
+    : env.EMERGENCY_TOPIC_ARN && sns
+      ? new SnsTopicPublisher(sns, env.EMERGENCY_TOPIC_ARN)
+      : undefined;
+  return {
+    breaches: breachStore(env),
+    alerting: alertingConfigStore(env),
+    aggregates: aggregateReader(env),
+    email: new SesEmailSender(ses, env.SENDER_EMAIL),
+    sms: sms ? new FileSmsSender(sms) : new SnsSmsSender(sns as SNSClient),
+    webhook: new HttpWebhookSender({ allowPrivate: allowHttpWebhooks() }),
+    ...(topic ? { emergencyTopic: topic } : {}),
+    deadLetter: deadLetterSink(env),
+    retry: { attempts: env.NOTIFY_ATTEMPTS ?? 3, baseDelayMs: env.NOTIFY_BACKOFF_MS ?? 500 },
+  };
+}
+
+/** Threshold detection on the ingest path: zone period totals added with each event, and the reactor. */
+export function thresholdDetection(env: {
+  COST_THRESHOLDS_TABLE: string;
+  THRESHOLD_BREACHES_TABLE: string;
+  TOKEN_ANALYTICS_TABLE: string;
+  EVENT_BUS_NAME?: string | undefined;
+}) {
+  const cache = new ThresholdCache(thresholdStore(env));
+  return {
+    extraAggregates: thresholdAggregates(cache),
+    reactor: thresholdReactor({
+      cache,
+      spend: spendReader(env),
+      breaches: breachStore(env),
+      publisher: eventPublisher(env),
+      known: new Set<string>(),
+    }),
+  };
+}
+
+/** Everything the sweep needs, from its validated environment. */
+export function sweepDeps(
+  env: NotifierEnv & {
+    COST_THRESHOLDS_TABLE: string;
+    COST_MONITORING_TABLE: string;
+    EVENT_BUS_NAME?: string | undefined;
+    REDELIVER_AFTER_SECONDS: number;
+  },
+): SweepDeps {
+  const notify = notifyDeps(env);
+  return {
+    thresholds: thresholdStore(env),
+    breaches: notify.breaches,
+    spend: spendReader(env),
+    aggregates: notify.aggregates,
+    alerting: notify.alerting,
+    publisher: eventPublisher(env),
+    notify: (tenantId, breachId, kind, now) => notifyBreach(notify, tenantId, breachId, kind, now),
+    log: new DynamoSweepLog(documentClient(), env.COST_MONITORING_TABLE),
+    redeliverAfterMs: env.REDELIVER_AFTER_SECONDS * 1000,
+  };
+}
+
+/** Period-to-date of a new threshold in another zone than UTC, from the raw records, once. */
+export function periodBackfill(env: { TOKEN_USAGE_TABLE: string; TOKEN_ANALYTICS_TABLE: string }) {
+  const deps = {
+    records: usageRecordReader(env),
+    writer: new DynamoPeriodBackfillWriter(documentClient(), env.TOKEN_ANALYTICS_TABLE),
+  };
+  return (tenantId: string, threshold: Threshold, now: Date) =>
+    backfillPeriodTotal(deps, tenantId, threshold, now);
+}

@@ -1,0 +1,18 @@
+import { thresholdDetection } from '../alerting/wiring.js';
+import { autoControlReactor } from '../control/use-cases/auto-control.js';
+import { controlDeps } from '../control/wiring.js';
+import type { FunctionEnvironment } from '../platform/function-spec.js';
+import { usageMetricsReactor } from '../platform/metrics.js';
+import type { TrackUsageDeps } from '../usage/use-cases/track-usage.js';
+import { usageStore } from '../usage/wiring.js';
+import type { spec } from './usage-api-environment.js';
+
+/** The ingest path of both track-usage functions: the write, then threshold detection and cost control. */
+export function ingestDeps(env: FunctionEnvironment<typeof spec>): TrackUsageDeps {
+  const detection = thresholdDetection(env);
+  return {
+    store: usageStore(env),
+    extraAggregates: detection.extraAggregates,
+    reactors: [usageMetricsReactor, detection.reactor, autoControlReactor(controlDeps(env))],
+  };
+}

@@ -1,0 +1,4 @@
+import { routedHandler } from '../platform/router.js';
+import { pricingRoutes } from '../pricing/routes.js';
+
+export const handler = routedHandler('pricing', pricingRoutes());

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { defineFunction } from '../platform/function-spec.js';
+import { notifierEnv } from './notifier-environment.js';
+
+export const spec = defineFunction({
+  name: 'sweep',
+  description:
+    'Every 15 minutes: forecast and percentage thresholds, absolute safety net, escalation, resolution, redelivery of pending notices, and cost-control period resets.',
+  tables: {
+    costThresholds: ['Query'],
+    thresholdBreaches: ['PutItem', 'GetItem', 'Query', 'UpdateItem'],
+    alertingConfig: ['GetItem'],
+    tokenAnalytics: ['BatchGetItem', 'Query', 'GetItem'],
+    costMonitoring: ['PutItem'],
+    autoControlConfig: ['Query', 'GetItem', 'UpdateItem'],
+    controlActions: ['PutItem'],
+  },
+  sendsEmail: true,
+  sendsSms: true,
+  publishes: ['emergency'],
+  putsEvents: true,
+  timeoutSeconds: 300,
+  memoryMb: 1024,
+  env: {
+    ...notifierEnv,
+    /** Set by the infrastructure (putsEvents); optional so the local runtime can use its in-process bus. */
+    EVENT_BUS_NAME: z.string().min(1).optional(),
+    /** A breach notice still pending this long after detection is delivered by the sweep. */
+    REDELIVER_AFTER_SECONDS: z.coerce.number().int().min(0).max(86_400).default(120),
+  },
+});

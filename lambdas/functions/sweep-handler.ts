@@ -1,0 +1,21 @@
+import type { ScheduledEvent } from 'aws-lambda';
+import { runSweep } from '../alerting/use-cases/sweep.js';
+import { sweepDeps } from '../alerting/wiring.js';
+import { resetExpiredPeriods } from '../control/use-cases/auto-control.js';
+import { controlDeps } from '../control/wiring.js';
+import { loadEnvironment } from '../platform/function-spec.js';
+import { logger } from '../platform/logger.js';
+import { spec } from './sweep-environment.js';
+
+const env = loadEnvironment(spec);
+const deps = sweepDeps(env);
+const control = controlDeps(env);
+
+/** EventBridge schedule target (every 15 minutes); the local runtime calls it on a timer and on demand. */
+export const handler = async (_event?: Partial<ScheduledEvent>) => {
+  const now = new Date();
+  const summary = await runSweep(deps, now);
+  const controlPeriods = await resetExpiredPeriods(control, now);
+  logger.info('sweep finished', { ...summary, controlPeriods });
+  return { ...summary, controlPeriods };
+};

@@ -1,0 +1,28 @@
+import { thresholdStore } from '../alerting/wiring.js';
+import { loadEnvironment } from '../platform/function-spec.js';
+import { routedHandler } from '../platform/router.js';
+import { usageRoutes } from '../usage/routes.js';
+import {
+  aggregateReader,
+  analyticsCache,
+  benchmarkStore,
+  patternStore,
+  usageRecordReader,
+} from '../usage/wiring.js';
+import { ingestDeps } from './ingest-wiring.js';
+import { spec } from './usage-api-environment.js';
+
+const env = loadEnvironment(spec);
+const aggregates = aggregateReader(env);
+
+export const handler = routedHandler(
+  'usage',
+  usageRoutes({
+    ingest: ingestDeps(env),
+    analytics: { aggregates, cache: analyticsCache(env), patterns: patternStore(env) },
+    // Projections mark expected crossings of the user's thresholds (alerting context).
+    projections: { aggregates, thresholds: thresholdStore(env) },
+    records: usageRecordReader(env),
+    benchmarks: benchmarkStore(env),
+  }),
+);

@@ -1,0 +1,112 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { type Keyring, keyringFromHashes, TENANT_ID_PATTERN, tenantForKey } from './api-keys.js';
+import { logger } from './logger.js';
+
+const KEY_HASH_PATTERN = /^[0-9a-f]{64}$/;
+
+export interface AuthorizerOptions {
+  client: SecretsManagerClient;
+  /** ARN or name of the secret holding `{ "<sha256 hex of the key>": "<tenant>" }`. */
+  secretId: string;
+  /** How long the key hashes are kept before the secret is read again. */
+  cacheSeconds: number;
+  /** Milliseconds since the epoch; injectable for tests. */
+  now?: () => number;
+}
+
+export type TokenAuthorizer = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
+
+/**
+ * Parses the secret's JSON into a keyring. A secret that is not a JSON object fails loudly;
+ * single entries that are not a SHA-256 hex hash mapped to a valid tenant id are skipped
+ * (and counted in the log), so one bad edit cannot lock every tenant out.
+ */
+export function parseKeySecret(secretString: string | undefined): { keyring: Keyring; skipped: number } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secretString ?? '');
+  } catch {
+    throw new Error('The API key secret is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error('The API key secret must be a JSON object of key hash to tenant.');
+  }
+  const entries: Record<string, string> = {};
+  let skipped = 0;
+  for (const [hash, tenant] of Object.entries(parsed)) {
+    if (KEY_HASH_PATTERN.test(hash) && typeof tenant === 'string' && TENANT_ID_PATTERN.test(tenant)) {
+      entries[hash] = tenant;
+    } else {
+      skipped += 1;
+    }
+  }
+  return { keyring: keyringFromHashes(entries), skipped };
+}
+
+/**
+ * The policy for one caller: `Allow` on every method of the calling API's stage (API Gateway
+ * caches the answer per key and reuses it across routes), or `Deny` when the key is unknown.
+ */
+export function authorizerPolicy(
+  methodArn: string,
+  tenantId: string | undefined,
+): APIGatewayAuthorizerResult {
+  const [arnAndApi = '', stage = '*'] = methodArn.split('/');
+  return {
+    principalId: tenantId ?? 'anonymous',
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Action: 'execute-api:Invoke',
+          Effect: tenantId ? 'Allow' : 'Deny',
+          Resource: `${arnAndApi}/${stage}/*`,
+        },
+      ],
+    },
+    ...(tenantId ? { context: { tenantId } } : {}),
+  };
+}
+
+/** After a failed refresh, the keys already loaded serve this long before the next attempt. */
+export const REFRESH_RETRY_MS = 30_000;
+
+/**
+ * A TOKEN authorizer over the key hashes in Secrets Manager. The secret is read on the first
+ * call and again once `cacheSeconds` have passed; if a refresh fails, the keys already known
+ * keep working and the read is retried after `REFRESH_RETRY_MS`. Unknown or missing keys get a
+ * `Deny` policy, which the API answers with 401 UNAUTHORIZED (a rejected key is not a
+ * function error, so it does not trip the error alarm).
+ */
+export function createAuthorizer(options: AuthorizerOptions): TokenAuthorizer {
+  const now = options.now ?? Date.now;
+  let cached: { keyring: Keyring; refreshAt: number } | undefined;
+
+  async function load(): Promise<Keyring> {
+    const output = await options.client.send(new GetSecretValueCommand({ SecretId: options.secretId }));
+    const { keyring, skipped } = parseKeySecret(output.SecretString);
+    if (skipped > 0) logger.warn('API key secret has entries that are not hash-to-tenant pairs', { skipped });
+    cached = { keyring, refreshAt: now() + options.cacheSeconds * 1000 };
+    return keyring;
+  }
+
+  async function keyring(): Promise<Keyring> {
+    if (!cached) return load();
+    if (now() < cached.refreshAt) return cached.keyring;
+    try {
+      return await load();
+    } catch (error) {
+      logger.warn('could not refresh the API key secret; using the keys already loaded', {
+        error: error as Error,
+      });
+      cached.refreshAt = now() + REFRESH_RETRY_MS;
+      return cached.keyring;
+    }
+  }
+
+  return async (event) => {
+    const tenantId = tenantForKey(await keyring(), event.authorizationToken);
+    return authorizerPolicy(event.methodArn, tenantId);
+  };
+}

@@ -1,0 +1,239 @@
+import {
+  type AnalyticsSummary,
+  addDays,
+  type BreachLevel,
+  benchmarkPosition,
+  classifyPattern,
+  DEFAULT_DOWNGRADE_MAP,
+  daysBetween,
+  type Forecast,
+  firstCrossingDate,
+  forecastSpend,
+  MAX_ANALYTICS_DAYS,
+  periodOf,
+  priceAt,
+  priceUsage,
+  type Recommendation,
+  recommend,
+  resolveModel,
+  scaleNano,
+  summarizeAnalytics,
+  toUsd,
+  type UsageCounters,
+  type UsagePattern,
+  utcDay,
+  ValidationError,
+} from '@cost-management/core';
+import { ALL_TIME_SK, periodSk } from '../../platform/keys.js';
+import type { AggregateReader, ExpiringStore } from '../ports/read-stores.js';
+
+export const ANALYTICS_CACHE_TTL_SECONDS = 24 * 3600;
+export const PATTERN_TTL_SECONDS = 7 * 24 * 3600;
+const PATTERN_KEY = 'PATTERN';
+export const DEFAULT_INDUSTRY = 'hospitality';
+
+/** `from`/`to` of a query, defaulting to the last 30 days up to today (UTC). */
+export function resolveRange(query: { from?: string; to?: string }, now: Date, defaultDays = 30) {
+  const to = query.to ?? utcDay(now.toISOString());
+  const from = query.from ?? addDays(to, -(defaultDays - 1));
+  if (from > to) {
+    throw new ValidationError('from must not be after to.', [
+      { path: 'from', message: `${from} is after ${to}` },
+    ]);
+  }
+  if (daysBetween(from, to).length > MAX_ANALYTICS_DAYS) {
+    throw new ValidationError(`The range may span at most ${MAX_ANALYTICS_DAYS} days.`, [
+      { path: 'from', message: 'range too long' },
+    ]);
+  }
+  return { from, to };
+}
+
+const usd = (c: UsageCounters) => ({
+  requests: c.requests,
+  inputTokens: c.inputTokens,
+  outputTokens: c.outputTokens,
+  cacheReadInputTokens: c.cacheReadInputTokens,
+  cacheWriteInputTokens: c.cacheWriteInputTokens,
+  costUsd: toUsd(c.costNano),
+});
+
+/** What a projection needs of a threshold to date its expected crossings (the alerting context's thresholds). */
+export interface WatchedThreshold {
+  thresholdId: string;
+  type: 'absolute' | 'forecast' | 'percentage';
+  period: 'daily' | 'weekly' | 'monthly';
+  timezone: string;
+  enabled: boolean;
+  limitNano: number;
+  warningPercent: number;
+  emergencyPercent: number;
+}
+
+export interface ProjectionDeps {
+  aggregates: AggregateReader;
+  /** Port: a user's thresholds, wired to the alerting context by the composition root. */
+  thresholds?: { listByUser(tenantId: string, userId: string): Promise<readonly WatchedThreshold[]> };
+}
+
+export interface AnalyticsDeps {
+  aggregates: AggregateReader;
+  cache: ExpiringStore;
+  patterns: ExpiringStore;
+}
+
+function analyticsBody(
+  userId: string,
+  summary: AnalyticsSummary,
+  pattern: UsagePattern,
+  industry: string,
+  days: number,
+) {
+  const monthlyNano = scaleNano(summary.totals.costNano, 30, days);
+  const position = benchmarkPosition(monthlyNano, industry);
+  return {
+    totals: usd(summary.totals),
+    cacheHitRate: summary.cacheHitRate,
+    daily: summary.daily.map(({ date, ...c }) => ({ date, ...usd(c) })),
+    byModel: summary.byModel.map(({ modelId, ...c }) => ({ modelId, ...usd(c) })),
+    byOperation: summary.byOperation.map(({ operation, ...c }) => ({ operation, ...usd(c) })),
+    pattern: { type: pattern.type, confidence: pattern.confidence },
+    benchmark: { ...position, monthlyCostUsd: toUsd(monthlyNano) },
+    userId,
+  };
+}
+
+/**
+ * Analytics of one user over a range, from the daily aggregates (cost grows with days, never
+ * with events). Results are cached for 24 h under a key that includes the user's all-time
+ * request count, so any new event makes the next read recompute instead of serving stale data.
+ */
+export async function getAnalytics(
+  deps: AnalyticsDeps,
+  tenantId: string,
+  userId: string,
+  query: { from?: string; to?: string; industry?: string },
+  now: Date,
+) {
+  const { from, to } = resolveRange(query, now);
+  const industry = query.industry ?? DEFAULT_INDUSTRY;
+  const version = (await deps.aggregates.readCounters(tenantId, userId, ALL_TIME_SK))?.requests ?? 0;
+  const cacheKey = `analytics#${from}#${to}#${industry}#v${version}`;
+  const cached = await deps.cache.get<ReturnType<typeof analyticsBody>>(tenantId, userId, cacheKey, now);
+  if (cached) return { ...cached, from, to, cached: true };
+
+  const summary = summarizeAnalytics(await deps.aggregates.readDays(tenantId, userId, from, to));
+  const pattern = classifyPattern(summary.daily.map((d) => ({ date: d.date, costNano: d.costNano })));
+  const body = analyticsBody(userId, summary, pattern, industry, daysBetween(from, to).length);
+  await Promise.all([
+    deps.cache.put(tenantId, userId, cacheKey, body, now, ANALYTICS_CACHE_TTL_SECONDS),
+    deps.patterns.put(tenantId, userId, PATTERN_KEY, { from, to, ...pattern }, now, PATTERN_TTL_SECONDS),
+  ]);
+  return { ...body, from, to, cached: false };
+}
+
+/** Spend projection to the end of the current UTC month and over `horizonDays`. */
+export async function getProjections(
+  deps: ProjectionDeps,
+  tenantId: string,
+  userId: string,
+  horizonDays: number,
+  now: Date,
+) {
+  const at = now.toISOString();
+  const today = utcDay(at);
+  const month = periodOf('monthly', at, 'UTC');
+  const [history, periodTotals, thresholds] = await Promise.all([
+    deps.aggregates.readDays(tenantId, userId, addDays(today, -55), today),
+    deps.aggregates.readCounters(tenantId, userId, periodSk('monthly', 'UTC', month.key)),
+    deps.thresholds?.listByUser(tenantId, userId) ?? [],
+  ]);
+  const dayStart = Date.parse(`${today}T00:00:00Z`);
+  const forecast = forecastSpend({
+    history: history.days.map((d) => ({ date: d.date, costNano: d.totals.costNano })),
+    asOf: today,
+    horizonDays,
+    periodEnd: addDays(month.end.slice(0, 10), -1),
+    periodToDateNano: periodTotals?.costNano ?? 0,
+    asOfElapsedFraction: Math.max(1e-6, (now.getTime() - dayStart) / 86_400_000),
+  });
+  return {
+    userId,
+    method: forecast.method,
+    confidence: forecast.confidence,
+    period: { kind: 'monthly', timezone: 'UTC', start: month.start, end: month.end },
+    periodToDateUsd: toUsd(periodTotals?.costNano ?? 0),
+    projectedPeriodEndUsd: toUsd(forecast.projectedPeriodEndNano),
+    projectedPeriodEndLowerUsd: toUsd(forecast.projectedPeriodEndLowerNano),
+    projectedPeriodEndUpperUsd: toUsd(forecast.projectedPeriodEndUpperNano),
+    daily: forecast.daily.map((d) => ({
+      date: d.date,
+      expectedUsd: toUsd(d.expectedNano),
+      lowerUsd: toUsd(d.lowerNano),
+      upperUsd: toUsd(d.upperNano),
+    })),
+    thresholdBreaches: expectedCrossings(thresholds, forecast, periodTotals?.costNano ?? 0),
+  };
+}
+
+function cachingSupported(modelId: string, at: string): boolean {
+  try {
+    return priceAt(resolveModel(modelId).model, at, 'in-region').rates.cacheReadNanoPerMTok !== null;
+  } catch {
+    return false;
+  }
+}
+
+/** Optimisation advice from the last 30 days of the user's usage, with monthly savings. */
+export async function getRecommendations(
+  deps: { aggregates: AggregateReader },
+  tenantId: string,
+  userId: string,
+  now: Date,
+): Promise<{
+  items: (Omit<Recommendation, 'estimatedMonthlySavingsNano'> & { estimatedMonthlySavingsUsd: number })[];
+}> {
+  const at = now.toISOString();
+  const { from, to } = resolveRange({}, now);
+  const summary = summarizeAnalytics(await deps.aggregates.readDays(tenantId, userId, from, to));
+  const items = recommend({
+    byModel: summary.byModel,
+    byOperation: summary.byOperation,
+    windowDays: 30,
+    pricer: (modelId, usage) => priceUsage({ modelId, usage, at }).costNano,
+    cheaperAlternatives: DEFAULT_DOWNGRADE_MAP,
+    cachingSupported: (modelId) => cachingSupported(modelId, at),
+  });
+  return {
+    items: items.map(({ estimatedMonthlySavingsNano, ...rest }) => ({
+      ...rest,
+      estimatedMonthlySavingsUsd: toUsd(estimatedMonthlySavingsNano),
+    })),
+  };
+}
+
+/**
+ * When the month's expected cumulative spend reaches each level of the user's enabled monthly UTC
+ * absolute and forecast thresholds (the projection is of the UTC month; other periods and zones
+ * are not projected here).
+ */
+function expectedCrossings(
+  thresholds: readonly WatchedThreshold[],
+  forecast: Forecast,
+  periodToDateNano: number,
+) {
+  const out: { thresholdId: string; level: BreachLevel; expectedDate: string }[] = [];
+  for (const t of thresholds) {
+    if (!t.enabled || t.period !== 'monthly' || t.timezone !== 'UTC' || t.type === 'percentage') continue;
+    const percents: [BreachLevel, number][] = [
+      ['warning', t.warningPercent],
+      ['critical', 100],
+      ['emergency', t.emergencyPercent],
+    ];
+    for (const [level, percent] of percents) {
+      const expectedDate = firstCrossingDate(forecast, periodToDateNano, t.limitNano, percent);
+      if (expectedDate) out.push({ thresholdId: t.thresholdId, level, expectedDate });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,34 @@
+import { documentClient } from '../platform/dynamo-client.js';
+import {
+  DynamoAggregateReader,
+  DynamoBenchmarkStore,
+  DynamoExpiringStore,
+  DynamoUsageRecordReader,
+} from './adapters/dynamo-read-stores.js';
+import { DynamoUsageStore } from './adapters/dynamo-usage-store.js';
+
+/** Adapters built from a function's validated environment, once per cold start. */
+export function usageStore(env: {
+  TOKEN_USAGE_TABLE: string;
+  TOKEN_ANALYTICS_TABLE: string;
+}): DynamoUsageStore {
+  return new DynamoUsageStore(documentClient(), {
+    usageTable: env.TOKEN_USAGE_TABLE,
+    analyticsTable: env.TOKEN_ANALYTICS_TABLE,
+  });
+}
+
+export const aggregateReader = (env: { TOKEN_ANALYTICS_TABLE: string }) =>
+  new DynamoAggregateReader(documentClient(), env.TOKEN_ANALYTICS_TABLE);
+
+export const usageRecordReader = (env: { TOKEN_USAGE_TABLE: string }) =>
+  new DynamoUsageRecordReader(documentClient(), env.TOKEN_USAGE_TABLE);
+
+export const analyticsCache = (env: { ANALYTICS_CACHE_TABLE: string }) =>
+  new DynamoExpiringStore(documentClient(), env.ANALYTICS_CACHE_TABLE);
+
+export const patternStore = (env: { USAGE_PATTERNS_TABLE: string }) =>
+  new DynamoExpiringStore(documentClient(), env.USAGE_PATTERNS_TABLE);
+
+export const benchmarkStore = (env: { BENCHMARKS_TABLE: string }) =>
+  new DynamoBenchmarkStore(documentClient(), env.BENCHMARKS_TABLE);

@@ -275,8 +275,13 @@ async function main() {
     }
     return samples;
   };
-  const healthIn = await inProcess('health', 'GET', '/api/cost-management/health', undefined);
-  const checkIn = await inProcess('check', 'POST', '/api/cost-management/check', checkBody('check-user'));
+  const healthIn = await inProcess('platform-api', 'GET', '/api/cost-management/health', undefined);
+  const checkIn = await inProcess(
+    'control-api',
+    'POST',
+    '/api/cost-management/check',
+    checkBody('check-user'),
+  );
   for (const [label, p] of [
     ['p50', 50],
     ['p99', 99],

@@ -2,8 +2,8 @@ import { thresholdDetection } from '../alerting/wiring.js';
 import { autoControlReactor } from '../control/use-cases/auto-control.js';
 import { controlDeps } from '../control/wiring.js';
 import type { FunctionEnvironment } from '../platform/function-spec.js';
-import { usageMetricsReactor } from '../platform/metrics.js';
 import type { TrackUsageDeps } from '../usage/use-cases/track-usage.js';
+import { usageMetricsReactor } from '../usage/use-cases/usage-metrics.js';
 import { usageStore } from '../usage/wiring.js';
 import type { spec } from './usage-api-environment.js';
 

@@ -1,7 +1,4 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { toUsd } from '@cost-management/core';
-import type { UsageRecord } from '../usage/ports/usage-store.js';
-import type { IngestReactor } from '../usage/use-cases/track-usage.js';
 import { BUSINESS_METRICS } from './metric-names.js';
 
 let instance: Metrics | undefined;
@@ -31,18 +28,3 @@ export function emitMetrics(values: Partial<Record<keyof typeof BUSINESS_METRICS
   }
   if (any) m.publishStoredMetrics();
 }
-
-function sum(records: UsageRecord[], pick: (r: UsageRecord) => number): number {
-  return records.reduce((total, r) => total + pick(r), 0);
-}
-
-/** Ingest reactor: tracked cost and tokens of the newly recorded events (never replays). */
-export const usageMetricsReactor: IngestReactor = async (_tenantId, recorded) => {
-  emitMetrics({
-    trackedCostUsd: toUsd(sum(recorded, (r) => r.costNano)),
-    inputTokens: sum(recorded, (r) => r.inputTokens),
-    outputTokens: sum(recorded, (r) => r.outputTokens),
-    cacheReadInputTokens: sum(recorded, (r) => r.cacheReadInputTokens),
-    cacheWriteInputTokens: sum(recorded, (r) => r.cacheWriteInputTokens),
-  });
-};

@@ -65,7 +65,7 @@ describe('registryProblems', () => {
       "Function 'a' is registered twice.",
       "Function 'b' serves GET /b but is registered as schedule.",
       "Route GET /c needs function 'c' in lib/functions.ts.",
-      "Function 'orphan' is registered as http but no route in lambdas/routes.ts uses it.",
+      "Function 'orphan' is registered as http but no route of the contract is served by it.",
       'Exactly one authorizer function is needed, found 0.',
     ]);
     expect(
@@ -79,13 +79,15 @@ describe('registryProblems', () => {
     ]);
   });
 
-  it('holds no test functions: every entry runs its own lambdas/<name>/handler.ts', () => {
+  it('holds no test functions: every entry runs its own lambdas/functions/<name>-handler.ts', () => {
     for (const entry of FUNCTIONS) {
       expect({ name: entry.spec.name, entry: entry.entry }).toEqual({
         name: entry.spec.name,
         entry: undefined,
       });
-      expect(existsSync(path.join(PROJECT_ROOT, 'lambdas', entry.spec.name, 'handler.ts'))).toBe(true);
+      expect(
+        existsSync(path.join(PROJECT_ROOT, 'lambdas', 'functions', `${entry.spec.name}-handler.ts`)),
+      ).toBe(true);
     }
     expect(functionsOf(FUNCTIONS, 'authorizer').map((f) => f.spec.name)).toEqual(['authorizer']);
   });
@@ -161,8 +163,8 @@ describe('binding variables in the environment schema', () => {
 });
 
 describe('synthesis refuses a misconfigured function', () => {
-  /** A small service (the authorizer, GET /health and GET /models) plus the function under test, not bundled. */
-  const small = ['authorizer', 'health', 'models'];
+  /** A small service (the authorizer, the platform and pricing routes) plus the function under test, not bundled. */
+  const small = ['authorizer', 'platform-api', 'pricing-api'];
   const minimal = FUNCTIONS.filter((f) => small.includes(f.spec.name));
   const smallRoutes = HANDLER_ROUTES.filter((r) => small.includes(r.fn));
   const build = (extra: RegisteredFunction[]) => {
@@ -216,7 +218,7 @@ describe('synthesis refuses a misconfigured function', () => {
 
   it('when its handler file does not exist', () => {
     expect(() => build([registerFunction(plain('no-such-fn'), { kind: 'schedule' })])).toThrow(
-      `Function 'no-such-fn' has no handler file ${path.join('lambdas', 'no-such-fn', 'handler.ts')}.`,
+      `Function 'no-such-fn' has no handler file ${path.join('lambdas', 'functions', 'no-such-fn-handler.ts')}.`,
     );
   });
 
@@ -226,9 +228,9 @@ describe('synthesis refuses a misconfigured function', () => {
       createServiceStacks(app, {
         config: TEST_CONFIG,
         functions: minimal,
-        routes: HANDLER_ROUTES.filter((r) => small.includes(r.fn) || r.fn === 'estimate'),
+        routes: HANDLER_ROUTES.filter((r) => small.includes(r.fn) || r.path === '/check'),
       }),
-    ).toThrow(/inconsistent:\nRoute POST \/estimate needs function 'estimate'/);
+    ).toThrow(/inconsistent:\nRoute POST \/check needs function 'control-api'/);
   });
 });
 

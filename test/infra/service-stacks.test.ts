@@ -450,8 +450,8 @@ describe('functions', () => {
     service.templates.api.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  it('gives estimate, health, models and openapi no access to any table', () => {
-    for (const name of ['estimate', 'health', 'models', 'openapi']) {
+  it('gives the platform and pricing functions no access to any table', () => {
+    for (const name of ['platform-api', 'pricing-api']) {
       const fn = fnNamed(service, name);
       expect(sortStatements(roleStatements(service, fn.role))).toEqual(
         sortStatements([
@@ -496,10 +496,10 @@ describe('functions', () => {
         statements: sortStatements(expectedStatements(service, names, fn)),
       });
     }
-    const trackUsage = roleStatements(service, fnNamed(service, 'track-usage').role);
-    expect(trackUsage).toContainEqual({
+    const usageApi = roleStatements(service, fnNamed(service, 'usage-api').role);
+    expect(usageApi).toContainEqual({
       effect: 'Allow',
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
       resources: ['table:test_bedrock_token_usage'],
     });
   });

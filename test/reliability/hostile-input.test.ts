@@ -31,7 +31,7 @@ beforeAll(async () => {
   base = runtime.apiBase;
   db = tables();
   for (const fn of new Set(HANDLER_ROUTES.map((r) => r.fn))) {
-    const { spec } = (await import(`../../lambdas/${fn}/environment.ts`)) as { spec: FunctionSpec };
+    const { spec } = (await import(`../../lambdas/functions/${fn}-environment.ts`)) as { spec: FunctionSpec };
     const written = Object.entries(spec.tables)
       .filter(([, actions]) => actions?.some((a) => WRITES.has(a)))
       .map(([key]) => key as TableKey);

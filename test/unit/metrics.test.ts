@@ -7,7 +7,12 @@ afterEach(() => {
 });
 
 /** Captures what Powertools writes to stdout while `run` executes. */
-async function emf(run: (mod: typeof import('../../lambdas/platform/metrics.js')) => Promise<void>) {
+async function emf(
+  run: (
+    mod: typeof import('../../lambdas/platform/metrics.js') &
+      typeof import('../../lambdas/usage/use-cases/usage-metrics.js'),
+  ) => Promise<void>,
+) {
   vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
   vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'CostManagement');
   const lines: string[] = [];
@@ -15,7 +20,10 @@ async function emf(run: (mod: typeof import('../../lambdas/platform/metrics.js')
     lines.push(String(chunk));
     return true;
   });
-  const mod = await import('../../lambdas/platform/metrics.js');
+  const mod = {
+    ...(await import('../../lambdas/platform/metrics.js')),
+    ...(await import('../../lambdas/usage/use-cases/usage-metrics.js')),
+  };
   await run(mod);
   spy.mockRestore();
   return lines

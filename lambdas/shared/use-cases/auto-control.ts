@@ -28,7 +28,7 @@ import {
   tryResolveModel,
   validateControlConfig,
 } from '@cost-management/core';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { type ControlSnapshot, cacheControl, cachedControl, invalidateControl } from '../control-cache.js';
 import { ConflictError, NotFoundError, UnknownModelsError } from '../errors.js';
 import { logger } from '../logger.js';

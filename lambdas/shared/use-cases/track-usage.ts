@@ -1,6 +1,6 @@
 import { TrackUsageRequest } from '@cost-management/contract';
 import { type ErrorDetail, priceUsage, toUsd, ValidationError } from '@cost-management/core';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { canonicalJson, sha256Hex } from '../canonical-json.js';
 import { toErrorResponse } from '../error-mapping.js';
 import { IdempotencyConflictError } from '../errors.js';

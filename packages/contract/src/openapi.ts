@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ErrorEnvelope } from './primitives.js';
 import { BASE_PATH, type ContractRoute } from './routes.js';
 
@@ -14,7 +14,7 @@ const ERROR_RESPONSES: Record<string, string> = {
   '500': 'INTERNAL: unexpected failure (no internals are exposed).',
 };
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
+function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): JsonObject {
   const out = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as JsonObject;
   delete out.$schema;
   return out;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   AlertingConfigRequest,
   AlertingConfigResponse,
@@ -51,10 +51,10 @@ export interface ContractRoute {
   summary: string;
   /** false only for `/health`. */
   auth: boolean;
-  body?: z.ZodType;
-  query?: z.ZodObject;
+  body?: z.ZodMiniType;
+  query?: z.ZodMiniObject;
   /** Success status and the schema of its JSON body (null: no body). */
-  success: { status: number; schema: z.ZodType | null; contentType?: string };
+  success: { status: number; schema: z.ZodMiniType | null; contentType?: string };
   /**
    * Statuses this route answers besides `success` and the errors every route may answer: a 2xx
    * carries the success schema, any other the error envelope.

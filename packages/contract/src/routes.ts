@@ -43,12 +43,18 @@ import {
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/** The bounded contexts of the service; each route is served by exactly one. */
+export const ROUTE_CONTEXTS = ['platform', 'usage', 'pricing', 'alerting', 'control'] as const;
+export type RouteContext = (typeof ROUTE_CONTEXTS)[number];
+
 /** One operation of the REST contract, under the base path. */
 export interface ContractRoute {
   method: HttpMethod;
   /** API Gateway style template, e.g. `/analytics/{userId}`. */
   path: string;
   summary: string;
+  /** The bounded context that serves the route; also its OpenAPI tag. */
+  context: RouteContext;
   /** false only for `/health`. */
   auth: boolean;
   body?: z.ZodMiniType;
@@ -77,6 +83,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'GET',
     path: '/health',
+    context: 'platform',
     summary: 'Liveness check; needs no API key.',
     auth: false,
     success: { status: 200, schema: HealthResponse },
@@ -84,6 +91,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'GET',
     path: '/openapi.json',
+    context: 'platform',
     summary: 'This OpenAPI 3.1 document.',
     auth: true,
     success: { status: 200, schema: null, contentType: 'application/json' },
@@ -91,6 +99,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'GET',
     path: '/models',
+    context: 'pricing',
     summary: 'The pricing catalog: every supported model, its aliases and its price versions.',
     auth: true,
     success: { status: 200, schema: ModelsResponse },
@@ -98,6 +107,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'POST',
     path: '/estimate',
+    context: 'pricing',
     summary: 'Monthly cost of a workload, alternatives on other models and self-hosted break-even.',
     auth: true,
     body: EstimateRequest,
@@ -106,6 +116,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'POST',
     path: '/track-usage',
+    context: 'usage',
     summary:
       'Records one model call exactly once: 201 when recorded, 200 with duplicate=true for a replay, 409 when the requestId was used with another body.',
     auth: true,
@@ -119,6 +130,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'POST',
     path: '/track-usage/batch',
+    context: 'usage',
     summary: 'Records up to 25 model calls; each gets its own status, in input order.',
     auth: true,
     body: TrackUsageBatchRequest,
@@ -127,6 +139,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'GET',
     path: '/analytics/{userId}',
+    context: 'usage',
     summary:
       'Usage and cost of one user over a date range (default: the last 30 days), from daily aggregates.',
     auth: true,
@@ -136,6 +149,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'GET',
     path: '/projections/{userId}',
+    context: 'usage',
     summary: 'Spend forecast to the end of the current month and over horizonDays, with bounds.',
     auth: true,
     query: ProjectionsQuery,
@@ -144,6 +158,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'GET',
     path: '/recommendations/{userId}',
+    context: 'usage',
     summary: 'Optimisation advice from the last 30 days, with estimated monthly savings.',
     auth: true,
     success: { status: 200, schema: RecommendationsResponse },
@@ -151,6 +166,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'GET',
     path: '/benchmarks',
+    context: 'usage',
     summary: 'Industry benchmark figures by tier.',
     auth: true,
     query: BenchmarksQuery,
@@ -159,6 +175,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'GET',
     path: '/export/{userId}',
+    context: 'usage',
     summary:
       'Every usage record in the range, a page at a time (limit, cursor); CSV (next page cursor in the x-next-cursor header) or JSON.',
     auth: true,
@@ -168,6 +185,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'POST',
     path: '/thresholds',
+    context: 'alerting',
     summary:
       'Creates an absolute, forecast or percentage threshold over a calendar period in a time zone; 201 with every default filled in.',
     auth: true,
@@ -177,6 +195,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'GET',
     path: '/thresholds/{id}',
+    context: 'alerting',
     summary: 'The thresholds of the user {id}.',
     auth: true,
     success: { status: 200, schema: ThresholdListResponse },
@@ -184,6 +203,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'PUT',
     path: '/thresholds/{id}',
+    context: 'alerting',
     summary: 'Changes the given fields of the threshold {id}.',
     auth: true,
     body: UpdateThresholdRequest,
@@ -193,6 +213,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'DELETE',
     path: '/thresholds/{id}',
+    context: 'alerting',
     summary: 'Deletes the threshold {id}.',
     auth: true,
     success: { status: 204, schema: null },
@@ -201,6 +222,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'PUT',
     path: '/alerting/{userId}',
+    context: 'alerting',
     summary: 'Sets the alert channels (email, E.164 phone, signed https webhook) and escalation of a user.',
     auth: true,
     body: AlertingConfigRequest,
@@ -209,6 +231,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'GET',
     path: '/alerting/{userId}',
+    context: 'alerting',
     summary: 'The alert channels and escalation of a user (the webhook secret is never answered).',
     auth: true,
     success: { status: 200, schema: AlertingConfigResponse },
@@ -216,6 +239,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'GET',
     path: '/breaches/{id}',
+    context: 'alerting',
     summary: 'The breaches of the user {id}, newest first, with their delivery status; filter by status.',
     auth: true,
     query: BreachListQuery,
@@ -224,6 +248,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'POST',
     path: '/breaches/{id}/acknowledge',
+    context: 'alerting',
     summary: 'Acknowledges the breach {id}: its escalation stops.',
     auth: true,
     success: { status: 200, schema: BreachResponse },
@@ -232,6 +257,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'POST',
     path: '/auto-control/init',
+    context: 'control',
     summary:
       'Creates (201) or replaces (200) the cost-control configuration of a user: budget per UTC calendar period, rules, downgrade map, rate limit, hard limit.',
     auth: true,
@@ -242,6 +268,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'GET',
     path: '/auto-control/status/{userId}',
+    context: 'control',
     summary: 'Current control level, spend against the budget, active actions and effective limits.',
     auth: true,
     success: { status: 200, schema: AutoControlStatusResponse },
@@ -249,6 +276,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'POST',
     path: '/auto-control/reverse/{actionId}',
+    context: 'control',
     summary:
       'Reverses an applied control action with a recorded reason; the level is recomputed. A second reverse is 409.',
     auth: true,
@@ -259,6 +287,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'GET',
     path: '/auto-control/actions/{userId}',
+    context: 'control',
     summary: 'Audit history of applied, reversed and reset control actions, newest first.',
     auth: true,
     query: ControlActionsQuery,
@@ -267,6 +296,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'POST',
     path: '/check',
+    context: 'control',
     summary:
       'Pre-flight check before a model call: allow, downgrade, throttle (200 with retryAfterMs), cache_only or deny; reserves the estimated cost under a hard budget.',
     auth: true,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { defineFunction } from '../platform/function-spec.js';
 
 export const spec = defineFunction({
@@ -15,6 +15,6 @@ export const spec = defineFunction({
   },
   env: {
     /** `true` only in the local runtime: webhooks may then use http. */
-    ALLOW_HTTP_WEBHOOKS: z.enum(['true', 'false']).optional(),
+    ALLOW_HTTP_WEBHOOKS: z.optional(z.enum(['true', 'false'])),
   },
 });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { defineFunction } from '../platform/function-spec.js';
 
 export const spec = defineFunction({
@@ -10,8 +10,8 @@ export const spec = defineFunction({
   memoryMb: 256,
   timeoutSeconds: 5,
   env: {
-    API_KEYS_SECRET_ARN: z.string().min(20),
+    API_KEYS_SECRET_ARN: z.string().check(z.minLength(20)),
     /** How long a warm function keeps the key hashes before it reads the secret again. */
-    API_KEYS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+    API_KEYS_CACHE_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(3600)), 300),
   },
 });

@@ -1,21 +1,21 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { defineFunction } from '../platform/function-spec.js';
 
 /** Channel settings shared by the notifier and the sweep (which sends escalation and resolution notices). */
 export const notifierEnv = {
   /** Set with the SES grant (sendsEmail): the verified sender identity. */
-  SENDER_EMAIL: z.string().min(3),
+  SENDER_EMAIL: z.string().check(z.minLength(3)),
   /** Emergencies also go to the ops topic when it is set. */
-  EMERGENCY_TOPIC_ARN: z.string().min(1).optional(),
+  EMERGENCY_TOPIC_ARN: z.optional(z.string().check(z.minLength(1))),
   /** SQS queue for notices that failed on every attempt. */
-  DEAD_LETTER_QUEUE_URL: z.string().min(1).optional(),
+  DEAD_LETTER_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
   /** Local runtime only: the SES emulator, the SMS log and the dead-letter file. */
-  SES_ENDPOINT: z.string().min(1).optional(),
-  SMS_SINK_FILE: z.string().min(1).optional(),
-  DEAD_LETTER_FILE: z.string().min(1).optional(),
-  ALLOW_HTTP_WEBHOOKS: z.enum(['true', 'false']).optional(),
-  NOTIFY_ATTEMPTS: z.coerce.number().int().min(1).max(10).optional(),
-  NOTIFY_BACKOFF_MS: z.coerce.number().int().min(0).max(60_000).optional(),
+  SES_ENDPOINT: z.optional(z.string().check(z.minLength(1))),
+  SMS_SINK_FILE: z.optional(z.string().check(z.minLength(1))),
+  DEAD_LETTER_FILE: z.optional(z.string().check(z.minLength(1))),
+  ALLOW_HTTP_WEBHOOKS: z.optional(z.enum(['true', 'false'])),
+  NOTIFY_ATTEMPTS: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(10))),
+  NOTIFY_BACKOFF_MS: z.optional(z.coerce.number().check(z.int(), z.gte(0), z.lte(60_000))),
 };
 
 export const spec = defineFunction({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { defineFunction } from '../platform/function-spec.js';
 import { notifierEnv } from './notifier-environment.js';
 
@@ -24,8 +24,8 @@ export const spec = defineFunction({
   env: {
     ...notifierEnv,
     /** Set by the infrastructure (putsEvents); optional so the local runtime can use its in-process bus. */
-    EVENT_BUS_NAME: z.string().min(1).optional(),
+    EVENT_BUS_NAME: z.optional(z.string().check(z.minLength(1))),
     /** A breach notice still pending this long after detection is delivered by the sweep. */
-    REDELIVER_AFTER_SECONDS: z.coerce.number().int().min(0).max(86_400).default(120),
+    REDELIVER_AFTER_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(86_400)), 120),
   },
 });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { defineFunction } from '../platform/function-spec.js';
 
 export const spec = defineFunction({
@@ -20,6 +20,6 @@ export const spec = defineFunction({
   putsEvents: true,
   env: {
     /** Set by the infrastructure (putsEvents); optional so the local runtime can use its in-process bus. */
-    EVENT_BUS_NAME: z.string().min(1).optional(),
+    EVENT_BUS_NAME: z.optional(z.string().check(z.minLength(1))),
   },
 });

@@ -1,5 +1,5 @@
 import { CostManagementError, type ErrorDetail } from '@cost-management/core';
-import { ZodError } from 'zod';
+import { $ZodError } from 'zod/v4/core';
 import { ThrottledError, UnavailableError } from './errors.js';
 
 export interface ErrorResponse {
@@ -42,8 +42,8 @@ const TRANSIENT_AWS_ERRORS = new Set([
 ]);
 const TRANSIENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
 
-/** Turns a ZodError into details that name each bad field once, by its dotted path. */
-export function zodDetails(error: ZodError, prefix = ''): ErrorDetail[] {
+/** Turns a zod error into details that name each bad field once, by its dotted path. */
+export function zodDetails(error: $ZodError, prefix = ''): ErrorDetail[] {
   const byPath = new Map<string, string[]>();
   for (const issue of error.issues) {
     const base = [prefix, ...issue.path.map(String)].filter((p) => p !== '').join('.');
@@ -74,7 +74,7 @@ export function isTransientDependencyError(error: unknown): boolean {
 }
 
 export function toErrorResponse(error: unknown): ErrorResponse {
-  if (error instanceof ZodError) {
+  if (error instanceof $ZodError) {
     return {
       status: 400,
       code: 'VALIDATION_ERROR',

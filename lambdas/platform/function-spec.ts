@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { TABLES, type TableKey } from './tables.js';
 
 /** DynamoDB actions a function may be granted on one table (and its indexes, for Query). */
@@ -40,7 +40,7 @@ export function topicEnvVar(topic: TopicKey): string {
  * the CDK construct's environment prop, and drives the IAM grants, so env vars and grants
  * cannot drift apart.
  */
-export interface FunctionSpec<E extends z.ZodRawShape = z.ZodRawShape> {
+export interface FunctionSpec<E extends z.core.$ZodShape = z.core.$ZodShape> {
   /** Folder name under `lambdas/`. */
   name: string;
   description: string;
@@ -63,7 +63,7 @@ export interface FunctionSpec<E extends z.ZodRawShape = z.ZodRawShape> {
   timeoutSeconds?: number;
 }
 
-export function defineFunction<E extends z.ZodRawShape>(spec: FunctionSpec<E>): FunctionSpec<E> {
+export function defineFunction<E extends z.core.$ZodShape>(spec: FunctionSpec<E>): FunctionSpec<E> {
   return spec;
 }
 
@@ -71,15 +71,15 @@ type TableEnv<S extends FunctionSpec> = {
   [K in keyof S['tables'] & TableKey as (typeof TABLES)[K]['envVar']]: string;
 };
 
-export type FunctionEnvironment<S extends FunctionSpec> = TableEnv<S> & z.output<z.ZodObject<S['env']>>;
+export type FunctionEnvironment<S extends FunctionSpec> = TableEnv<S> & z.output<z.ZodMiniObject<S['env']>>;
 
 /** The zod schema of a function's whole environment: one name per table, plus its own fields. */
-export function environmentSchema<S extends FunctionSpec>(spec: S): z.ZodObject {
-  const tableFields: Record<string, z.ZodString> = {};
+export function environmentSchema<S extends FunctionSpec>(spec: S): z.ZodMiniObject {
+  const tableFields: Record<string, z.ZodMiniString> = {};
   for (const key of Object.keys(spec.tables) as TableKey[]) {
-    tableFields[TABLES[key].envVar] = z.string().min(3).max(255);
+    tableFields[TABLES[key].envVar] = z.string().check(z.minLength(3), z.maxLength(255));
   }
-  for (const name of bindingEnvVars(spec)) tableFields[name] = z.string().min(1);
+  for (const name of bindingEnvVars(spec)) tableFields[name] = z.string().check(z.minLength(1));
   return z.object({ ...tableFields, ...spec.env });
 }
 

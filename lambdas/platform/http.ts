@@ -1,6 +1,6 @@
 import { ValidationError } from '@cost-management/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { toErrorResponse } from './error-map.js';
 import { PayloadTooLargeError, UnauthorizedError } from './errors.js';
 import { logger } from './logger.js';
@@ -57,7 +57,11 @@ function parseBody(event: APIGatewayProxyEvent): unknown {
 }
 
 /** Validates a path parameter; a bad one is a 400 naming it. */
-export function pathParam<S extends z.ZodType>(request: HttpRequest, name: string, schema: S): z.output<S> {
+export function pathParam<S extends z.ZodMiniType>(
+  request: HttpRequest,
+  name: string,
+  schema: S,
+): z.output<S> {
   const result = schema.safeParse(request.pathParameters[name]);
   if (!result.success) {
     throw new ValidationError(`The path parameter ${name} is invalid.`, [
@@ -68,7 +72,7 @@ export function pathParam<S extends z.ZodType>(request: HttpRequest, name: strin
 }
 
 /** Parses `value` with `schema`; failures become a 400 naming each field (via the error mapping). */
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+export function parseWith<S extends z.ZodMiniType>(schema: S, value: unknown): z.output<S> {
   return schema.parse(value ?? {});
 }
 

@@ -11,7 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import {
   type BINDING_ENV_VARS,
   environmentSchema,
@@ -40,7 +40,7 @@ type BindingEnvVar = (typeof BINDING_ENV_VARS)[keyof typeof BINDING_ENV_VARS];
  * and resource bindings set themselves.
  */
 export type ServiceFunctionEnvironment<S extends FunctionSpec> = {
-  [K in keyof z.input<z.ZodObject<S['env']>> as K extends BindingEnvVar ? never : K]: string;
+  [K in keyof z.input<z.ZodMiniObject<S['env']>> as K extends BindingEnvVar ? never : K]: string;
 };
 
 export interface ServiceFunctionProps<S extends FunctionSpec> {
@@ -178,7 +178,7 @@ export class ServiceFunction<S extends FunctionSpec = FunctionSpec> extends Cons
 
   /** Required variables of the spec's schema that nothing sets. */
   missingEnvironment(): string[] {
-    const shape = environmentSchema(this.spec).shape as Record<string, z.ZodType>;
+    const shape = environmentSchema(this.spec).shape as Record<string, z.ZodMiniType>;
     return Object.entries(shape)
       .filter(([name, field]) => !this.environmentNames.has(name) && !field.safeParse(undefined).success)
       .map(([name]) => `Function '${this.spec.name}' never gets its required environment variable ${name}.`);

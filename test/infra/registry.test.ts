@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { BENCHMARKS } from '@cost-management/core';
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { HANDLER_ROUTES, type HandlerRoute } from '../../lambdas/functions/routes.js';
 import {
   bindingEnvVars,
@@ -98,7 +98,7 @@ describe('registryProblems', () => {
       description: 'typed',
       tables: {},
       sendsEmail: true,
-      env: { TIMEOUT_MS: z.string(), RETRIES: z.string().default('3'), SENDER_EMAIL: z.email() },
+      env: { TIMEOUT_MS: z.string(), RETRIES: z._default(z.string(), '3'), SENDER_EMAIL: z.email() },
     });
     const entry = registerFunction(
       spec,

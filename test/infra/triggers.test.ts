@@ -3,7 +3,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { defineFunction } from '../../lambdas/platform/function-spec.js';
 import { PROJECT_ROOT } from '../../lib/constructs/service-function.js';
 import { TARGET_MAX_EVENT_AGE, TARGET_RETRY_ATTEMPTS } from '../../lib/function-factory.js';
@@ -38,7 +38,7 @@ const notifier = defineFunction({
   publishes: ['emergency'],
   sendsEmail: true,
   sendsSms: true,
-  env: { WEBHOOK_TIMEOUT_MS: z.string().regex(/^\d+$/), RETRIES: z.string().default('3') },
+  env: { WEBHOOK_TIMEOUT_MS: z.string().check(z.regex(/^\d+$/)), RETRIES: z._default(z.string(), '3') },
 });
 const hourly = defineFunction({
   name: 'test-hourly',

@@ -3,6 +3,8 @@ import {
   buildOpenApiDocument,
   CONTRACT_ROUTES,
   Industry,
+  ROUTE_CONTEXTS,
+  type RouteContext,
   routeKey,
 } from '@cost-management/contract';
 import { BENCHMARK_TIERS, INDUSTRIES } from '@cost-management/core';
@@ -59,5 +61,35 @@ describe('route table, contract and OpenAPI document', () => {
     expect(Object.keys(trackUsage.responses)).toEqual(
       expect.arrayContaining(['200', '201', '409', '400', '422']),
     );
+  });
+
+  it('names the bounded context of every route and tags its operation with it', () => {
+    const expected = (path: string): RouteContext => {
+      if (path === '/health' || path === '/openapi.json') return 'platform';
+      if (path === '/models' || path === '/estimate') return 'pricing';
+      if (/^\/(thresholds|alerting|breaches)(\/|$)/.test(path)) return 'alerting';
+      if (path === '/check' || path.startsWith('/auto-control/')) return 'control';
+      return 'usage';
+    };
+    for (const route of CONTRACT_ROUTES) {
+      expect(route.context, routeKey(route)).toBe(expected(route.path));
+      const op = doc.paths[route.path]?.[route.method.toLowerCase()] as { tags: string[] };
+      expect(op.tags, routeKey(route)).toEqual([route.context]);
+    }
+    const usage = CONTRACT_ROUTES.filter((r) => r.context === 'usage').map((r) => r.path);
+    expect(new Set(usage)).toEqual(
+      new Set([
+        '/track-usage',
+        '/track-usage/batch',
+        '/analytics/{userId}',
+        '/projections/{userId}',
+        '/recommendations/{userId}',
+        '/benchmarks',
+        '/export/{userId}',
+      ]),
+    );
+    const tags = (doc as unknown as { tags: { name: string }[] }).tags.map((t) => t.name);
+    expect(tags).toEqual([...ROUTE_CONTEXTS]);
+    expect(new Set(CONTRACT_ROUTES.map((r) => r.context))).toEqual(new Set(ROUTE_CONTEXTS));
   });
 });

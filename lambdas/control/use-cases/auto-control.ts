@@ -28,7 +28,7 @@ import {
   tryResolveModel,
   validateControlConfig,
 } from '@cost-management/core';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { ConflictError, NotFoundError, UnknownModelsError } from '../../platform/errors.js';
 import { logger } from '../../platform/logger.js';
 import type { IngestReactor } from '../../usage/use-cases/track-usage.js';

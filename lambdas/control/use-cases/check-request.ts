@@ -11,7 +11,7 @@ import {
   toUsd,
   tryResolveModel,
 } from '@cost-management/core';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { type ControlSnapshot, cacheControl, cachedControl } from '../control-cache.js';
 import type { ControlItem } from '../ports/control-store.js';
 import { type ControlDeps, refreshControl } from './auto-control.js';

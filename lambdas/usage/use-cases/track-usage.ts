@@ -1,6 +1,6 @@
 import { TrackUsageRequest } from '@cost-management/contract';
 import { type ErrorDetail, priceUsage, toUsd, ValidationError } from '@cost-management/core';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { canonicalJson, sha256Hex } from '../../platform/canonical-json.js';
 import { toErrorResponse } from '../../platform/error-map.js';
 import { IdempotencyConflictError } from '../../platform/errors.js';

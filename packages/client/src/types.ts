@@ -34,7 +34,7 @@ import type {
   TrackUsageResponse,
   UpdateThresholdRequest,
 } from '@cost-management/contract';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 
 // Requests are typed by what the schemas accept (z.input), answers by what they produce (z.output).
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { hasAtMostNineDecimals, Id, IsoTimestamp, UsdAmount, UsdOut, UserId } from './primitives.js';
 
 export const ThresholdType = z.enum(['absolute', 'forecast', 'percentage']);
@@ -8,62 +8,58 @@ export const BreachLevel = z.enum(['warning', 'critical', 'emergency']);
 export const BreachStatus = z.enum(['open', 'acknowledged', 'resolved']);
 
 /** An IANA zone name; whether the runtime knows it is checked by the use case. */
-const Timezone = z.string().min(1).max(64);
+const Timezone = z.string().check(z.minLength(1), z.maxLength(64));
 
 /** E.164: `+`, country code, up to 15 digits in all. */
 export const E164Phone = z
   .string()
-  .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number (+4915112345678)');
-export const Email = z.email().max(254);
+  .check(z.regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number (+4915112345678)'));
+export const Email = z.email().check(z.maxLength(254));
 
 const NINE_DECIMALS = 'must not have more than 9 decimals';
 
 const ThresholdFields = {
-  name: z.string().min(1).max(200),
+  name: z.string().check(z.minLength(1), z.maxLength(200)),
   type: ThresholdType,
   period: ThresholdPeriod,
-  limitUsd: UsdAmount.refine((v) => v > 0, 'must be greater than 0'),
-  warningPercent: z.number().gt(0).lt(100).refine(hasAtMostNineDecimals, NINE_DECIMALS),
-  emergencyPercent: z.number().gt(100).max(1000).refine(hasAtMostNineDecimals, NINE_DECIMALS),
-  changePercent: z.number().gt(0).max(1000).refine(hasAtMostNineDecimals, NINE_DECIMALS),
+  limitUsd: UsdAmount.check(z.refine((v) => v > 0, 'must be greater than 0')),
+  warningPercent: z.number().check(z.gt(0), z.lt(100), z.refine(hasAtMostNineDecimals, NINE_DECIMALS)),
+  emergencyPercent: z.number().check(z.gt(100), z.lte(1000), z.refine(hasAtMostNineDecimals, NINE_DECIMALS)),
+  changePercent: z.number().check(z.gt(0), z.lte(1000), z.refine(hasAtMostNineDecimals, NINE_DECIMALS)),
   timezone: Timezone,
-  channels: z.array(AlertChannel).min(1).max(3),
+  channels: z.array(AlertChannel).check(z.minLength(1), z.maxLength(3)),
   enabled: z.boolean(),
 };
 
-export const CreateThresholdRequest = z
-  .object({
-    userId: UserId,
-    name: ThresholdFields.name.optional(),
-    type: ThresholdFields.type.default('absolute'),
-    period: ThresholdFields.period.default('monthly'),
-    /** Required unless `type` is `percentage` (which compares with the previous period). */
-    limitUsd: ThresholdFields.limitUsd.optional(),
-    warningPercent: ThresholdFields.warningPercent.optional(),
-    emergencyPercent: ThresholdFields.emergencyPercent.optional(),
-    changePercent: ThresholdFields.changePercent.optional(),
-    timezone: Timezone.default('UTC'),
-    channels: ThresholdFields.channels.default(['email']),
-    enabled: z.boolean().default(true),
-  })
-  .strict();
+export const CreateThresholdRequest = z.strictObject({
+  userId: UserId,
+  name: z.optional(ThresholdFields.name),
+  type: z._default(ThresholdFields.type, 'absolute'),
+  period: z._default(ThresholdFields.period, 'monthly'),
+  /** Required unless `type` is `percentage` (which compares with the previous period). */
+  limitUsd: z.optional(ThresholdFields.limitUsd),
+  warningPercent: z.optional(ThresholdFields.warningPercent),
+  emergencyPercent: z.optional(ThresholdFields.emergencyPercent),
+  changePercent: z.optional(ThresholdFields.changePercent),
+  timezone: z._default(Timezone, 'UTC'),
+  channels: z._default(ThresholdFields.channels, ['email']),
+  enabled: z._default(z.boolean(), true),
+});
 export type CreateThresholdRequest = z.infer<typeof CreateThresholdRequest>;
 
 /** Every field optional: only those given change. */
-export const UpdateThresholdRequest = z
-  .object({
-    name: ThresholdFields.name.optional(),
-    type: ThresholdFields.type.optional(),
-    period: ThresholdFields.period.optional(),
-    limitUsd: ThresholdFields.limitUsd.optional(),
-    warningPercent: ThresholdFields.warningPercent.optional(),
-    emergencyPercent: ThresholdFields.emergencyPercent.optional(),
-    changePercent: ThresholdFields.changePercent.optional(),
-    timezone: Timezone.optional(),
-    channels: ThresholdFields.channels.optional(),
-    enabled: z.boolean().optional(),
-  })
-  .strict();
+export const UpdateThresholdRequest = z.strictObject({
+  name: z.optional(ThresholdFields.name),
+  type: z.optional(ThresholdFields.type),
+  period: z.optional(ThresholdFields.period),
+  limitUsd: z.optional(ThresholdFields.limitUsd),
+  warningPercent: z.optional(ThresholdFields.warningPercent),
+  emergencyPercent: z.optional(ThresholdFields.emergencyPercent),
+  changePercent: z.optional(ThresholdFields.changePercent),
+  timezone: z.optional(Timezone),
+  channels: z.optional(ThresholdFields.channels),
+  enabled: z.optional(z.boolean()),
+});
 export type UpdateThresholdRequest = z.infer<typeof UpdateThresholdRequest>;
 
 export const ThresholdResponse = z.object({
@@ -87,45 +83,40 @@ export type ThresholdResponse = z.infer<typeof ThresholdResponse>;
 export const ThresholdListResponse = z.object({ items: z.array(ThresholdResponse) });
 
 export const AlertingConfigRequest = z
-  .object({
-    email: Email.optional(),
-    phone: E164Phone.optional(),
-    webhookUrl: z
-      .url({ protocol: /^https?$/ })
-      .max(2048)
-      .optional(),
-    webhookSecret: z.string().min(16, 'must be at least 16 characters').max(256).optional(),
-    escalation: z
-      .object({
-        afterMinutes: z
-          .int()
-          .min(1)
-          .max(7 * 24 * 60)
-          .default(30),
-        email: Email.optional(),
-        phone: E164Phone.optional(),
-      })
-      .strict()
-      .optional(),
+  .strictObject({
+    email: z.optional(Email),
+    phone: z.optional(E164Phone),
+    webhookUrl: z.optional(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048))),
+    webhookSecret: z.optional(
+      z.string().check(z.minLength(16, 'must be at least 16 characters'), z.maxLength(256)),
+    ),
+    escalation: z.optional(
+      z.strictObject({
+        afterMinutes: z._default(z.int().check(z.gte(1), z.lte(7 * 24 * 60)), 30),
+        email: z.optional(Email),
+        phone: z.optional(E164Phone),
+      }),
+    ),
   })
-  .strict()
-  .refine((c) => c.webhookUrl === undefined || c.webhookSecret !== undefined, {
-    path: ['webhookSecret'],
-    message: 'is required with webhookUrl',
-  });
+  .check(
+    z.refine((c) => c.webhookUrl === undefined || c.webhookSecret !== undefined, {
+      path: ['webhookSecret'],
+      message: 'is required with webhookUrl',
+    }),
+  );
 export type AlertingConfigRequest = z.infer<typeof AlertingConfigRequest>;
 
 export const AlertingConfigResponse = z.object({
   userId: z.string(),
-  email: z.string().optional(),
-  phone: z.string().optional(),
-  webhookUrl: z.string().optional(),
+  email: z.optional(z.string()),
+  phone: z.optional(z.string()),
+  webhookUrl: z.optional(z.string()),
   /** Never answered in clear: whether one is set. */
   webhookSecretSet: z.boolean(),
-  escalation: z
-    .object({ afterMinutes: z.int(), email: z.string().optional(), phone: z.string().optional() })
-    .optional(),
-  updatedAt: z.string().optional(),
+  escalation: z.optional(
+    z.object({ afterMinutes: z.int(), email: z.optional(z.string()), phone: z.optional(z.string()) }),
+  ),
+  updatedAt: z.optional(z.string()),
 });
 export type AlertingConfigResponse = z.infer<typeof AlertingConfigResponse>;
 
@@ -133,7 +124,7 @@ export const NotificationStatus = z.object({
   channel: AlertChannel,
   status: z.enum(['sent', 'failed', 'pending']),
   attempts: z.int(),
-  error: z.string().optional(),
+  error: z.optional(z.string()),
 });
 
 export const BreachResponse = z.object({
@@ -148,14 +139,14 @@ export const BreachResponse = z.object({
   spendUsd: UsdOut,
   limitUsd: UsdOut,
   detectedAt: z.string(),
-  acknowledgedAt: z.string().nullable(),
-  resolvedAt: z.string().nullable(),
-  escalatedAt: z.string().nullable(),
+  acknowledgedAt: z.nullable(z.string()),
+  resolvedAt: z.nullable(z.string()),
+  escalatedAt: z.nullable(z.string()),
   notifications: z.array(NotificationStatus),
 });
 export type BreachResponse = z.infer<typeof BreachResponse>;
 
-export const BreachListQuery = z.object({ status: BreachStatus.optional() }).strict();
+export const BreachListQuery = z.strictObject({ status: z.optional(BreachStatus) });
 export const BreachListResponse = z.object({ items: z.array(BreachResponse) });
 
 export const ThresholdIdParam = Id;

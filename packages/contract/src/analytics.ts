@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { IsoDay, UsdOut } from './primitives.js';
 
 const Counters = {
@@ -13,9 +13,11 @@ const Counters = {
 export const Industry = z.enum(['hospitality', 'saas', 'ecommerce']);
 export const BenchmarkTier = z.enum(['starter', 'professional', 'enterprise']);
 
-export const AnalyticsQuery = z
-  .object({ from: IsoDay.optional(), to: IsoDay.optional(), industry: Industry.optional() })
-  .strict();
+export const AnalyticsQuery = z.strictObject({
+  from: z.optional(IsoDay),
+  to: z.optional(IsoDay),
+  industry: z.optional(Industry),
+});
 
 export const AnalyticsResponse = z.object({
   userId: z.string(),
@@ -40,9 +42,9 @@ export const AnalyticsResponse = z.object({
 });
 export type AnalyticsResponse = z.infer<typeof AnalyticsResponse>;
 
-export const ProjectionsQuery = z
-  .object({ horizonDays: z.coerce.number().int().min(1).max(366).default(30) })
-  .strict();
+export const ProjectionsQuery = z.strictObject({
+  horizonDays: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(366)), 30),
+});
 
 export const ProjectionsResponse = z.object({
   userId: z.string(),
@@ -72,15 +74,16 @@ export const RecommendationsResponse = z.object({
       description: z.string(),
       estimatedMonthlySavingsUsd: UsdOut,
       confidence: z.number(),
-      modelId: z.string().optional(),
+      modelId: z.optional(z.string()),
     }),
   ),
 });
 export type RecommendationsResponse = z.infer<typeof RecommendationsResponse>;
 
-export const BenchmarksQuery = z
-  .object({ industry: Industry.optional(), tier: BenchmarkTier.optional() })
-  .strict();
+export const BenchmarksQuery = z.strictObject({
+  industry: z.optional(Industry),
+  tier: z.optional(BenchmarkTier),
+});
 
 const Quartiles = z.object({ p25: UsdOut, p50: UsdOut, p75: UsdOut, p90: UsdOut });
 export const BenchmarksResponse = z.object({
@@ -109,16 +112,16 @@ export const ExportResponse = z.object({
       requestId: z.string(),
       userId: z.string(),
       modelId: z.string(),
-      operation: z.string().nullable(),
+      operation: z.nullable(z.string()),
       inputTokens: z.int(),
       outputTokens: z.int(),
       cacheReadInputTokens: z.int(),
       cacheWriteInputTokens: z.int(),
       costUsd: UsdOut,
       priceVersion: z.string(),
-      tags: z.record(z.string(), z.string()).optional(),
+      tags: z.optional(z.record(z.string(), z.string())),
     }),
   ),
-  nextCursor: z.string().nullable(),
+  nextCursor: z.nullable(z.string()),
 });
 export type ExportResponse = z.infer<typeof ExportResponse>;

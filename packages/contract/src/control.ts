@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   hasAtMostNineDecimals,
   Id,
@@ -25,28 +25,25 @@ export const ControlLevelName = z.enum(CONTROL_LEVEL_NAMES);
  * count spend per UTC calendar period (day, ISO week or month). Omitted rules, downgrade map and
  * rate limit take the service defaults; their meaning is checked after parsing (400 naming the field).
  */
-export const AutoControlInitRequest = z
-  .object({
-    userId: UserId,
-    enabled: z.boolean().default(true),
-    budgetUsd: UsdAmount,
-    period: z.enum(['daily', 'weekly', 'monthly']).default('monthly'),
-    rules: z
+export const AutoControlInitRequest = z.strictObject({
+  userId: UserId,
+  enabled: z._default(z.boolean(), true),
+  budgetUsd: UsdAmount,
+  period: z._default(z.enum(['daily', 'weekly', 'monthly']), 'monthly'),
+  rules: z.optional(
+    z
       .array(
-        z
-          .object({
-            atPercent: z.number().refine(hasAtMostNineDecimals, 'must not have more than 9 decimals'),
-            action: z.enum(CONTROL_ACTION_NAMES),
-          })
-          .strict(),
+        z.strictObject({
+          atPercent: z.number().check(z.refine(hasAtMostNineDecimals, 'must not have more than 9 decimals')),
+          action: z.enum(CONTROL_ACTION_NAMES),
+        }),
       )
-      .max(10)
-      .optional(),
-    downgradeMap: z.record(ModelIdInput, ModelIdInput).optional(),
-    maxRequestsPerMinute: z.int().optional(),
-    hardLimit: z.boolean().default(false),
-  })
-  .strict();
+      .check(z.maxLength(10)),
+  ),
+  downgradeMap: z.optional(z.record(ModelIdInput, ModelIdInput)),
+  maxRequestsPerMinute: z.optional(z.int()),
+  hardLimit: z._default(z.boolean(), false),
+});
 export type AutoControlInitRequest = z.input<typeof AutoControlInitRequest>;
 
 export const AutoControlConfigResponse = z.object({
@@ -86,19 +83,17 @@ export const AutoControlStatusResponse = z.object({
   reservedUsd: UsdOut,
   activeActions: z.array(ActiveAction),
   effective: z.object({
-    maxRequestsPerMinute: z.int().nullable(),
+    maxRequestsPerMinute: z.nullable(z.int()),
     modelSubstitutions: z.record(z.string(), z.string()),
     cacheOnly: z.boolean(),
     blocked: z.boolean(),
   }),
 });
 
-export const ReverseActionRequest = z
-  .object({
-    reason: z.string().trim().min(1).max(500),
-    actor: z.string().trim().min(1).max(200).optional(),
-  })
-  .strict();
+export const ReverseActionRequest = z.strictObject({
+  reason: z.string().check(z.trim(), z.minLength(1), z.maxLength(500)),
+  actor: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+});
 
 const LevelSnapshot = z.object({ level: ControlLevelName, activeActions: z.array(z.string()) });
 
@@ -106,7 +101,7 @@ export const ControlActionEntry = z.object({
   actionId: z.string(),
   userId: z.string(),
   type: z.enum(['apply', 'reverse', 'reset']),
-  action: z.enum(CONTROL_ACTION_NAMES).nullable(),
+  action: z.nullable(z.enum(CONTROL_ACTION_NAMES)),
   at: z.string(),
   actor: z.string(),
   reason: z.string(),
@@ -115,12 +110,12 @@ export const ControlActionEntry = z.object({
   budgetUsd: UsdOut,
   before: LevelSnapshot,
   after: LevelSnapshot,
-  reversedAt: z.string().nullable(),
-  reversedBy: z.string().nullable(),
-  reversesActionId: z.string().nullable(),
+  reversedAt: z.nullable(z.string()),
+  reversedBy: z.nullable(z.string()),
+  reversesActionId: z.nullable(z.string()),
 });
 
-export const ReverseActionResponse = ControlActionEntry.extend({
+export const ReverseActionResponse = z.extend(ControlActionEntry, {
   reversedAt: z.string(),
   /** The level after the reverse. */
   level: ControlLevelName,
@@ -128,29 +123,25 @@ export const ReverseActionResponse = ControlActionEntry.extend({
   reverseActionId: z.string(),
 });
 
-export const ControlActionsQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(500).default(100),
-    cursor: z.string().max(2048).optional(),
-  })
-  .strict();
+export const ControlActionsQuery = z.strictObject({
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(500)), 100),
+  cursor: z.optional(z.string().check(z.maxLength(2048))),
+});
 
 /** Newest first; `nextCursor` pages on to older entries (null on the last page). */
 export const ControlActionsResponse = z.object({
   items: z.array(ControlActionEntry),
-  nextCursor: z.string().nullable(),
+  nextCursor: z.nullable(z.string()),
 });
 
 /** `POST /check`: asked before each model call. `requestId` keys a hard-budget reservation. */
-export const CheckRequest = z
-  .object({
-    userId: UserId,
-    modelId: ModelIdInput,
-    estimatedInputTokens: TokenCount.default(0),
-    estimatedOutputTokens: TokenCount.default(0),
-    requestId: Id.optional(),
-  })
-  .strict();
+export const CheckRequest = z.strictObject({
+  userId: UserId,
+  modelId: ModelIdInput,
+  estimatedInputTokens: z._default(TokenCount, 0),
+  estimatedOutputTokens: z._default(TokenCount, 0),
+  requestId: z.optional(Id),
+});
 export type CheckRequest = z.input<typeof CheckRequest>;
 
 export const CheckResponse = z.object({
@@ -160,5 +151,5 @@ export const CheckResponse = z.object({
   retryAfterMs: z.int(),
   reason: z.string(),
   requestId: z.string(),
-  reservedUsd: UsdOut.optional(),
+  reservedUsd: z.optional(UsdOut),
 });

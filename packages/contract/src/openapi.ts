@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ErrorEnvelope } from './primitives.js';
-import { BASE_PATH, type ContractRoute } from './routes.js';
+import { BASE_PATH, type ContractRoute, ROUTE_CONTEXTS, type RouteContext } from './routes.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -14,7 +14,16 @@ const ERROR_RESPONSES: Record<string, string> = {
   '500': 'INTERNAL: unexpected failure (no internals are exposed).',
 };
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
+const CONTEXT_DESCRIPTIONS: Record<RouteContext, string> = {
+  platform: 'Liveness and this document.',
+  usage:
+    'Recording model calls and reading usage: analytics, projections, recommendations, benchmarks, export.',
+  pricing: 'The pricing catalog and workload estimates.',
+  alerting: 'Thresholds, alert channels and breaches.',
+  control: 'Automatic cost control: budgets, actions and the pre-flight check.',
+};
+
+function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): JsonObject {
   const out = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'any' }) as JsonObject;
   delete out.$schema;
   return out;
@@ -64,6 +73,7 @@ export function buildOpenApiDocument(routes: readonly ContractRoute[], version =
       responses[status] = { description, ...errorContent };
     }
     const operation: JsonObject = {
+      tags: [route.context],
       operationId: `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, '').replace(/[/._-](\w)/g, (_, c: string) => c.toUpperCase())}`,
       summary: route.summary,
       parameters: [...pathParameters(route.path), ...queryParameters(route)],
@@ -91,6 +101,7 @@ export function buildOpenApiDocument(routes: readonly ContractRoute[], version =
         'Prices every model call exactly (integer nano-USD inside), keeps per-user analytics, warns budget owners and controls spend automatically.',
     },
     servers: [{ url: BASE_PATH }],
+    tags: ROUTE_CONTEXTS.map((name) => ({ name, description: CONTEXT_DESCRIPTIONS[name] })),
     security: [{ apiKey: [] }],
     components: {
       securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },

@@ -1,11 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ModelIdInput, TokenCount, UsdAmount, UsdOut } from './primitives.js';
 
 const Rates = z.object({
   inputPerMTokUsd: UsdOut,
   outputPerMTokUsd: UsdOut,
-  cacheReadPerMTokUsd: UsdOut.nullable(),
-  cacheWritePerMTokUsd: UsdOut.nullable(),
+  cacheReadPerMTokUsd: z.nullable(UsdOut),
+  cacheWritePerMTokUsd: z.nullable(UsdOut),
 });
 
 /**
@@ -13,12 +13,12 @@ const Rates = z.object({
  * (`us.`, `eu.` …); `global` lists the `global.` profile's rates where they differ, and
  * `longContext` the rates once a request's input exceeds `aboveInputTokens`.
  */
-export const ModelPrice = Rates.extend({
+export const ModelPrice = z.extend(Rates, {
   version: z.string(),
   effectiveFrom: z.string(),
   source: z.string(),
-  global: Rates.nullable(),
-  longContext: Rates.extend({ aboveInputTokens: z.int() }).nullable(),
+  global: z.nullable(Rates),
+  longContext: z.nullable(z.extend(Rates, { aboveInputTokens: z.int() })),
 });
 
 export const ModelsResponse = z.object({
@@ -34,33 +34,32 @@ export const ModelsResponse = z.object({
 });
 export type ModelsResponse = z.infer<typeof ModelsResponse>;
 
-export const EstimateRequest = z
-  .object({
-    modelId: ModelIdInput,
-    days: z.int().min(1).max(366).default(30),
-    operations: z
+export const EstimateRequest = z.strictObject({
+  modelId: ModelIdInput,
+  days: z._default(z.int().check(z.gte(1), z.lte(366)), 30),
+  operations: z
+    .array(
+      z.strictObject({
+        name: z.string().check(z.minLength(1), z.maxLength(100)),
+        inputTokens: TokenCount,
+        outputTokens: TokenCount,
+        cacheReadInputTokens: z._default(TokenCount, 0),
+        cacheWriteInputTokens: z._default(TokenCount, 0),
+        perDay: z.int().check(z.gte(0), z.lte(10_000_000)),
+      }),
+    )
+    .check(z.minLength(1), z.maxLength(100)),
+  compareModels: z._default(z.array(ModelIdInput).check(z.maxLength(20)), []),
+  lineItems: z._default(
+    z
       .array(
-        z
-          .object({
-            name: z.string().min(1).max(100),
-            inputTokens: TokenCount,
-            outputTokens: TokenCount,
-            cacheReadInputTokens: TokenCount.default(0),
-            cacheWriteInputTokens: TokenCount.default(0),
-            perDay: z.int().min(0).max(10_000_000),
-          })
-          .strict(),
+        z.strictObject({ name: z.string().check(z.minLength(1), z.maxLength(100)), monthlyUsd: UsdAmount }),
       )
-      .min(1)
-      .max(100),
-    compareModels: z.array(ModelIdInput).max(20).default([]),
-    lineItems: z
-      .array(z.object({ name: z.string().min(1).max(100), monthlyUsd: UsdAmount }).strict())
-      .max(100)
-      .default([]),
-    selfHosted: z.object({ upfrontUsd: UsdAmount, monthlyUsd: UsdAmount }).strict().optional(),
-  })
-  .strict();
+      .check(z.maxLength(100)),
+    [],
+  ),
+  selfHosted: z.optional(z.strictObject({ upfrontUsd: UsdAmount, monthlyUsd: UsdAmount })),
+});
 export type EstimateRequest = z.input<typeof EstimateRequest>;
 
 export const EstimateResponse = z.object({
@@ -89,6 +88,6 @@ export const EstimateResponse = z.object({
   alternatives: z.array(
     z.object({ modelId: z.string(), llmCostUsd: UsdOut, savingsUsd: UsdOut, savingsPercent: z.number() }),
   ),
-  selfHosted: z.object({ breakEvenMonths: z.number().nullable(), firstYearSavingsUsd: UsdOut }).nullable(),
+  selfHosted: z.nullable(z.object({ breakEvenMonths: z.nullable(z.number()), firstYearSavingsUsd: UsdOut })),
 });
 export type EstimateResponse = z.infer<typeof EstimateResponse>;

@@ -1,4 +1,8 @@
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
+
+// zod/mini ships no messages of its own: the English ones keep every issue message as the full zod had them.
+z.config(en());
 
 /** Largest token count accepted for one call: far above any model's context window. */
 export const MAX_TOKENS_PER_CALL = 10_000_000;
@@ -7,20 +11,24 @@ export const MAX_USD = 1_000_000;
 
 export const Id = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._:@-]+$/, 'may contain only letters, digits and . _ : @ -');
+  .check(
+    z.minLength(1),
+    z.maxLength(128),
+    z.regex(/^[A-Za-z0-9._:@-]+$/, 'may contain only letters, digits and . _ : @ -'),
+  );
 
-export const UserId = Id.describe('The caller’s user id, meaningful only inside its tenant.');
+export const UserId = Id.check(z.describe('The caller’s user id, meaningful only inside its tenant.'));
 
 export const ModelIdInput = z
   .string()
-  .min(1)
-  .max(256)
-  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-  .describe('A Bedrock model id, cross-region inference profile id or Bedrock ARN.');
+  .check(
+    z.minLength(1),
+    z.maxLength(256),
+    z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+    z.describe('A Bedrock model id, cross-region inference profile id or Bedrock ARN.'),
+  );
 
-export const TokenCount = z.int().min(0).max(MAX_TOKENS_PER_CALL);
+export const TokenCount = z.int().check(z.gte(0), z.lte(MAX_TOKENS_PER_CALL));
 
 /** At most 9 decimals: keeps numbers inside what DynamoDB stores (no 5e-324). */
 export function hasAtMostNineDecimals(value: number): boolean {
@@ -36,9 +44,11 @@ export function hasAtMostNineDecimals(value: number): boolean {
 /** A non-negative dollar amount, exact to the nano-dollar. */
 export const UsdAmount = z
   .number()
-  .min(0)
-  .max(MAX_USD)
-  .refine(hasAtMostNineDecimals, 'must not be more precise than a nano-dollar (9 decimals)');
+  .check(
+    z.gte(0),
+    z.lte(MAX_USD),
+    z.refine(hasAtMostNineDecimals, 'must not be more precise than a nano-dollar (9 decimals)'),
+  );
 
 /** A dollar amount as the API answers it (derived from integer nano-USD). */
 export const UsdOut = z.number();
@@ -50,7 +60,7 @@ export const ErrorEnvelope = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    details: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
   }),
 });
 export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;

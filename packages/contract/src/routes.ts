@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   AlertingConfigRequest,
   AlertingConfigResponse,
@@ -55,15 +55,15 @@ export interface ContractRoute {
   method: HttpMethod;
   /** API Gateway style template, e.g. `/analytics/{userId}`. */
   path: string;
-  /** The bounded context (and so the Lambda function) that serves the route. */
+  /** The bounded context (and so the Lambda function) that serves the route; also its OpenAPI tag. */
   context: RouteContext;
   summary: string;
   /** false only for `/health`. */
   auth: boolean;
-  body?: z.ZodType;
-  query?: z.ZodObject;
+  body?: z.ZodMiniType;
+  query?: z.ZodMiniObject;
   /** Success status and the schema of its JSON body (null: no body). */
-  success: { status: number; schema: z.ZodType | null; contentType?: string };
+  success: { status: number; schema: z.ZodMiniType | null; contentType?: string };
   /**
    * Statuses this route answers besides `success` and the errors every route may answer: a 2xx
    * carries the success schema, any other the error envelope.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { Id, IsoDay, IsoTimestamp, ModelIdInput, TokenCount, UsdOut, UserId } from './primitives.js';
 
 export const MAX_TAGS = 20;
@@ -6,34 +6,40 @@ export const MAX_BATCH_EVENTS = 25;
 
 const TagKey = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9._:\-/]+$/, 'may contain only letters, digits and . _ : - /');
+  .check(
+    z.minLength(1),
+    z.maxLength(64),
+    z.regex(/^[A-Za-z0-9._:\-/]+$/, 'may contain only letters, digits and . _ : - /'),
+  );
 
 export const Tags = z
-  .record(TagKey, z.string().max(256))
-  .refine((tags) => Object.keys(tags).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`);
+  .record(TagKey, z.string().check(z.maxLength(256)))
+  .check(z.refine((tags) => Object.keys(tags).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`));
 
-export const TrackUsageRequest = z
-  .object({
-    requestId: Id.describe('Idempotency key: a retry with the same body is answered, not counted again.'),
-    userId: UserId,
-    modelId: ModelIdInput,
-    inputTokens: TokenCount,
-    outputTokens: TokenCount,
-    cacheReadInputTokens: TokenCount.default(0),
-    cacheWriteInputTokens: TokenCount.default(0),
-    timestamp: IsoTimestamp.optional(),
-    operation: z
-      .string()
-      .min(1)
-      .max(100)
-      .refine((text) => ![...text].some((c) => c.charCodeAt(0) < 0x20), 'must not contain control characters')
-      .optional(),
-    tags: Tags.optional(),
-    latencyMs: z.int().min(0).max(3_600_000).optional(),
-  })
-  .strict();
+export const TrackUsageRequest = z.strictObject({
+  requestId: Id.check(
+    z.describe('Idempotency key: a retry with the same body is answered, not counted again.'),
+  ),
+  userId: UserId,
+  modelId: ModelIdInput,
+  inputTokens: TokenCount,
+  outputTokens: TokenCount,
+  cacheReadInputTokens: z._default(TokenCount, 0),
+  cacheWriteInputTokens: z._default(TokenCount, 0),
+  timestamp: z.optional(IsoTimestamp),
+  operation: z.optional(
+    z.string().check(
+      z.minLength(1),
+      z.maxLength(100),
+      z.refine(
+        (text) => ![...text].some((c) => c.charCodeAt(0) < 0x20),
+        'must not contain control characters',
+      ),
+    ),
+  ),
+  tags: z.optional(Tags),
+  latencyMs: z.optional(z.int().check(z.gte(0), z.lte(3_600_000))),
+});
 export type TrackUsageRequest = z.input<typeof TrackUsageRequest>;
 
 export const UsageBreakdown = z.object({
@@ -55,34 +61,33 @@ export const TrackUsageResponse = z.object({
 });
 export type TrackUsageResponse = z.infer<typeof TrackUsageResponse>;
 
-export const TrackUsageBatchRequest = z
-  .object({ events: z.array(z.unknown()).min(1).max(MAX_BATCH_EVENTS) })
-  .strict();
+export const TrackUsageBatchRequest = z.strictObject({
+  events: z.array(z.unknown()).check(z.minLength(1), z.maxLength(MAX_BATCH_EVENTS)),
+});
 
 export const TrackUsageBatchResponse = z.object({
   results: z.array(
-    z
-      .object({
-        requestId: z.string().nullable(),
+    z.catchall(
+      z.object({
+        requestId: z.nullable(z.string()),
         status: z.int(),
-        error: z
-          .object({
+        error: z.optional(
+          z.object({
             code: z.string(),
             message: z.string(),
-            details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-          })
-          .optional(),
-      })
-      .catchall(z.unknown()),
+            details: z.optional(z.array(z.object({ path: z.string(), message: z.string() }))),
+          }),
+        ),
+      }),
+      z.unknown(),
+    ),
   ),
 });
 
-export const ExportQuery = z
-  .object({
-    from: IsoDay.optional(),
-    to: IsoDay.optional(),
-    format: z.enum(['csv', 'json']).default('json'),
-    limit: z.coerce.number().int().min(1).max(1000).default(1000),
-    cursor: z.string().max(2048).optional(),
-  })
-  .strict();
+export const ExportQuery = z.strictObject({
+  from: z.optional(IsoDay),
+  to: z.optional(IsoDay),
+  format: z._default(z.enum(['csv', 'json']), 'json'),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(1000)), 1000),
+  cursor: z.optional(z.string().check(z.maxLength(2048))),
+});

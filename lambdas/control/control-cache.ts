@@ -1,5 +1,4 @@
-import type { NanoUsd, Period } from '@cost-management/core';
-import type { ControlItem } from './ports/control-store.js';
+import type { ControlItem, NanoUsd, Period } from '@cost-management/core';
 
 /**
  * How long a warm instance may answer `/check` from the control state it read last. Level

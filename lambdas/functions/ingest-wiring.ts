@@ -1,5 +1,5 @@
 import { thresholdDetection } from '../alerting/wiring.js';
-import { autoControlReactor } from '../control/use-cases/auto-control.js';
+import { autoControlReactor } from '../control/use-cases/control-reactor.js';
 import { controlDeps } from '../control/wiring.js';
 import type { FunctionEnvironment } from '../platform/function-spec.js';
 import type { TrackUsageDeps } from '../usage/use-cases/track-usage.js';

@@ -1,7 +1,7 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { runSweep } from '../alerting/use-cases/sweep.js';
 import { sweepDeps } from '../alerting/wiring.js';
-import { resetExpiredPeriods } from '../control/use-cases/auto-control.js';
+import { resetExpiredPeriods } from '../control/use-cases/reset-periods.js';
 import { controlDeps } from '../control/wiring.js';
 import { loadEnvironment } from '../platform/function-spec.js';
 import { logger } from '../platform/logger.js';

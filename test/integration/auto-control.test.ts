@@ -1,11 +1,9 @@
 import { periodOf, previousPeriod } from '@cost-management/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTROL_SK } from '../../lambdas/control/adapters/dynamo-control-store.js';
-import {
-  autoControlReactor,
-  initControl,
-  resetExpiredPeriods,
-} from '../../lambdas/control/use-cases/auto-control.js';
+import { CONTROL_SK } from '../../lambdas/control/adapters/dynamo-control-config-store.js';
+import { autoControlReactor } from '../../lambdas/control/use-cases/control-reactor.js';
+import { initControl } from '../../lambdas/control/use-cases/init-control.js';
+import { resetExpiredPeriods } from '../../lambdas/control/use-cases/reset-periods.js';
 import { controlDeps } from '../../lambdas/control/wiring.js';
 import { userPk } from '../../lambdas/platform/keys.js';
 import { trackUsageBatch } from '../../lambdas/usage/use-cases/track-usage.js';

@@ -1,9 +1,9 @@
 import { periodOf } from '@cost-management/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTROL_SK } from '../../lambdas/control/adapters/dynamo-control-store.js';
-import type { ControlStore } from '../../lambdas/control/ports/control-store.js';
-import { autoControlReactor } from '../../lambdas/control/use-cases/auto-control.js';
+import { CONTROL_SK } from '../../lambdas/control/adapters/dynamo-control-config-store.js';
+import type { ControlConfigStore } from '../../lambdas/control/ports/control-config-store.js';
 import { checkRequest, RESERVATION_TTL_MS } from '../../lambdas/control/use-cases/check-request.js';
+import { autoControlReactor } from '../../lambdas/control/use-cases/control-reactor.js';
 import { controlDeps } from '../../lambdas/control/wiring.js';
 import { userPk } from '../../lambdas/platform/keys.js';
 import { trackUsageBatch } from '../../lambdas/usage/use-cases/track-usage.js';
@@ -167,7 +167,7 @@ describe('hard budgets on /check', () => {
     expect((await check('reinit', 2300)).body.decision).toBe('allow'); // 0.0069
   });
 
-  const ingestWith = (store: ControlStore, userId: string, requestId: string, inputTokens: number) => {
+  const ingestWith = (store: ControlConfigStore, userId: string, requestId: string, inputTokens: number) => {
     const env = process.env as never;
     return trackUsageBatch(
       { store: usageStore(env), reactors: [autoControlReactor({ ...controlDeps(env), store })] },
@@ -181,8 +181,8 @@ describe('hard budgets on /check', () => {
   it('keeps a reservation made while a rule is being applied', async () => {
     await hardBudget('racer');
     const real = controlDeps(process.env as never).store;
-    const racing: ControlStore = Object.assign(Object.create(real), {
-      transition: async (tenantId: string, t: Parameters<ControlStore['transition']>[1]) => {
+    const racing: ControlConfigStore = Object.assign(Object.create(real), {
+      transition: async (tenantId: string, t: Parameters<ControlConfigStore['transition']>[1]) => {
         // A check on another instance reserves 0.001 USD between the reactor's read and its write.
         await real.reserve(tenantId, 'racer', 'racer-check', {
           nano: 1_000_000,
@@ -207,7 +207,7 @@ describe('hard budgets on /check', () => {
     await hardBudget('split');
     const real = controlDeps(process.env as never).store;
     let raced = false;
-    const racing: ControlStore = Object.assign(Object.create(real), {
+    const racing: ControlConfigStore = Object.assign(Object.create(real), {
       accountSpend: async (tenantId: string, userId: string, periodKey: string, from: number, to: number) => {
         if (!raced) {
           raced = true;

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { CheckRequest, CheckResponse } from '@cost-management/contract';
+import type { CheckRequest } from '@cost-management/contract';
 import {
+  type CheckResult,
+  type ControlItem,
+  type ControlLevel,
   decideCheck,
   effectiveLimits,
+  type NanoUsd,
   priceUsage,
   resolveModel,
   type TokenBucket,
@@ -13,8 +17,7 @@ import {
 } from '@cost-management/core';
 import type { z } from 'zod/mini';
 import { type ControlSnapshot, cacheControl, cachedControl } from '../control-cache.js';
-import type { ControlItem } from '../ports/control-store.js';
-import { type ControlDeps, refreshControl } from './auto-control.js';
+import { type RefreshDeps, refreshControl } from './refresh-control.js';
 
 /** How long a hard-budget reservation holds its estimate when no usage with its requestId arrives. */
 export const RESERVATION_TTL_MS = 5 * 60_000;
@@ -22,12 +25,17 @@ const MAX_BUCKET_ATTEMPTS = 5;
 
 type CheckBody = z.output<typeof CheckRequest>;
 
-/** The answer of `POST /check`, typed by the contract the client shares. */
-export type CheckAnswer = z.output<typeof CheckResponse>;
+/** What a caller may do now, for the request it named (or the id given to it). */
+export interface CheckAnswer extends CheckResult {
+  level: ControlLevel;
+  requestId: string;
+  /** Under a hard budget: the estimate held until the usage of `requestId` is tracked. */
+  reservedNano?: NanoUsd;
+}
 
 /** The state to decide on: this instance's copy when younger than the cache time, else a fresh read. */
 async function loadSnapshot(
-  deps: ControlDeps,
+  deps: RefreshDeps,
   tenantId: string,
   userId: string,
   now: Date,
@@ -46,7 +54,7 @@ async function loadSnapshot(
  * that every instance shares one rate. A refusal writes nothing.
  */
 async function takeSharedToken(
-  deps: ControlDeps,
+  deps: RefreshDeps,
   tenantId: string,
   item: ControlItem,
   nowMs: number,
@@ -72,7 +80,7 @@ async function takeSharedToken(
  * reservation. When the estimate does not fit, expired reservations are released and it is tried once more.
  */
 async function reserve(
-  deps: ControlDeps,
+  deps: RefreshDeps,
   tenantId: string,
   item: ControlItem,
   requestId: string,
@@ -113,7 +121,7 @@ export function inCallersForm(asked: string, canonical: string, target: string):
  * A throttle is an answer (200, `decision: throttle`, `retryAfterMs`), not an error.
  */
 export async function checkRequest(
-  deps: ControlDeps,
+  deps: RefreshDeps,
   tenantId: string,
   body: CheckBody,
   now: Date,
@@ -153,7 +161,7 @@ export async function checkRequest(
     usage: { inputTokens: body.estimatedInputTokens, outputTokens: body.estimatedOutputTokens },
   }).costNano;
   if (await reserve(deps, tenantId, item, requestId, estimate, now)) {
-    return { ...answer, reservedUsd: toUsd(estimate) };
+    return { ...answer, reservedNano: estimate };
   }
   // The headroom lives on the stored item and the refusal changed nothing: the cached state stays
   // valid, so refused checks under a spent budget do not re-read it.

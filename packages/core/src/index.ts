@@ -1,6 +1,7 @@
 export * from './analytics.js';
 export * from './benchmarks.js';
 export * from './control-policy.js';
+export * from './control-transitions.js';
 export * from './errors.js';
 export * from './estimate.js';
 export * from './export-format.js';

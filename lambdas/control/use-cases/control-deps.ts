@@ -1,0 +1,10 @@
+import type { ControlActionsStore } from '../ports/control-actions-store.js';
+import type { ControlConfigStore } from '../ports/control-config-store.js';
+import type { PeriodSpendReader } from '../ports/control-store.js';
+
+/** The control context's ports; each use case takes the ones it needs. */
+export interface ControlDeps {
+  store: ControlConfigStore;
+  actions: ControlActionsStore;
+  spend: PeriodSpendReader;
+}

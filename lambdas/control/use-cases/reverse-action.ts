@@ -1,0 +1,81 @@
+import {
+  type ControlActionRecord,
+  type ControlLevel,
+  reverseTransition,
+  transitionFields,
+} from '@cost-management/core';
+import { ConflictError, NotFoundError } from '../../platform/errors.js';
+import { actionIdsAt } from '../action-id.js';
+import { invalidateControl } from '../control-cache.js';
+import type { ControlDeps } from './control-deps.js';
+import { MAX_ATTEMPTS, pauseBeforeRetry, refreshControl } from './refresh-control.js';
+
+export interface ReversedAction {
+  /** The applied entry, as marked reversed. */
+  reversed: ControlActionRecord;
+  /** The audit entry of the reverse itself. */
+  reverse: ControlActionRecord;
+  /** The level after the reverse. */
+  level: ControlLevel;
+}
+
+/**
+ * Reverses an applied action: marks it reversed (once: a second reverse is a `ConflictError`),
+ * records who and why, and recomputes the level with `nextLevelAfterReverse`, so the action is not
+ * applied again in this period unless spend reaches a further rule. An action of a past period is
+ * only marked: its period's state was already reset.
+ */
+export async function reverseAction(
+  deps: ControlDeps,
+  tenantId: string,
+  actionId: string,
+  request: { actor?: string | undefined; reason: string },
+  now: Date,
+): Promise<ReversedAction> {
+  const applied = await deps.actions.getAction(tenantId, actionId);
+  if (!applied) throw new NotFoundError(`Control action '${actionId}' does not exist.`);
+  if (applied.type !== 'apply' || applied.action === null) {
+    throw new ConflictError(
+      `Control action '${actionId}' is a ${applied.type} entry; only applied actions can be reversed.`,
+    );
+  }
+  if (applied.reversedAt !== null)
+    throw new ConflictError(`Control action '${actionId}' was already reversed.`);
+  const reversal = {
+    actionId,
+    action: applied.action,
+    actor: request.actor ?? 'operator',
+    reason: request.reason,
+  };
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) await pauseBeforeRetry(attempt);
+    const fresh = await refreshControl(deps, tenantId, applied.userId, now);
+    if (!fresh) throw new NotFoundError(`Control action '${actionId}' does not exist.`);
+    const { item, spendNano } = fresh;
+    const { next, record } = reverseTransition(
+      item,
+      reversal,
+      spendNano,
+      now.toISOString(),
+      actionIdsAt(now),
+    );
+    const outcome = await deps.store.transition(tenantId, {
+      userId: item.userId,
+      expectedVersion: item.state.version,
+      next: transitionFields(next, false),
+      records: [record],
+      markReversed: { actionId, reversedAt: record.at, reversedBy: reversal.actor },
+    });
+    invalidateControl(tenantId, item.userId);
+    if (outcome === 'already-reversed')
+      throw new ConflictError(`Control action '${actionId}' was already reversed.`);
+    if (outcome === 'written') {
+      return {
+        reversed: { ...applied, reversedAt: record.at, reversedBy: reversal.actor },
+        reverse: record,
+        level: next.level,
+      };
+    }
+  }
+  throw new ConflictError('The control state kept changing; retry the reverse.');
+}

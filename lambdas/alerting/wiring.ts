@@ -19,14 +19,11 @@ import {
   SnsTopicPublisher,
   SqsDeadLetterSink,
 } from './adapters/aws-senders.js';
-import {
-  DynamoAlertingConfigStore,
-  DynamoBreachStore,
-  DynamoPeriodBackfillWriter,
-  DynamoSpendReader,
-  DynamoSweepLog,
-  DynamoThresholdStore,
-} from './adapters/dynamo-alerting-store.js';
+import { DynamoAlertingConfigStore } from './adapters/dynamo-alerting-config-store.js';
+import { DynamoPeriodBackfillWriter, DynamoSpendReader } from './adapters/dynamo-alerting-store.js';
+import { DynamoBreachStore } from './adapters/dynamo-breach-store.js';
+import { DynamoSweepLog } from './adapters/dynamo-sweep-log.js';
+import { DynamoThresholdStore } from './adapters/dynamo-threshold-store.js';
 import {
   FileDeadLetterSink,
   FileSmsSender,

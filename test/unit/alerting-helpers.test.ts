@@ -4,7 +4,8 @@ import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type PeriodKind, periodOf, ValidationError } from '@cost-management/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
-import { DynamoSpendReader, shardOf } from '../../lambdas/alerting/adapters/dynamo-alerting-store.js';
+import { DynamoSpendReader } from '../../lambdas/alerting/adapters/dynamo-alerting-store.js';
+import { shardOf } from '../../lambdas/alerting/adapters/item-keys.js';
 import {
   assertSafeTarget,
   isNonPublicAddress,

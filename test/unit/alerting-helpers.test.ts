@@ -28,7 +28,7 @@ import {
   ThresholdCache,
   thresholdReactor,
 } from '../../lambdas/alerting/use-cases/detect-breaches.js';
-import { putAlertingConfig } from '../../lambdas/alerting/use-cases/manage-alerting.js';
+import { putAlertingConfig } from '../../lambdas/alerting/use-cases/manage-contacts.js';
 import { type NotifyDeps, notifyBreach } from '../../lambdas/alerting/use-cases/notify-breach.js';
 import { runSweep, type SweepDeps, spendBetween } from '../../lambdas/alerting/use-cases/sweep.js';
 import { maskContact } from '../../lambdas/platform/logger.js';

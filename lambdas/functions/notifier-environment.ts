@@ -9,10 +9,6 @@ export const notifierEnv = {
   EMERGENCY_TOPIC_ARN: z.string().min(1).optional(),
   /** SQS queue for notices that failed on every attempt. */
   DEAD_LETTER_QUEUE_URL: z.string().min(1).optional(),
-  /** Local runtime only: the SES emulator, the SMS log and the dead-letter file. */
-  SES_ENDPOINT: z.string().min(1).optional(),
-  SMS_SINK_FILE: z.string().min(1).optional(),
-  DEAD_LETTER_FILE: z.string().min(1).optional(),
   ALLOW_HTTP_WEBHOOKS: z.enum(['true', 'false']).optional(),
   NOTIFY_ATTEMPTS: z.coerce.number().int().min(1).max(10).optional(),
   NOTIFY_BACKOFF_MS: z.coerce.number().int().min(0).max(60_000).optional(),

@@ -2,11 +2,15 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { JsonLinesFile } from '../lambdas/alerting/adapters/local-sinks.js';
+import { SesEmailSender } from '../lambdas/alerting/adapters/aws-senders.js';
+import { LOCAL_CHANNELS } from '../lambdas/alerting/ports/senders.js';
 import { THRESHOLD_BREACHED } from '../lambdas/platform/events/event-publisher.js';
 import { installLocalEventBus, LocalEventBus } from '../lambdas/platform/events/local-event-bus.js';
+import { installLocalAdapters } from '../lambdas/platform/local-adapters.js';
 import type { LocalRoute } from './http-server.js';
+import { FileDeadLetterSink, FileSmsSender, FileTopicPublisher, JsonLinesFile } from './local-sinks.js';
 
 export interface AlertingRuntimeOptions {
   /** Port of the SES emulator and its inbox page (default `SES_PORT` or 8005; 0 picks a free one). */
@@ -54,8 +58,9 @@ const jsonResult = (statusCode: number, body: unknown): APIGatewayProxyResult =>
 /**
  * The alerting side of the local runtime: the SES emulator the real SESv2 client sends to, the SMS
  * log, the in-process event bus delivering `ThresholdBreached` to the notifier handler, and the
- * sweep on a timer and on demand. Sets the environment the handlers read, so call it before the
- * handlers are loaded.
+ * sweep on a timer and on demand. Sets the environment the handlers read and installs the local
+ * channels (emulator inbox, SMS log, dead-letter file) in place of SES, SNS and SQS, so call it
+ * before the handlers are loaded.
  */
 export async function startAlertingRuntime(options: AlertingRuntimeOptions = {}): Promise<AlertingRuntime> {
   const ses = await startSesEmulator(options.sesPort ?? Number(process.env.SES_PORT ?? 8005));
@@ -63,13 +68,25 @@ export async function startAlertingRuntime(options: AlertingRuntimeOptions = {})
   const dir = options.dataDir ?? join(tmpdir(), `cost-management-${process.pid}-${Date.now()}`);
   const smsFile = join(dir, 'sms.log');
   const deadLetterFile = join(dir, 'dead-letter.log');
+  const senderEmail = process.env.SENDER_EMAIL ?? 'alerts@cost-management.local';
   Object.assign(process.env, {
-    SES_ENDPOINT: sesUrl,
-    SENDER_EMAIL: process.env.SENDER_EMAIL ?? 'alerts@cost-management.local',
-    SMS_SINK_FILE: smsFile,
-    DEAD_LETTER_FILE: deadLetterFile,
+    SENDER_EMAIL: senderEmail,
     ALLOW_HTTP_WEBHOOKS: 'true',
     NOTIFY_BACKOFF_MS: process.env.NOTIFY_BACKOFF_MS ?? '200',
+  });
+  const sms = new JsonLinesFile(smsFile);
+  const sesClient = new SESv2Client({
+    maxAttempts: 1,
+    endpoint: sesUrl,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  // In place of SES, SNS and SQS for the notifier and the sweep loaded below.
+  installLocalAdapters(LOCAL_CHANNELS, {
+    email: new SesEmailSender(sesClient, senderEmail),
+    sms: new FileSmsSender(sms),
+    emergencyTopic: new FileTopicPublisher(sms),
+    deadLetter: new FileDeadLetterSink(new JsonLinesFile(deadLetterFile)),
   });
   const bus = new LocalEventBus();
   installLocalEventBus(bus);
@@ -102,7 +119,6 @@ export async function startAlertingRuntime(options: AlertingRuntimeOptions = {})
         }, interval * 1000)
       : undefined;
   timer?.unref();
-  const sms = new JsonLinesFile(smsFile);
   const routes: LocalRoute[] = [
     {
       method: 'POST',
@@ -128,6 +144,7 @@ export async function startAlertingRuntime(options: AlertingRuntimeOptions = {})
       if (timer) clearInterval(timer);
       await bus.idle();
       installLocalEventBus(undefined);
+      installLocalAdapters(LOCAL_CHANNELS, undefined);
       await new Promise<void>((resolve) => {
         ses.close(() => resolve());
         ses.closeAllConnections();

@@ -9,38 +9,51 @@ import {
 } from '@cost-management/contract';
 import { json, parseWith, pathParam } from '../platform/http.js';
 import type { RouteTable } from '../platform/router.js';
-import type { AlertingConfigStore, BreachStore } from './ports/alerting-store.js';
 import {
-  acknowledgeBreach,
+  alertingResponse,
+  breachListResponse,
+  breachResponse,
+  thresholdListResponse,
+  thresholdResponse,
+} from './mapper.js';
+import { acknowledgeBreach, type BreachDeps, listBreaches } from './use-cases/manage-breaches.js';
+import { type ContactDeps, getAlertingConfig, putAlertingConfig } from './use-cases/manage-contacts.js';
+import {
   createThreshold,
   deleteThreshold,
-  getAlertingConfig,
-  listBreaches,
   listThresholds,
-  putAlertingConfig,
   type ThresholdDeps,
   updateThreshold,
-} from './use-cases/manage-alerting.js';
+} from './use-cases/manage-thresholds.js';
 
 export interface AlertingRouteDeps {
   thresholds: ThresholdDeps;
-  alerting: { alerting: AlertingConfigStore; allowHttpWebhooks: boolean };
-  breaches: { breaches: BreachStore };
+  alerting: ContactDeps;
+  breaches: BreachDeps;
 }
 
-/** The alerting context's routes: thresholds, alert channels, breaches. */
+/** The alerting context's routes: thresholds, alert channels, breaches. Each: parse, use case, mapper. */
 export function alertingRoutes(deps: AlertingRouteDeps): RouteTable {
   return {
     'POST /thresholds': async ({ tenantId, body }) => {
       const input = parseWith(CreateThresholdRequest, body);
-      return json(201, await createThreshold(deps.thresholds, tenantId, input, new Date()));
+      return json(
+        201,
+        thresholdResponse(await createThreshold(deps.thresholds, tenantId, input, new Date())),
+      );
     },
-    'GET /thresholds/{id}': async (request) =>
-      json(200, await listThresholds(deps.thresholds, request.tenantId, pathParam(request, 'id', UserId))),
+    'GET /thresholds/{id}': async (request) => {
+      const userId = pathParam(request, 'id', UserId);
+      return json(
+        200,
+        thresholdListResponse(await listThresholds(deps.thresholds, request.tenantId, userId)),
+      );
+    },
     'PUT /thresholds/{id}': async (request) => {
       const id = pathParam(request, 'id', ThresholdIdParam);
       const input = parseWith(UpdateThresholdRequest, request.body);
-      return json(200, await updateThreshold(deps.thresholds, request.tenantId, id, input, new Date()));
+      const updated = await updateThreshold(deps.thresholds, request.tenantId, id, input, new Date());
+      return json(200, thresholdResponse(updated));
     },
     'DELETE /thresholds/{id}': async (request) => {
       await deleteThreshold(deps.thresholds, request.tenantId, pathParam(request, 'id', ThresholdIdParam));
@@ -49,20 +62,25 @@ export function alertingRoutes(deps: AlertingRouteDeps): RouteTable {
     'PUT /alerting/{userId}': async (request) => {
       const userId = pathParam(request, 'userId', UserId);
       const input = parseWith(AlertingConfigRequest, request.body);
-      return json(200, await putAlertingConfig(deps.alerting, request.tenantId, userId, input, new Date()));
+      const config = await putAlertingConfig(deps.alerting, request.tenantId, userId, input, new Date());
+      return json(200, alertingResponse(config));
     },
     'GET /alerting/{userId}': async (request) => {
       const userId = pathParam(request, 'userId', UserId);
-      return json(200, await getAlertingConfig(deps.alerting, request.tenantId, userId));
+      return json(200, alertingResponse(await getAlertingConfig(deps.alerting, request.tenantId, userId)));
     },
     'GET /breaches/{id}': async (request) => {
       const userId = pathParam(request, 'id', UserId);
       const { status } = parseWith(BreachListQuery, request.query);
-      return json(200, await listBreaches(deps.breaches, request.tenantId, userId, status));
+      return json(
+        200,
+        breachListResponse(await listBreaches(deps.breaches, request.tenantId, userId, status)),
+      );
     },
     'POST /breaches/{id}/acknowledge': async (request) => {
       const breachId = pathParam(request, 'id', BreachIdParam);
-      return json(200, await acknowledgeBreach(deps.breaches, request.tenantId, breachId, new Date()));
+      const breach = await acknowledgeBreach(deps.breaches, request.tenantId, breachId, new Date());
+      return json(200, breachResponse(breach));
     },
   };
 }

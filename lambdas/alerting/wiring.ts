@@ -10,6 +10,7 @@ import {
 } from '../platform/events/event-publisher.js';
 import { EventBridgePublisher } from '../platform/events/eventbridge-publisher.js';
 import { localEventBus } from '../platform/events/local-event-bus.js';
+import { localAdapters } from '../platform/local-adapters.js';
 import { logger } from '../platform/logger.js';
 import { emitMetrics } from '../platform/metrics.js';
 import { aggregateReader, usageRecordReader } from '../usage/wiring.js';
@@ -19,23 +20,14 @@ import {
   SnsTopicPublisher,
   SqsDeadLetterSink,
 } from './adapters/aws-senders.js';
-import {
-  DynamoAlertingConfigStore,
-  DynamoBreachStore,
-  DynamoPeriodBackfillWriter,
-  DynamoSpendReader,
-  DynamoSweepLog,
-  DynamoThresholdStore,
-} from './adapters/dynamo-alerting-store.js';
-import {
-  FileDeadLetterSink,
-  FileSmsSender,
-  FileTopicPublisher,
-  JsonLinesFile,
-} from './adapters/local-sinks.js';
+import { DynamoAlertingConfigStore } from './adapters/dynamo-alerting-config-store.js';
+import { DynamoPeriodBackfillWriter, DynamoSpendReader } from './adapters/dynamo-alerting-store.js';
+import { DynamoBreachStore } from './adapters/dynamo-breach-store.js';
+import { DynamoSweepLog } from './adapters/dynamo-sweep-log.js';
+import { DynamoThresholdStore } from './adapters/dynamo-threshold-store.js';
 import { HttpWebhookSender } from './adapters/webhook-sender.js';
 import type { Threshold } from './ports/alerting-store.js';
-import type { DeadLetterSink } from './ports/senders.js';
+import { type DeadLetterSink, LOCAL_CHANNELS, type LocalChannels } from './ports/senders.js';
 import { backfillPeriodTotal } from './use-cases/backfill-period.js';
 import { ThresholdCache, thresholdAggregates, thresholdReactor } from './use-cases/detect-breaches.js';
 import { type NotifyDeps, notifyBreach } from './use-cases/notify-breach.js';
@@ -86,17 +78,11 @@ export interface NotifierEnv {
   SENDER_EMAIL: string;
   EMERGENCY_TOPIC_ARN?: string | undefined;
   DEAD_LETTER_QUEUE_URL?: string | undefined;
-  SES_ENDPOINT?: string | undefined;
-  SMS_SINK_FILE?: string | undefined;
-  DEAD_LETTER_FILE?: string | undefined;
   NOTIFY_ATTEMPTS?: number | undefined;
   NOTIFY_BACKOFF_MS?: number | undefined;
 }
 
-const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-
 function deadLetterSink(env: NotifierEnv): DeadLetterSink {
-  if (env.DEAD_LETTER_FILE) return new FileDeadLetterSink(new JsonLinesFile(env.DEAD_LETTER_FILE));
   if (env.DEAD_LETTER_QUEUE_URL) return new SqsDeadLetterSink(new SQSClient({}), env.DEAD_LETTER_QUEUE_URL);
   return {
     send: async (entry) => {
@@ -105,34 +91,31 @@ function deadLetterSink(env: NotifierEnv): DeadLetterSink {
   };
 }
 
-/** The channels: AWS (SES, SNS, SQS) when deployed, the SES emulator and readable files locally. */
-export function notifyDeps(env: NotifierEnv): NotifyDeps {
-  const sms = env.SMS_SINK_FILE ? new JsonLinesFile(env.SMS_SINK_FILE) : undefined;
-  const sns = sms ? undefined : new SNSClient({ maxAttempts: 1 });
-  const ses = new SESv2Client({
-    maxAttempts: 1,
-    ...(env.SES_ENDPOINT
-      ? {
-          endpoint: env.SES_ENDPOINT,
-          region: process.env.AWS_REGION ?? 'us-east-1',
-          credentials: localCredentials,
-        }
-      : {}),
-  });
-  const topic = sms
-    ? new FileTopicPublisher(sms)
-    : env.EMERGENCY_TOPIC_ARN && sns
-      ? new SnsTopicPublisher(sns, env.EMERGENCY_TOPIC_ARN)
-      : undefined;
+/**
+ * The channels: AWS (SES, SNS, SQS), each unless the local runtime installed its own in its place
+ * (the SES emulator, the SMS log, the dead-letter file).
+ */
+export function notifyDeps(
+  env: NotifierEnv,
+  local: LocalChannels = localAdapters(LOCAL_CHANNELS) ?? {},
+): NotifyDeps {
+  let sns: SNSClient | undefined;
+  const snsClient = () => {
+    sns ??= new SNSClient({ maxAttempts: 1 });
+    return sns;
+  };
+  const topic =
+    local.emergencyTopic ??
+    (env.EMERGENCY_TOPIC_ARN ? new SnsTopicPublisher(snsClient(), env.EMERGENCY_TOPIC_ARN) : undefined);
   return {
     breaches: breachStore(env),
     alerting: alertingConfigStore(env),
     aggregates: aggregateReader(env),
-    email: new SesEmailSender(ses, env.SENDER_EMAIL),
-    sms: sms ? new FileSmsSender(sms) : new SnsSmsSender(sns as SNSClient),
+    email: local.email ?? new SesEmailSender(new SESv2Client({ maxAttempts: 1 }), env.SENDER_EMAIL),
+    sms: local.sms ?? new SnsSmsSender(snsClient()),
     webhook: new HttpWebhookSender({ allowPrivate: allowHttpWebhooks() }),
     ...(topic ? { emergencyTopic: topic } : {}),
-    deadLetter: deadLetterSink(env),
+    deadLetter: local.deadLetter ?? deadLetterSink(env),
     retry: { attempts: env.NOTIFY_ATTEMPTS ?? 3, baseDelayMs: env.NOTIFY_BACKOFF_MS ?? 500 },
   };
 }

@@ -9,10 +9,6 @@ export const notifierEnv = {
   EMERGENCY_TOPIC_ARN: z.optional(z.string().check(z.minLength(1))),
   /** SQS queue for notices that failed on every attempt. */
   DEAD_LETTER_QUEUE_URL: z.optional(z.string().check(z.minLength(1))),
-  /** Local runtime only: the SES emulator, the SMS log and the dead-letter file. */
-  SES_ENDPOINT: z.optional(z.string().check(z.minLength(1))),
-  SMS_SINK_FILE: z.optional(z.string().check(z.minLength(1))),
-  DEAD_LETTER_FILE: z.optional(z.string().check(z.minLength(1))),
   ALLOW_HTTP_WEBHOOKS: z.optional(z.enum(['true', 'false'])),
   NOTIFY_ATTEMPTS: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(10))),
   NOTIFY_BACKOFF_MS: z.optional(z.coerce.number().check(z.int(), z.gte(0), z.lte(60_000))),

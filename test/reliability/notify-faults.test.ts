@@ -5,11 +5,13 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpWebhookSender } from '../../lambdas/alerting/adapters/webhook-sender.js';
+import { LOCAL_CHANNELS } from '../../lambdas/alerting/ports/senders.js';
 import { notifyBreach } from '../../lambdas/alerting/use-cases/notify-breach.js';
 import { notifyDeps } from '../../lambdas/alerting/wiring.js';
 import { spec as notifierSpec } from '../../lambdas/functions/notifier-environment.js';
 import { installLocalEventBus } from '../../lambdas/platform/events/local-event-bus.js';
 import { loadEnvironment } from '../../lambdas/platform/function-spec.js';
+import { localAdapters } from '../../lambdas/platform/local-adapters.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { call } from '../support/http.js';
 import { startTestRuntime, TENANT_A } from '../support/runtime.js';
@@ -199,11 +201,10 @@ describe('notification faults', () => {
       .rejects(Object.assign(new Error('SNS is down'), { name: 'InternalErrorException' }));
     try {
       // Deployed channel wiring: SMS and the ops topic through SNS (no local SMS log).
-      const deps = notifyDeps({
-        ...env,
-        SMS_SINK_FILE: undefined,
-        EMERGENCY_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:cost-emergency',
-      });
+      const deps = notifyDeps(
+        { ...env, EMERGENCY_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:cost-emergency' },
+        { ...localAdapters(LOCAL_CHANNELS), sms: undefined, emergencyTopic: undefined },
+      );
       for (const breach of list) {
         const results = await notifyBreach(deps, TENANT_A.tenant, breach.breachId, 'breach', new Date());
         const byChannel = Object.fromEntries(results.map((r) => [r.channel, r]));

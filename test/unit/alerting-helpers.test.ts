@@ -4,7 +4,8 @@ import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type PeriodKind, periodOf, ValidationError } from '@cost-management/core';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
-import { DynamoSpendReader, shardOf } from '../../lambdas/alerting/adapters/dynamo-alerting-store.js';
+import { DynamoSpendReader } from '../../lambdas/alerting/adapters/dynamo-alerting-store.js';
+import { shardOf } from '../../lambdas/alerting/adapters/item-keys.js';
 import {
   assertSafeTarget,
   isNonPublicAddress,
@@ -27,7 +28,7 @@ import {
   ThresholdCache,
   thresholdReactor,
 } from '../../lambdas/alerting/use-cases/detect-breaches.js';
-import { putAlertingConfig } from '../../lambdas/alerting/use-cases/manage-alerting.js';
+import { putAlertingConfig } from '../../lambdas/alerting/use-cases/manage-contacts.js';
 import { type NotifyDeps, notifyBreach } from '../../lambdas/alerting/use-cases/notify-breach.js';
 import { runSweep, type SweepDeps, spendBetween } from '../../lambdas/alerting/use-cases/sweep.js';
 import { maskContact } from '../../lambdas/platform/logger.js';

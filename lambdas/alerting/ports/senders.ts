@@ -1,3 +1,5 @@
+import { localSlot } from '../../platform/local-adapters.js';
+
 /** Ports of the notification channels; adapters for AWS and for the local runtime. */
 export interface EmailMessage {
   to: string;
@@ -28,3 +30,13 @@ export interface TopicPublisher {
 export interface DeadLetterSink {
   send(entry: Record<string, unknown>): Promise<void>;
 }
+
+/** Channels the local runtime puts in place of SES, SNS and SQS (emulator inbox, SMS log, dead-letter file). */
+export interface LocalChannels {
+  email?: EmailSender;
+  sms?: SmsSender;
+  emergencyTopic?: TopicPublisher;
+  deadLetter?: DeadLetterSink;
+}
+
+export const LOCAL_CHANNELS = localSlot<LocalChannels>('alerting-channels');

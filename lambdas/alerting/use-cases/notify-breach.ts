@@ -1,5 +1,6 @@
 import { addDays, utcDay } from '@cost-management/core';
 import { logger, maskContact } from '../../platform/logger.js';
+import { backoff } from '../../platform/retry.js';
 import type { AggregateReader } from '../../usage/ports/read-stores.js';
 import type {
   AlertChannel,
@@ -41,8 +42,6 @@ export interface NotifyDeps {
 
 type Target = AlertChannel | 'emergency-topic';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Masks email addresses and phone numbers in a provider's error text (SES names the rejected address). */
 const maskContacts = (text: string): string =>
   text.replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+|\+\d{7,15}/g, (contact) => maskContact(contact));
@@ -60,7 +59,7 @@ async function withRetries(
       return { channel: target, status: 'sent', attempts: attempt };
     } catch (error) {
       lastError = maskContacts((error as Error).message ?? String(error));
-      if (attempt < retry.attempts) await sleep(retry.baseDelayMs * 2 ** (attempt - 1));
+      if (attempt < retry.attempts) await backoff(attempt, { baseMs: retry.baseDelayMs, jitter: false });
     }
   }
   return { channel: target, status: 'failed', attempts: retry.attempts, error: lastError.slice(0, 300) };

@@ -1,6 +1,6 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { DeadLetterSink, SmsSender, TopicPublisher } from '../ports/senders.js';
+import type { DeadLetterSink, SmsSender, TopicPublisher } from '../lambdas/alerting/ports/senders.js';
 
 /** Appends one JSON line per entry to a file a person can read (`tail -f`). */
 export class JsonLinesFile {

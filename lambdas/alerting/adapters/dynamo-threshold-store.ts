@@ -1,0 +1,81 @@
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from '../../platform/dynamo-query.js';
+import { tenantPk, userPk } from '../../platform/keys.js';
+import type { Threshold, ThresholdStore } from '../ports/alerting-store.js';
+import { shardOf, strip, tenantOfPk } from './item-keys.js';
+
+/** Thresholds: pk `T#tenant`, sk `TH#id`; gsi1 by user; gsi2 (sparse) shard index of enabled ones. */
+export class DynamoThresholdStore implements ThresholdStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+    readonly shards = 8,
+  ) {}
+
+  async put(tenantId: string, threshold: Threshold): Promise<void> {
+    const sweep = threshold.enabled
+      ? {
+          gsi2pk: `THS#${shardOf(threshold.thresholdId, this.shards)}`,
+          gsi2sk: `${tenantPk(tenantId)}#TH#${threshold.thresholdId}`,
+        }
+      : {};
+    await this.client.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: tenantPk(tenantId),
+          sk: `TH#${threshold.thresholdId}`,
+          gsi1pk: userPk(tenantId, threshold.userId),
+          gsi1sk: `TH#${threshold.createdAt}#${threshold.thresholdId}`,
+          ...sweep,
+          ...threshold,
+        },
+      }),
+    );
+  }
+
+  async get(tenantId: string, thresholdId: string): Promise<Threshold | undefined> {
+    const res = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: tenantPk(tenantId), sk: `TH#${thresholdId}` },
+        ConsistentRead: true,
+      }),
+    );
+    return res.Item ? (strip(res.Item) as unknown as Threshold) : undefined;
+  }
+
+  async listByUser(tenantId: string, userId: string): Promise<Threshold[]> {
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :th)',
+      ExpressionAttributeValues: { ':pk': userPk(tenantId, userId), ':th': 'TH#' },
+    });
+    return items.map((i) => strip(i) as unknown as Threshold);
+  }
+
+  async delete(tenantId: string, thresholdId: string): Promise<Threshold | undefined> {
+    const res = await this.client.send(
+      new DeleteCommand({
+        TableName: this.table,
+        Key: { pk: tenantPk(tenantId), sk: `TH#${thresholdId}` },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return res.Attributes ? (strip(res.Attributes) as unknown as Threshold) : undefined;
+  }
+
+  async listEnabled(shard: number): Promise<{ tenantId: string; threshold: Threshold }[]> {
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :pk',
+      ExpressionAttributeValues: { ':pk': `THS#${shard}` },
+    });
+    return items.map((i) => ({
+      tenantId: tenantOfPk(String(i.pk)),
+      threshold: strip(i) as unknown as Threshold,
+    }));
+  }
+}

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import type { CreateThresholdRequest, UpdateThresholdRequest } from '@cost-management/contract';
+import {
+  type ErrorDetail,
+  fromUsd,
+  isValidTimezone,
+  THRESHOLD_DEFAULTS,
+  ValidationError,
+  validateThresholdLevels,
+} from '@cost-management/core';
+import { NotFoundError } from '../../platform/errors.js';
+import type { Threshold, ThresholdStore } from '../ports/alerting-store.js';
+import { forgetThresholds } from './detect-breaches.js';
+
+export interface ThresholdDeps {
+  thresholds: ThresholdStore;
+  /** Period-to-date for a threshold in another zone than UTC (see `backfillPeriodTotal`). */
+  backfill?: (tenantId: string, threshold: Threshold, now: Date) => Promise<unknown>;
+}
+
+/** Checks what the schema cannot: a known time zone, a limit where one is needed, level order. */
+function checkThreshold(t: Threshold): void {
+  const details: ErrorDetail[] = [];
+  if (!isValidTimezone(t.timezone)) {
+    details.push({ path: 'timezone', message: `'${t.timezone}' is not a known IANA time zone` });
+  }
+  if (t.type !== 'percentage' && t.limitNano <= 0) {
+    details.push({ path: 'limitUsd', message: 'is required and must be greater than 0 for this type' });
+  }
+  try {
+    validateThresholdLevels(t);
+  } catch (error) {
+    if (error instanceof ValidationError) details.push(...error.details);
+    else throw error;
+  }
+  if (details.length > 0) throw new ValidationError('The threshold is invalid.', details);
+}
+
+export async function createThreshold(
+  deps: ThresholdDeps,
+  tenantId: string,
+  input: CreateThresholdRequest,
+  now: Date,
+): Promise<Threshold> {
+  const at = now.toISOString();
+  const threshold: Threshold = {
+    thresholdId: randomUUID(),
+    userId: input.userId,
+    name: input.name ?? `${input.period} ${input.type} threshold`,
+    type: input.type,
+    period: input.period,
+    limitNano: input.limitUsd === undefined ? 0 : fromUsd(input.limitUsd),
+    warningPercent: input.warningPercent ?? THRESHOLD_DEFAULTS.warningPercent,
+    emergencyPercent: input.emergencyPercent ?? THRESHOLD_DEFAULTS.emergencyPercent,
+    changePercent: input.changePercent ?? THRESHOLD_DEFAULTS.changePercent,
+    timezone: input.timezone,
+    channels: [...new Set(input.channels)],
+    enabled: input.enabled,
+    createdAt: at,
+    updatedAt: at,
+  };
+  checkThreshold(threshold);
+  await deps.backfill?.(tenantId, threshold, now);
+  await deps.thresholds.put(tenantId, threshold);
+  forgetThresholds(tenantId, threshold.userId);
+  return threshold;
+}
+
+export function listThresholds(deps: ThresholdDeps, tenantId: string, userId: string): Promise<Threshold[]> {
+  return deps.thresholds.listByUser(tenantId, userId);
+}
+
+export async function updateThreshold(
+  deps: ThresholdDeps,
+  tenantId: string,
+  thresholdId: string,
+  input: UpdateThresholdRequest,
+  now: Date,
+): Promise<Threshold> {
+  const current = await deps.thresholds.get(tenantId, thresholdId);
+  if (!current) throw new NotFoundError(`No threshold '${thresholdId}'.`);
+  const { limitUsd, channels, ...rest } = input;
+  const next: Threshold = {
+    ...current,
+    ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
+    ...(limitUsd !== undefined ? { limitNano: fromUsd(limitUsd) } : {}),
+    ...(channels !== undefined ? { channels: [...new Set(channels)] } : {}),
+    updatedAt: now.toISOString(),
+  };
+  checkThreshold(next);
+  if (
+    next.timezone !== current.timezone ||
+    next.period !== current.period ||
+    (next.enabled && !current.enabled)
+  ) {
+    await deps.backfill?.(tenantId, next, now);
+  }
+  await deps.thresholds.put(tenantId, next);
+  forgetThresholds(tenantId, next.userId);
+  return next;
+}
+
+export async function deleteThreshold(deps: ThresholdDeps, tenantId: string, thresholdId: string) {
+  const deleted = await deps.thresholds.delete(tenantId, thresholdId);
+  if (!deleted) throw new NotFoundError(`No threshold '${thresholdId}'.`);
+  forgetThresholds(tenantId, deleted.userId);
+}

@@ -4,6 +4,7 @@ import { controlDeps } from '../control/wiring.js';
 import { documentClient } from '../platform/dynamo-client.js';
 import { loadEnvironment } from '../platform/function-spec.js';
 import { routedHandler } from '../platform/router.js';
+import { aggregateStore } from '../usage/wiring.js';
 import { spec } from './control-api-environment.js';
 
 const env = loadEnvironment(spec);
@@ -11,7 +12,7 @@ const env = loadEnvironment(spec);
 export const handler = routedHandler(
   'control',
   controlRoutes({
-    control: controlDeps(env),
+    control: controlDeps(env, aggregateStore(env)),
     history: new DynamoActionHistory(documentClient(), env.CONTROL_ACTIONS_TABLE),
   }),
 );

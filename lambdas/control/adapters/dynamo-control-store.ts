@@ -8,16 +8,15 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type NanoUsd, type PeriodKind, type TokenBucket, ValidationError } from '@cost-management/core';
+import { type NanoUsd, type TokenBucket, ValidationError } from '@cost-management/core';
 import { UnavailableError } from '../../platform/errors.js';
-import { dayTotalSk, periodSk, tenantPk, userPk } from '../../platform/keys.js';
+import { tenantPk, userPk } from '../../platform/keys.js';
 import {
   type ActionHistoryReader,
   CONTROL_SWEEP_SHARDS,
   type ControlActionRecord,
   type ControlItem,
   type ControlStore,
-  type PeriodSpendReader,
   type Reservation,
   type ReserveOutcome,
   type Transition,
@@ -505,31 +504,5 @@ export class DynamoControlStore implements ControlStore {
       items: (res.Items ?? []).map((i) => ({ tenantId: String(i.tenantId), userId: String(i.userId) })),
       ...(next ? { cursor: Buffer.from(JSON.stringify(next), 'utf8').toString('base64url') } : {}),
     };
-  }
-}
-
-/** Period totals of the aggregates table, read consistently (UTC day, ISO week, month). */
-export class DynamoPeriodSpendReader implements PeriodSpendReader {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly table: string,
-  ) {}
-
-  async periodSpend(
-    tenantId: string,
-    userId: string,
-    period: PeriodKind,
-    periodKey: string,
-  ): Promise<NanoUsd> {
-    const sk = period === 'daily' ? dayTotalSk(periodKey) : periodSk(period, 'UTC', periodKey);
-    const res = await this.client.send(
-      new GetCommand({
-        TableName: this.table,
-        Key: { pk: userPk(tenantId, userId), sk },
-        ProjectionExpression: 'costNano',
-        ConsistentRead: true,
-      }),
-    );
-    return Number(res.Item?.costNano ?? 0);
   }
 }

@@ -3,6 +3,7 @@ import type {
   ControlLevel,
   ControlRule,
   NanoUsd,
+  Period,
   PeriodKind,
   TokenBucket,
 } from '@cost-management/core';
@@ -174,7 +175,7 @@ export interface ControlStore {
   ): Promise<{ items: { tenantId: string; userId: string }[]; cursor?: string }>;
 }
 
-/** Port: a user's spend in one UTC calendar period, from the aggregates. */
+/** Port: a user's spend in one (UTC calendar) period, from the usage context's aggregates. */
 export interface PeriodSpendReader {
-  periodSpend(tenantId: string, userId: string, period: PeriodKind, periodKey: string): Promise<NanoUsd>;
+  periodSpend(tenantId: string, userId: string, period: Period): Promise<NanoUsd>;
 }

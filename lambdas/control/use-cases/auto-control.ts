@@ -281,7 +281,7 @@ export async function refreshControl(
     let item = await deps.store.get(tenantId, userId);
     if (!item) return undefined;
     const period = currentPeriod(item, now);
-    const spendNano = await deps.spend.periodSpend(tenantId, userId, item.period, period.key);
+    const spendNano = await deps.spend.periodSpend(tenantId, userId, period);
     last = { item, spendNano, period, reset };
     if (!item.enabled) return last;
     if (item.state.periodKey !== period.key) {
@@ -371,7 +371,7 @@ export async function initControl(deps: ControlDeps, tenantId: string, body: Ini
   for (let attempt = 0; attempt < MAX_ATTEMPTS && outcome === 'changed'; attempt++) {
     if (attempt > 0) await pause(attempt);
     existing = await deps.store.get(tenantId, body.userId);
-    spendNano = await deps.spend.periodSpend(tenantId, body.userId, body.period, period.key);
+    spendNano = await deps.spend.periodSpend(tenantId, body.userId, period);
     // Reservations still open in this period keep holding their estimate: each gives it back when
     // its usage is tracked or it expires, so dropping it here would admit more than the budget.
     const openNano = existing?.state.periodKey === period.key ? (existing.state.reservedNano ?? 0) : 0;

@@ -10,6 +10,7 @@ import { sweepDeps } from '../lambdas/alerting/wiring.js';
 import { spec as sweepSpec } from '../lambdas/functions/sweep-environment.js';
 import { documentClient } from '../lambdas/platform/dynamo-client.js';
 import { loadEnvironment } from '../lambdas/platform/function-spec.js';
+import { aggregateStore } from '../lambdas/usage/wiring.js';
 import type { LocalRuntime } from '../local/runtime.js';
 
 const LATENCY_RUNS = Number(process.env.BENCH_ALERT_RUNS ?? 9);
@@ -68,7 +69,8 @@ export async function benchAlerting(
     },
     { step: 'initialize', name: 'benchRequestCounter' },
   );
-  const deps = sweepDeps(loadEnvironment(sweepSpec));
+  const env = loadEnvironment(sweepSpec);
+  const deps = sweepDeps(env, aggregateStore(env));
   let created = 0;
   async function addThresholds(upTo: number) {
     const now = new Date().toISOString();

@@ -15,6 +15,7 @@ import { prepareEvent } from '../lambdas/usage/use-cases/track-usage.js';
 import { toProxyEvent } from '../local/proxy-event.js';
 import { startLocalRuntime } from '../local/runtime.js';
 import { benchAlerting } from './bench-alerting.js';
+import { measureWriteCost, WRITES_BEFORE } from './bench-writes.js';
 
 const KEY = 'bench-key-0001';
 const TENANT = 'bench';
@@ -322,6 +323,20 @@ async function main() {
     target: `<= ${round(sweepLarge.thresholds / sweepSmall.thresholds, 1)} (linear)`,
   });
 
+  // 4b. Write units per tracked event, against the figure recorded on the layout before (WRITES_BEFORE).
+  const writes = await measureWriteCost(client, (path, body) => post(api, path, body), 200);
+  extra.writesPerEvent = {
+    now: { writeUnits: round(writes.writeUnitsPerEvent, 2), items: round(writes.itemsPerEvent, 2) },
+    before: WRITES_BEFORE,
+  };
+  figures.push({
+    name: `Write units per tracked event (${writes.events} mixed events: 2 models, 2 of 3 with an operation, half in batches of 10; ReturnConsumedCapacity on DynamoDB Local), now vs before (recorded)`,
+    measured: `${round(writes.writeUnitsPerEvent, 2)} WCU, ${round(writes.itemsPerEvent, 2)} items`,
+    floor: `${WRITES_BEFORE.writeUnitsPerEvent} WCU, ${WRITES_BEFORE.itemsPerEvent} items`,
+    ratio: round(writes.writeUnitsPerEvent / WRITES_BEFORE.writeUnitsPerEvent, 2),
+    target: '<= 0.5',
+  });
+
   // 5. Core pricing throughput against the bare arithmetic of the four parts.
   const N = 200_000;
   let sink = 0;
@@ -363,7 +378,7 @@ async function main() {
     ...figures.map((f) => `| ${f.name} | ${f.measured} | ${f.floor} | **${f.ratio}** | ${f.target ?? ''} |`),
   ].join('\n');
   console.log(
-    `\n${machine}\nDynamoDB requests per tracked event: ${round(perEvent, 2)} ${JSON.stringify(extra.dynamodbRequestsPerEventByCommand)}\n\n${table}\n`,
+    `\n${machine}\nDynamoDB requests per tracked event: ${round(perEvent, 2)} ${JSON.stringify(extra.dynamodbRequestsPerEventByCommand)}\nWrites per tracked event: ${JSON.stringify(extra.writesPerEvent)}\n\n${table}\n`,
   );
   if (process.env.BENCH_WRITE_DOCS === '1') {
     mkdirSync('docs', { recursive: true });

@@ -13,7 +13,7 @@ import { localEventBus } from '../platform/events/local-event-bus.js';
 import { localAdapters } from '../platform/local-adapters.js';
 import { logger } from '../platform/logger.js';
 import { emitMetrics } from '../platform/metrics.js';
-import { aggregateReader, usageRecordReader } from '../usage/wiring.js';
+import { aggregateReader } from '../usage/wiring.js';
 import {
   SesEmailSender,
   SnsSmsSender,
@@ -21,15 +21,19 @@ import {
   SqsDeadLetterSink,
 } from './adapters/aws-senders.js';
 import { DynamoAlertingConfigStore } from './adapters/dynamo-alerting-config-store.js';
-import { DynamoPeriodBackfillWriter, DynamoSpendReader } from './adapters/dynamo-alerting-store.js';
 import { DynamoBreachStore } from './adapters/dynamo-breach-store.js';
 import { DynamoSweepLog } from './adapters/dynamo-sweep-log.js';
 import { DynamoThresholdStore } from './adapters/dynamo-threshold-store.js';
 import { HttpWebhookSender } from './adapters/webhook-sender.js';
 import type { Threshold } from './ports/alerting-store.js';
 import { type DeadLetterSink, LOCAL_CHANNELS, type LocalChannels } from './ports/senders.js';
-import { backfillPeriodTotal } from './use-cases/backfill-period.js';
-import { ThresholdCache, thresholdAggregates, thresholdReactor } from './use-cases/detect-breaches.js';
+import { type BackfillDeps, backfillPeriodTotal } from './use-cases/backfill-period.js';
+import {
+  type SpendReader,
+  ThresholdCache,
+  thresholdAggregates,
+  thresholdReactor,
+} from './use-cases/detect-breaches.js';
 import { type NotifyDeps, notifyBreach } from './use-cases/notify-breach.js';
 import type { SweepDeps } from './use-cases/sweep.js';
 
@@ -41,9 +45,6 @@ export const breachStore = (env: { THRESHOLD_BREACHES_TABLE: string }) =>
 
 export const alertingConfigStore = (env: { ALERTING_CONFIG_TABLE: string }) =>
   new DynamoAlertingConfigStore(documentClient(), env.ALERTING_CONFIG_TABLE);
-
-export const spendReader = (env: { TOKEN_ANALYTICS_TABLE: string }) =>
-  new DynamoSpendReader(documentClient(), env.TOKEN_ANALYTICS_TABLE);
 
 /** Webhooks to http and private addresses are allowed only where the environment says so (local runtime). */
 export const allowHttpWebhooks = (): boolean => process.env.ALLOW_HTTP_WEBHOOKS === 'true';
@@ -120,19 +121,24 @@ export function notifyDeps(
   };
 }
 
-/** Threshold detection on the ingest path: zone period totals added with each event, and the reactor. */
-export function thresholdDetection(env: {
-  COST_THRESHOLDS_TABLE: string;
-  THRESHOLD_BREACHES_TABLE: string;
-  TOKEN_ANALYTICS_TABLE: string;
-  EVENT_BUS_NAME?: string | undefined;
-}) {
+/**
+ * Threshold detection on the ingest path: zone period totals added with each event, and the
+ * reactor. `spend` is the usage context's aggregate store, wired by the composition root.
+ */
+export function thresholdDetection(
+  env: {
+    COST_THRESHOLDS_TABLE: string;
+    THRESHOLD_BREACHES_TABLE: string;
+    EVENT_BUS_NAME?: string | undefined;
+  },
+  spend: SpendReader,
+) {
   const cache = new ThresholdCache(thresholdStore(env));
   return {
     extraAggregates: thresholdAggregates(cache),
     reactor: thresholdReactor({
       cache,
-      spend: spendReader(env),
+      spend,
       breaches: breachStore(env),
       publisher: eventPublisher(env),
       known: new Set<string>(),
@@ -140,7 +146,7 @@ export function thresholdDetection(env: {
   };
 }
 
-/** Everything the sweep needs, from its validated environment. */
+/** Everything the sweep needs, from its validated environment; `spend` from the usage context. */
 export function sweepDeps(
   env: NotifierEnv & {
     COST_THRESHOLDS_TABLE: string;
@@ -148,12 +154,13 @@ export function sweepDeps(
     EVENT_BUS_NAME?: string | undefined;
     REDELIVER_AFTER_SECONDS: number;
   },
+  spend: SpendReader,
 ): SweepDeps {
   const notify = notifyDeps(env);
   return {
     thresholds: thresholdStore(env),
     breaches: notify.breaches,
-    spend: spendReader(env),
+    spend,
     aggregates: notify.aggregates,
     alerting: notify.alerting,
     publisher: eventPublisher(env),
@@ -163,12 +170,11 @@ export function sweepDeps(
   };
 }
 
-/** Period-to-date of a new threshold in another zone than UTC, from the raw records, once. */
-export function periodBackfill(env: { TOKEN_USAGE_TABLE: string; TOKEN_ANALYTICS_TABLE: string }) {
-  const deps = {
-    records: usageRecordReader(env),
-    writer: new DynamoPeriodBackfillWriter(documentClient(), env.TOKEN_ANALYTICS_TABLE),
-  };
+/**
+ * Period-to-date of a new threshold in another zone than UTC, from the raw records, once. The
+ * records and the period totals are the usage context's, wired by the composition root.
+ */
+export function periodBackfill(deps: BackfillDeps) {
   return (tenantId: string, threshold: Threshold, now: Date) =>
     backfillPeriodTotal(deps, tenantId, threshold, now);
 }

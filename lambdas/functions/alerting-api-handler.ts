@@ -2,6 +2,7 @@ import { alertingRoutes } from '../alerting/routes.js';
 import { alertingConfigStore, breachStore, periodBackfill, thresholdStore } from '../alerting/wiring.js';
 import { loadEnvironment } from '../platform/function-spec.js';
 import { routedHandler } from '../platform/router.js';
+import { aggregateStore, usageRecordReader } from '../usage/wiring.js';
 import { spec } from './alerting-api-environment.js';
 
 const env = loadEnvironment(spec);
@@ -9,7 +10,10 @@ const env = loadEnvironment(spec);
 export const handler = routedHandler(
   'alerting',
   alertingRoutes({
-    thresholds: { thresholds: thresholdStore(env), backfill: periodBackfill(env) },
+    thresholds: {
+      thresholds: thresholdStore(env),
+      backfill: periodBackfill({ records: usageRecordReader(env), writer: aggregateStore(env) }),
+    },
     alerting: { alerting: alertingConfigStore(env), allowHttpWebhooks: env.ALLOW_HTTP_WEBHOOKS === 'true' },
     breaches: { breaches: breachStore(env) },
   }),

@@ -7,7 +7,7 @@ export const spec = defineFunction({
   tables: {
     autoControlConfig: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
     controlActions: ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
-    tokenAnalytics: ['GetItem'],
+    tokenAnalytics: ['BatchGetItem'],
   },
   env: {},
 });

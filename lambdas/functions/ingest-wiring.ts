@@ -4,15 +4,19 @@ import { controlDeps } from '../control/wiring.js';
 import type { FunctionEnvironment } from '../platform/function-spec.js';
 import type { TrackUsageDeps } from '../usage/use-cases/track-usage.js';
 import { usageMetricsReactor } from '../usage/use-cases/usage-metrics.js';
-import { usageStore } from '../usage/wiring.js';
+import { aggregateStore, usageStore } from '../usage/wiring.js';
 import type { spec } from './usage-api-environment.js';
 
-/** The ingest path of both track-usage functions: the write, then threshold detection and cost control. */
+/**
+ * The ingest path of both track-usage functions: the write, then threshold detection and cost
+ * control, which read period spend from the usage context's aggregate store.
+ */
 export function ingestDeps(env: FunctionEnvironment<typeof spec>): TrackUsageDeps {
-  const detection = thresholdDetection(env);
+  const spend = aggregateStore(env);
+  const detection = thresholdDetection(env, spend);
   return {
     store: usageStore(env),
     extraAggregates: detection.extraAggregates,
-    reactors: [usageMetricsReactor, detection.reactor, autoControlReactor(controlDeps(env))],
+    reactors: [usageMetricsReactor, detection.reactor, autoControlReactor(controlDeps(env, spend))],
   };
 }

@@ -5,11 +5,13 @@ import { resetExpiredPeriods } from '../control/use-cases/reset-periods.js';
 import { controlDeps } from '../control/wiring.js';
 import { loadEnvironment } from '../platform/function-spec.js';
 import { logger } from '../platform/logger.js';
+import { aggregateStore } from '../usage/wiring.js';
 import { spec } from './sweep-environment.js';
 
 const env = loadEnvironment(spec);
-const deps = sweepDeps(env);
-const control = controlDeps(env);
+const spend = aggregateStore(env);
+const deps = sweepDeps(env, spend);
+const control = controlDeps(env, spend);
 
 /** EventBridge schedule target (every 15 minutes); the local runtime calls it on a timer and on demand. */
 export const handler = async (_event?: Partial<ScheduledEvent>) => {

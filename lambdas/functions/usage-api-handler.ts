@@ -3,7 +3,7 @@ import { loadEnvironment } from '../platform/function-spec.js';
 import { routedHandler } from '../platform/router.js';
 import { usageRoutes } from '../usage/routes.js';
 import {
-  aggregateReader,
+  aggregateStore,
   analyticsCache,
   benchmarkStore,
   patternStore,
@@ -13,7 +13,7 @@ import { ingestDeps } from './ingest-wiring.js';
 import { spec } from './usage-api-environment.js';
 
 const env = loadEnvironment(spec);
-const aggregates = aggregateReader(env);
+const aggregates = aggregateStore(env);
 
 export const handler = routedHandler(
   'usage',

@@ -39,17 +39,24 @@ export const TABLES = {
     name: 'bedrock_token_usage',
     envVar: 'TOKEN_USAGE_TABLE',
     description:
-      'Raw usage records (pk T#tenant#U#user, sk R#timestamp#requestId) and idempotency markers (pk T#tenant#REQ#requestId).',
+      "Raw usage records, each its own idempotency marker (pk T#tenant#REQ#requestId, sk R); a user's records by time via gsi1.",
     partitionKey: 'pk',
     sortKey: 'sk',
-    indexes: [],
+    indexes: [
+      {
+        name: 'gsi1',
+        partitionKey: 'gsi1pk',
+        sortKey: 'gsi1sk',
+        purpose: 'records of one user in time order (export, period backfill)',
+      },
+    ],
     retain: true,
   },
   tokenAnalytics: {
     name: 'bedrock_token_analytics',
     envVar: 'TOKEN_ANALYTICS_TABLE',
     description:
-      'Aggregates per user: daily totals and per-model/per-operation lines (sk D#day…), and period totals (sk P#…).',
+      'Aggregates per user: one item per UTC day with its per-model and per-operation counters (sk D#day), and period totals (sk P#kind#zone#key).',
     partitionKey: 'pk',
     sortKey: 'sk',
     indexes: [],

@@ -1,10 +1,7 @@
 import { documentClient } from '../platform/dynamo-client.js';
-import {
-  DynamoAggregateReader,
-  DynamoBenchmarkStore,
-  DynamoExpiringStore,
-  DynamoUsageRecordReader,
-} from './adapters/dynamo-read-stores.js';
+import { DynamoAggregateStore } from './adapters/dynamo-aggregate-store.js';
+import { DynamoBenchmarkStore, DynamoExpiringStore } from './adapters/dynamo-read-stores.js';
+import { DynamoUsageRecords } from './adapters/dynamo-usage-records.js';
 import { DynamoUsageStore } from './adapters/dynamo-usage-store.js';
 
 /** Adapters built from a function's validated environment, once per cold start. */
@@ -18,11 +15,17 @@ export function usageStore(env: {
   });
 }
 
-export const aggregateReader = (env: { TOKEN_ANALYTICS_TABLE: string }) =>
-  new DynamoAggregateReader(documentClient(), env.TOKEN_ANALYTICS_TABLE);
+/**
+ * The aggregates: analytics reads, and the spend of periods that the alerting and control
+ * contexts read through their own ports (wired by the composition roots).
+ */
+export const aggregateStore = (env: { TOKEN_ANALYTICS_TABLE: string }) =>
+  new DynamoAggregateStore(documentClient(), env.TOKEN_ANALYTICS_TABLE);
+
+export const aggregateReader = aggregateStore;
 
 export const usageRecordReader = (env: { TOKEN_USAGE_TABLE: string }) =>
-  new DynamoUsageRecordReader(documentClient(), env.TOKEN_USAGE_TABLE);
+  new DynamoUsageRecords(documentClient(), env.TOKEN_USAGE_TABLE);
 
 export const analyticsCache = (env: { ANALYTICS_CACHE_TABLE: string }) =>
   new DynamoExpiringStore(documentClient(), env.ANALYTICS_CACHE_TABLE);

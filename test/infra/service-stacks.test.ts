@@ -123,6 +123,7 @@ describe('data stack', () => {
       ['test_bedrock_control_actions', ['gsi1']],
       ['test_bedrock_cost_thresholds', ['gsi1', 'gsi2']],
       ['test_bedrock_threshold_breaches', ['gsi1', 'gsi2']],
+      ['test_bedrock_token_usage', ['gsi1']],
     ]);
   });
 

@@ -10,6 +10,7 @@ import { sweepDeps } from '../../lambdas/alerting/wiring.js';
 import { spec as sweepSpec } from '../../lambdas/functions/sweep-environment.js';
 import { installLocalEventBus } from '../../lambdas/platform/events/local-event-bus.js';
 import { loadEnvironment } from '../../lambdas/platform/function-spec.js';
+import { aggregateStore } from '../../lambdas/usage/wiring.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { call } from '../support/http.js';
 import { startTestRuntime, TENANT_A, TENANT_B } from '../support/runtime.js';
@@ -235,7 +236,10 @@ describe('inline detection and notices', () => {
 });
 
 describe('sweep', () => {
-  const deps = () => sweepDeps(loadEnvironment(sweepSpec));
+  const deps = () => {
+    const env = loadEnvironment(sweepSpec);
+    return sweepDeps(env, aggregateStore(env));
+  };
 
   it('forecast and percentage thresholds on constructed histories; a new period resolves them', async () => {
     const now = new Date();

@@ -7,7 +7,7 @@ import { resetExpiredPeriods } from '../../lambdas/control/use-cases/reset-perio
 import { controlDeps } from '../../lambdas/control/wiring.js';
 import { userPk } from '../../lambdas/platform/keys.js';
 import { trackUsageBatch } from '../../lambdas/usage/use-cases/track-usage.js';
-import { usageStore } from '../../lambdas/usage/wiring.js';
+import { aggregateStore, usageStore } from '../../lambdas/usage/wiring.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { tables } from '../support/dynamo.js';
 import { call } from '../support/http.js';
@@ -345,7 +345,7 @@ describe('period reset', () => {
   it('resets idle users from a sweep', async () => {
     await init('dave');
     await makeStale('dave');
-    const deps = controlDeps(process.env as never);
+    const deps = controlDeps(process.env as never, aggregateStore(process.env as never));
     const summary = await resetExpiredPeriods(deps, new Date());
     expect(summary.reset).toBeGreaterThanOrEqual(1);
     expect(summary.failed).toBe(0);
@@ -462,7 +462,7 @@ describe('the ingest reactor', () => {
   it('records usage while cost control cannot write, and the next read recomputes the level', async () => {
     await init('flaky');
     const env = process.env as never;
-    const real = controlDeps(env);
+    const real = controlDeps(env, aggregateStore(env));
     const flaky = {
       ...real,
       store: Object.assign(Object.create(real.store), {
@@ -505,7 +505,7 @@ describe('replacing a configuration', () => {
   it('records the reset in the same write as the replacement, even when later transitions lose', async () => {
     await init('swap-audit');
     await track('swap-audit', 5100); // shutdown at 0.01
-    const real = controlDeps(process.env as never);
+    const real = controlDeps(process.env as never, aggregateStore(process.env as never));
     const losing = {
       ...real,
       store: Object.assign(Object.create(real.store), {

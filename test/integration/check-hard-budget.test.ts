@@ -7,7 +7,7 @@ import { autoControlReactor } from '../../lambdas/control/use-cases/control-reac
 import { controlDeps } from '../../lambdas/control/wiring.js';
 import { userPk } from '../../lambdas/platform/keys.js';
 import { trackUsageBatch } from '../../lambdas/usage/use-cases/track-usage.js';
-import { usageStore } from '../../lambdas/usage/wiring.js';
+import { aggregateStore, usageStore } from '../../lambdas/usage/wiring.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { tables } from '../support/dynamo.js';
 import { call } from '../support/http.js';
@@ -120,7 +120,7 @@ describe('hard budgets on /check', () => {
     expect((await check('expire', 3300)).body.decision).toBe('allow'); // 0.0099, never tracked
     expect((await check('expire', 100)).body.decision).toBe('deny');
     const later = new Date(Date.now() + RESERVATION_TTL_MS + 1000);
-    const deps = controlDeps(process.env as never);
+    const deps = controlDeps(process.env as never, aggregateStore(process.env as never));
     const answer = await checkRequest(
       deps,
       TENANT_A.tenant,
@@ -170,7 +170,10 @@ describe('hard budgets on /check', () => {
   const ingestWith = (store: ControlConfigStore, userId: string, requestId: string, inputTokens: number) => {
     const env = process.env as never;
     return trackUsageBatch(
-      { store: usageStore(env), reactors: [autoControlReactor({ ...controlDeps(env), store })] },
+      {
+        store: usageStore(env),
+        reactors: [autoControlReactor({ ...controlDeps(env, aggregateStore(env)), store })],
+      },
       TENANT_A.tenant,
       [{ requestId, userId, modelId: SONNET, inputTokens, outputTokens: 0 }],
       new Date(),
@@ -180,7 +183,7 @@ describe('hard budgets on /check', () => {
 
   it('keeps a reservation made while a rule is being applied', async () => {
     await hardBudget('racer');
-    const real = controlDeps(process.env as never).store;
+    const real = controlDeps(process.env as never, aggregateStore(process.env as never)).store;
     const racing: ControlConfigStore = Object.assign(Object.create(real), {
       transition: async (tenantId: string, t: Parameters<ControlConfigStore['transition']>[1]) => {
         // A check on another instance reserves 0.001 USD between the reactor's read and its write.
@@ -205,7 +208,7 @@ describe('hard budgets on /check', () => {
 
   it('accounts all new spend when another writer accounted part of it first', async () => {
     await hardBudget('split');
-    const real = controlDeps(process.env as never).store;
+    const real = controlDeps(process.env as never, aggregateStore(process.env as never)).store;
     let raced = false;
     const racing: ControlConfigStore = Object.assign(Object.create(real), {
       accountSpend: async (tenantId: string, userId: string, periodKey: string, from: number, to: number) => {

@@ -1,15 +1,16 @@
-import { periodOf } from '@cost-management/core';
-import { periodSk, userPk } from '../../platform/keys.js';
+import { type Period, periodOf } from '@cost-management/core';
 import type { UsageRecordReader } from '../../usage/ports/read-stores.js';
 import type { Threshold } from '../ports/alerting-store.js';
 
 export interface BackfillDeps {
   records: UsageRecordReader;
+  /** Port: creates a period total from a sum unless it exists (false then). */
   writer: {
     addOnce(
-      key: { pk: string; sk: string },
+      tenantId: string,
+      userId: string,
+      period: Period,
       sum: { costNano: number; requests: number },
-      attributes: Record<string, string>,
       at: string,
     ): Promise<boolean>;
   };
@@ -52,10 +53,5 @@ export async function backfillPeriodTotal(
     }
     cursor = page.nextCursor;
   } while (cursor);
-  return deps.writer.addOnce(
-    { pk: userPk(tenantId, threshold.userId), sk: periodSk(period.kind, period.timezone, period.key) },
-    { costNano, requests },
-    { kind: 'period', period: period.kind, timezone: period.timezone, periodKey: period.key },
-    at,
-  );
+  return deps.writer.addOnce(tenantId, threshold.userId, period, { costNano, requests }, at);
 }

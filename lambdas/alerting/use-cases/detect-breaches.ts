@@ -13,9 +13,8 @@ import {
   THRESHOLD_BREACHED,
   type ThresholdBreachedDetail,
 } from '../../platform/events/event-publisher.js';
-import { dayTotalSk, periodSk, userPk } from '../../platform/keys.js';
 import { logger } from '../../platform/logger.js';
-import type { AggregateTarget, UsageRecord } from '../../usage/ports/usage-store.js';
+import type { UsageRecord } from '../../usage/ports/usage-store.js';
 import type { IngestReactor } from '../../usage/use-cases/track-usage.js';
 import {
   type Breach,
@@ -25,23 +24,23 @@ import {
   type ThresholdStore,
 } from '../ports/alerting-store.js';
 
-/** Port: the cost of aggregate items, read in batches; a missing item costs 0. */
+/** A user's spend in one period: UTC periods are kept for every event, other zones as {@link thresholdAggregates} asks. */
+export interface SpendItem {
+  tenantId: string;
+  userId: string;
+  period: Period;
+}
+
+/** Port: the spend of periods, read in batches, in the order asked; nothing recorded costs 0. */
 export interface SpendReader {
-  costs(keys: readonly { pk: string; sk: string }[]): Promise<Map<string, number>>;
+  costs(items: readonly SpendItem[]): Promise<readonly number[]>;
 }
 
-/**
- * The aggregate item holding a threshold's period spend: the UTC day total, the UTC week/month
- * totals every event adds to, or (other zones) the period total the ingest path adds for users
- * with such thresholds (see {@link thresholdAggregates}).
- */
-export function spendItemKey(tenantId: string, userId: string, period: Period): { pk: string; sk: string } {
-  const pk = userPk(tenantId, userId);
-  if (period.timezone === 'UTC' && period.kind === 'daily') return { pk, sk: dayTotalSk(period.key) };
-  return { pk, sk: periodSk(period.kind, period.timezone, period.key) };
-}
-
-export const spendKeyString = (key: { pk: string; sk: string }): string => `${key.pk}|${key.sk}`;
+export const spendItemKey = (tenantId: string, userId: string, period: Period): SpendItem => ({
+  tenantId,
+  userId,
+  period,
+});
 
 export function evaluate(threshold: Threshold, observed: ThresholdObservation): ThresholdEvaluation {
   return evaluateThreshold(
@@ -170,11 +169,11 @@ export class ThresholdCache {
 }
 
 /**
- * Period totals in other zones than UTC that the user's thresholds need, added in the same
- * transaction as the event (UTC day, week and month totals exist for every event).
+ * Periods in other zones than UTC whose totals the user's thresholds need, added in the same
+ * transaction as the event (UTC days, weeks and months are kept for every event).
  */
 export function thresholdAggregates(cache: ThresholdCache) {
-  return async (tenantId: string, record: UsageRecord): Promise<AggregateTarget[]> => {
+  return async (tenantId: string, record: UsageRecord): Promise<Period[]> => {
     let thresholds: Threshold[];
     try {
       thresholds = await cache.get(tenantId, record.userId);
@@ -182,17 +181,13 @@ export function thresholdAggregates(cache: ThresholdCache) {
       logger.warn('thresholds not readable; zone period totals skipped', { error: error as Error });
       return [];
     }
-    const targets = new Map<string, AggregateTarget>();
+    const periods = new Map<string, Period>();
     for (const t of thresholds) {
       if (t.timezone === 'UTC') continue;
       const period = periodOf(t.period, record.timestamp, t.timezone);
-      const sk = periodSk(period.kind, period.timezone, period.key);
-      targets.set(sk, {
-        sk,
-        attributes: { kind: 'period', period: period.kind, timezone: period.timezone, periodKey: period.key },
-      });
+      periods.set(`${period.kind}|${period.timezone}|${period.key}`, period);
     }
-    return [...targets.values()];
+    return [...periods.values()];
   };
 }
 
@@ -229,7 +224,7 @@ export function thresholdReactor(deps: DetectionDeps): IngestReactor {
           const costs = await deps.spend.costs(keys);
           for (const [i, threshold] of thresholds.entries()) {
             const period = periods[i] as Period;
-            const spendNano = costs.get(spendKeyString(keys[i] as { pk: string; sk: string })) ?? 0;
+            const spendNano = costs[i] ?? 0;
             const evaluation = evaluate(threshold, { spendNano });
             const levels = evaluation.levels.filter(
               (level) => !deps.known?.has(knownKey(threshold, period, level)),

@@ -27,7 +27,6 @@ import {
   openBreaches,
   type SpendReader,
   spendItemKey,
-  spendKeyString,
 } from './detect-breaches.js';
 
 export interface SweepDeps extends BreachDeps {
@@ -206,7 +205,7 @@ export async function runSweep(deps: SweepDeps, now: Date): Promise<SweepSummary
     async ({ tenantId, threshold, i }) => {
       try {
         const period = periods[i] as Period;
-        const spendNano = costs.get(spendKeyString(keys[i] as { pk: string; sk: string })) ?? 0;
+        const spendNano = costs[i] ?? 0;
         const days = histories.get(`${tenantId}|${threshold.userId}`);
         if (!days && threshold.type !== 'absolute') throw new Error('daily history not readable');
         const evaluation = evaluate(threshold, observe(threshold, period, spendNano, days ?? new Map(), now));

@@ -69,7 +69,7 @@ export async function initControl(
   for (let attempt = 0; attempt < MAX_ATTEMPTS && outcome === 'changed'; attempt++) {
     if (attempt > 0) await pauseBeforeRetry(attempt);
     const existing = await deps.store.get(tenantId, body.userId);
-    spendNano = await deps.spend.periodSpend(tenantId, body.userId, body.period, period.key);
+    spendNano = await deps.spend.periodSpend(tenantId, body.userId, period);
     // Reservations still open in this period keep holding their estimate: each gives it back when
     // its usage is tracked or it expires, so dropping it here would admit more than the budget.
     const settings = {

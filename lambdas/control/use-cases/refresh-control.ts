@@ -70,7 +70,7 @@ export async function refreshControl(
     let item = await deps.store.get(tenantId, userId);
     if (!item) return undefined;
     const period = currentPeriod(item, now);
-    const spendNano = await deps.spend.periodSpend(tenantId, userId, item.period, period.key);
+    const spendNano = await deps.spend.periodSpend(tenantId, userId, period);
     last = { item, spendNano, period, reset };
     if (!item.enabled) return last;
     if (item.state.periodKey !== period.key) {

@@ -1,17 +1,16 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { addCounters } from '@cost-management/core';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { UnavailableError } from '../../platform/errors.js';
-import { requestMarkerKey, usageRecordSk, userPk } from '../../platform/keys.js';
+import { backoff } from '../../platform/retry.js';
 import {
   type CommitOutcome,
-  type Counters,
-  countersOf,
   PartialCommitError,
   type PreparedUsage,
   type RecordedMarker,
   type UsageStore,
 } from '../ports/usage-store.js';
+import { aggregateIncrements, aggregateItemIds, incrementUpdate } from './dynamo-aggregate-store.js';
+import { DynamoUsageRecords, usageRecordItem } from './dynamo-usage-records.js';
 
 type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
@@ -21,78 +20,25 @@ type TransactItem = NonNullable<
 const MAX_TRANSACTION_ITEMS = 100;
 const MAX_CONFLICT_RETRIES = 8;
 
-interface AggregateDelta {
-  pk: string;
-  sk: string;
-  attributes: Record<string, string>;
-  counters: Counters;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
- * The items of one transaction for a group of events: per event its idempotency marker
- * (conditioned on the requestId being new) and its record, then the aggregate increments of
- * the whole group merged per item (DynamoDB allows one operation per item in a transaction).
+ * The items of one transaction for a group of events: per event its record (conditioned on the
+ * requestId being new; the record is its own idempotency marker), then the aggregate increments
+ * of the whole group merged per item (DynamoDB allows one operation per item in a transaction).
  */
 export function buildTransactItems(
   tables: DynamoUsageStoreTables,
   tenantId: string,
   events: PreparedUsage[],
 ): TransactItem[] {
-  const items: TransactItem[] = [];
-  const deltas = new Map<string, AggregateDelta>();
-  for (const { record, bodyHash, aggregates } of events) {
-    const marker: RecordedMarker = { bodyHash, record };
-    const pk = userPk(tenantId, record.userId);
-    items.push({
-      Put: {
-        TableName: tables.usageTable,
-        Item: { ...requestMarkerKey(tenantId, record.requestId), ...marker, kind: 'marker' },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    });
-    items.push({
-      Put: {
-        TableName: tables.usageTable,
-        Item: { pk, sk: usageRecordSk(record.timestamp, record.requestId), ...record, kind: 'record' },
-      },
-    });
-    const counters = countersOf(record);
-    for (const target of aggregates) {
-      const key = `${pk}|${target.sk}`;
-      const existing = deltas.get(key);
-      deltas.set(key, {
-        pk,
-        sk: target.sk,
-        attributes: target.attributes,
-        counters: existing ? addCounters(existing.counters, counters) : counters,
-      });
-    }
-  }
-  for (const delta of deltas.values()) {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const sets: string[] = [];
-    Object.entries(delta.attributes).forEach(([name, value], i) => {
-      names[`#a${i}`] = name;
-      values[`:a${i}`] = value;
-      sets.push(`#a${i} = :a${i}`);
-    });
-    const adds = Object.entries(delta.counters).map(([name, value], i) => {
-      names[`#c${i}`] = name;
-      values[`:c${i}`] = value;
-      return `#c${i} :c${i}`;
-    });
-    items.push({
-      Update: {
-        TableName: tables.analyticsTable,
-        Key: { pk: delta.pk, sk: delta.sk },
-        UpdateExpression: `ADD ${adds.join(', ')}${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      },
-    });
+  const items: TransactItem[] = events.map(({ record, bodyHash }) => ({
+    Put: {
+      TableName: tables.usageTable,
+      Item: usageRecordItem(tenantId, record, bodyHash),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  }));
+  for (const increment of aggregateIncrements(tenantId, events)) {
+    items.push({ Update: incrementUpdate(tables.analyticsTable, increment) });
   }
   return items;
 }
@@ -103,16 +49,20 @@ export interface DynamoUsageStoreTables {
 }
 
 /**
- * Writes a group of events in as few `TransactWriteItems` calls as fit: each event's marker
- * (conditioned on the requestId being new) and record, plus the aggregate increments of the
- * whole group merged per item. A requestId recorded earlier cancels the transaction on its
- * marker; that event is answered from the marker and the rest is written again without it.
+ * Writes a group of events in as few `TransactWriteItems` calls as fit: each event's record
+ * (conditioned on the requestId being new), plus the aggregate increments of the whole group
+ * merged per item. A requestId recorded earlier cancels the transaction on its record; that event
+ * is answered from the first recording and the rest is written again without it.
  */
 export class DynamoUsageStore implements UsageStore {
+  private readonly records: DynamoUsageRecords;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tables: DynamoUsageStoreTables,
-  ) {}
+  ) {
+    this.records = new DynamoUsageRecords(client, tables.usageTable);
+  }
 
   async commit(tenantId: string, events: PreparedUsage[]): Promise<CommitOutcome[]> {
     const outcomes = new Map<number, CommitOutcome>();
@@ -140,9 +90,9 @@ export class DynamoUsageStore implements UsageStore {
     let aggregateKeys = new Set<string>();
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as PreparedUsage;
-      const keys = event.aggregates.map((a) => `${userPk(tenantId, event.record.userId)}|${a.sk}`);
+      const keys = aggregateItemIds(tenantId, event);
       const merged = new Set([...aggregateKeys, ...keys]);
-      if (current.length > 0 && (current.length + 1) * 2 + merged.size > MAX_TRANSACTION_ITEMS) {
+      if (current.length > 0 && current.length + 1 + merged.size > MAX_TRANSACTION_ITEMS) {
         chunks.push(current);
         current = [];
         aggregateKeys = new Set(keys);
@@ -176,7 +126,7 @@ export class DynamoUsageStore implements UsageStore {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
         const duplicates = pending.filter(
-          (_, position) => reasons[position * 2]?.Code === 'ConditionalCheckFailed',
+          (_, position) => reasons[position]?.Code === 'ConditionalCheckFailed',
         );
         if (duplicates.length > 0) {
           for (const index of duplicates) {
@@ -193,21 +143,14 @@ export class DynamoUsageStore implements UsageStore {
         if (!retryable || ++conflicts > MAX_CONFLICT_RETRIES) {
           throw retryable ? new UnavailableError() : error;
         }
-        await sleep(Math.min(1000, 15 * 2 ** conflicts) * (0.5 + Math.random()));
+        await backoff(conflicts, { baseMs: 30, capMs: 1000 });
       }
     }
   }
 
   private async readMarker(tenantId: string, requestId: string): Promise<RecordedMarker> {
-    const res = await this.client.send(
-      new GetCommand({
-        TableName: this.tables.usageTable,
-        Key: requestMarkerKey(tenantId, requestId),
-        ConsistentRead: true,
-      }),
-    );
-    if (!res.Item)
-      throw new UnavailableError('The first recording of this requestId could not be read; retry.');
-    return { bodyHash: res.Item.bodyHash as string, record: res.Item.record as RecordedMarker['record'] };
+    const first = await this.records.recorded(tenantId, requestId);
+    if (!first) throw new UnavailableError('The first recording of this requestId could not be read; retry.');
+    return first;
   }
 }

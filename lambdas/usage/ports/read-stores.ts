@@ -1,11 +1,15 @@
-import type { AnalyticsInput, Benchmark, UsageCounters } from '@cost-management/core';
+import type { AnalyticsInput, Benchmark, Period, UsageCounters } from '@cost-management/core';
 import type { UsageRecord } from './usage-store.js';
 
 /** Port: reads of the per-user aggregates. Cost grows with days in the range, never with events. */
 export interface AggregateReader {
   readDays(tenantId: string, userId: string, from: string, to: string): Promise<AnalyticsInput>;
-  /** One aggregate item (period total, all-time total), or undefined when nothing was recorded. */
-  readCounters(tenantId: string, userId: string, sk: string): Promise<UsageCounters | undefined>;
+  /** Totals of periods, in order; undefined where nothing was recorded. */
+  readPeriods(
+    tenantId: string,
+    userId: string,
+    periods: readonly Period[],
+  ): Promise<(UsageCounters | undefined)[]>;
 }
 
 export interface RecordPage {

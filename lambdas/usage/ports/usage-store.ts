@@ -1,4 +1,4 @@
-import type { CostBreakdown, UsageCounters } from '@cost-management/core';
+import type { CostBreakdown, Period, UsageCounters } from '@cost-management/core';
 
 /** Token and cost counters kept on every aggregate item (the core's counters). */
 export type Counters = UsageCounters;
@@ -24,22 +24,19 @@ export interface UsageRecord {
   latencyMs?: number;
 }
 
-/** An aggregate item the event adds its counters to. */
-export interface AggregateTarget {
-  sk: string;
-  /** Descriptive attributes set on the item (date, modelId, operation, period…). */
-  attributes: Record<string, string>;
-}
-
 /** One validated, priced event ready to be written. */
 export interface PreparedUsage {
   record: UsageRecord;
   /** Hash of the request body; a replay with another body is an idempotency conflict. */
   bodyHash: string;
-  aggregates: AggregateTarget[];
+  /**
+   * Periods whose totals the event adds to beyond the ones every event keeps (UTC day with its
+   * model and operation lines, UTC month): e.g. a period in the zone of a user's threshold.
+   */
+  periods: Period[];
 }
 
-/** What the idempotency marker remembers of the first recording of a requestId. */
+/** The first recording of a requestId: replays are answered from it. */
 export interface RecordedMarker {
   bodyHash: string;
   record: UsageRecord;
@@ -48,8 +45,8 @@ export interface RecordedMarker {
 export type CommitOutcome = { status: 'recorded' } | { status: 'already-recorded'; marker: RecordedMarker };
 
 /**
- * Port for writing usage. `commit` writes each event's record, its idempotency marker and
- * its aggregate increments atomically: either all of an event's writes happen or none, and a
+ * Port for writing usage. `commit` writes each event's record (conditioned on its requestId being
+ * new) and its aggregate increments atomically: either all of an event's writes happen or none, and a
  * requestId that is already recorded is reported (with the first recording), never counted again.
  */
 export interface UsageStore {

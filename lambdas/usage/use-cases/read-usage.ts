@@ -10,6 +10,7 @@ import {
   firstCrossingDate,
   forecastSpend,
   MAX_ANALYTICS_DAYS,
+  type Period,
   periodOf,
   priceAt,
   priceUsage,
@@ -24,7 +25,6 @@ import {
   utcDay,
   ValidationError,
 } from '@cost-management/core';
-import { ALL_TIME_SK, periodSk } from '../../platform/keys.js';
 import type { AggregateReader, ExpiringStore } from '../ports/read-stores.js';
 
 export const ANALYTICS_CACHE_TTL_SECONDS = 24 * 3600;
@@ -105,8 +105,9 @@ function analyticsBody(
 
 /**
  * Analytics of one user over a range, from the daily aggregates (cost grows with days, never
- * with events). Results are cached for 24 h under a key that includes the user's all-time
- * request count, so any new event makes the next read recompute instead of serving stale data.
+ * with events). Results are cached for 24 h under a key that includes the request counts of the
+ * UTC months the range touches, so any new event in the range (a late one too) makes the next
+ * read recompute instead of serving stale data.
  */
 export async function getAnalytics(
   deps: AnalyticsDeps,
@@ -117,7 +118,8 @@ export async function getAnalytics(
 ) {
   const { from, to } = resolveRange(query, now);
   const industry = query.industry ?? DEFAULT_INDUSTRY;
-  const version = (await deps.aggregates.readCounters(tenantId, userId, ALL_TIME_SK))?.requests ?? 0;
+  const months = await deps.aggregates.readPeriods(tenantId, userId, monthsOf(from, to));
+  const version = months.map((m) => m?.requests ?? 0).join('.');
   const cacheKey = `analytics#${from}#${to}#${industry}#v${version}`;
   const cached = await deps.cache.get<ReturnType<typeof analyticsBody>>(tenantId, userId, cacheKey, now);
   if (cached) return { ...cached, from, to, cached: true };
@@ -130,6 +132,17 @@ export async function getAnalytics(
     deps.patterns.put(tenantId, userId, PATTERN_KEY, { from, to, ...pattern }, now, PATTERN_TTL_SECONDS),
   ]);
   return { ...body, from, to, cached: false };
+}
+
+/** The UTC months a range of days touches, in order. */
+function monthsOf(from: string, to: string): Period[] {
+  const months: Period[] = [];
+  for (let day = from; day <= to; ) {
+    const month = periodOf('monthly', `${day}T00:00:00.000Z`, 'UTC');
+    months.push(month);
+    day = month.end.slice(0, 10);
+  }
+  return months;
 }
 
 /** Spend projection to the end of the current UTC month and over `horizonDays`. */
@@ -145,7 +158,7 @@ export async function getProjections(
   const month = periodOf('monthly', at, 'UTC');
   const [history, periodTotals, thresholds] = await Promise.all([
     deps.aggregates.readDays(tenantId, userId, addDays(today, -55), today),
-    deps.aggregates.readCounters(tenantId, userId, periodSk('monthly', 'UTC', month.key)),
+    deps.aggregates.readPeriods(tenantId, userId, [month]).then(([totals]) => totals),
     deps.thresholds?.listByUser(tenantId, userId) ?? [],
   ]);
   const dayStart = Date.parse(`${today}T00:00:00Z`);

@@ -1,12 +1,10 @@
 import { TrackUsageRequest } from '@cost-management/contract';
-import { type ErrorDetail, priceUsage, toUsd, ValidationError } from '@cost-management/core';
+import { type ErrorDetail, type Period, priceUsage, toUsd, ValidationError } from '@cost-management/core';
 import type { z } from 'zod/mini';
 import { canonicalJson, sha256Hex } from '../../platform/canonical-json.js';
 import { toErrorResponse } from '../../platform/error-map.js';
 import { IdempotencyConflictError } from '../../platform/errors.js';
-import { ALL_TIME_SK, dayModelSk, dayOperationSk, dayTotalSk, periodSk } from '../../platform/keys.js';
 import {
-  type AggregateTarget,
   type CommitOutcome,
   PartialCommitError,
   type PreparedUsage,
@@ -47,58 +45,13 @@ export type IngestReactor = (tenantId: string, recorded: UsageRecord[], now: Dat
 
 export interface TrackUsageDeps {
   store: UsageStore;
-  /** Further aggregate items an event must add to (e.g. period totals in a user's time zone). */
-  extraAggregates?: (tenantId: string, record: UsageRecord) => Promise<AggregateTarget[]>;
+  /** Further periods whose totals an event must add to (e.g. periods in a user's time zone). */
+  extraAggregates?: (tenantId: string, record: UsageRecord) => Promise<Period[]>;
   /** Run, in order, after the events are written. */
   reactors?: IngestReactor[];
 }
 
 type ParsedEvent = z.output<typeof TrackUsageRequest>;
-
-/** ISO week key (`2026-W48`) of a UTC day. */
-function isoWeekKey(date: Date): string {
-  const d = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
-  const dayNum = (d.getUTCDay() + 6) % 7;
-  d.setUTCDate(d.getUTCDate() - dayNum + 3);
-  const firstThursday = new Date(Date.UTC(d.getUTCFullYear(), 0, 4));
-  const week =
-    1 +
-    Math.round(
-      ((d.getTime() - firstThursday.getTime()) / 86_400_000 - 3 + ((firstThursday.getUTCDay() + 6) % 7)) / 7,
-    );
-  return `${d.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
-}
-
-/** The aggregates every event adds to: its UTC day (total, model, operation), UTC week and month, all time. */
-export function baseAggregates(record: UsageRecord): AggregateTarget[] {
-  const day = record.timestamp.slice(0, 10);
-  const at = new Date(record.timestamp);
-  const month = day.slice(0, 7);
-  const week = isoWeekKey(at);
-  const targets: AggregateTarget[] = [
-    { sk: dayTotalSk(day), attributes: { kind: 'day', date: day } },
-    {
-      sk: dayModelSk(day, record.modelId),
-      attributes: { kind: 'day-model', date: day, modelId: record.modelId },
-    },
-    {
-      sk: periodSk('monthly', 'UTC', month),
-      attributes: { kind: 'period', period: 'monthly', periodKey: month },
-    },
-    {
-      sk: periodSk('weekly', 'UTC', week),
-      attributes: { kind: 'period', period: 'weekly', periodKey: week },
-    },
-    { sk: ALL_TIME_SK, attributes: { kind: 'all-time' } },
-  ];
-  if (record.operation) {
-    targets.push({
-      sk: dayOperationSk(day, record.operation),
-      attributes: { kind: 'day-operation', date: day, operation: record.operation },
-    });
-  }
-  return targets;
-}
 
 export function toResult(record: UsageRecord, duplicate: boolean): TrackUsageResult {
   return {
@@ -178,7 +131,7 @@ export function prepareEvent(raw: unknown, now: Date): { parsed: ParsedEvent; pr
   };
   return {
     parsed,
-    prepared: { record, bodyHash: bodyHashOf(parsed), aggregates: baseAggregates(record) },
+    prepared: { record, bodyHash: bodyHashOf(parsed), periods: [] },
   };
 }
 
@@ -247,7 +200,7 @@ export async function trackUsageBatch(
     // In parallel: a batch of many users needs one threshold lookup per user, not one after another.
     await Promise.all(
       toCommit.map(async ({ prepared }) => {
-        prepared.aggregates.push(...(await extraAggregates(tenantId, prepared.record)));
+        prepared.periods.push(...(await extraAggregates(tenantId, prepared.record)));
       }),
     );
   }

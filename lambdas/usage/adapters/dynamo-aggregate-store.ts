@@ -1,0 +1,305 @@
+import { BatchGetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type AnalyticsInput,
+  addDays,
+  type NanoUsd,
+  type Period,
+  type UsageCounters,
+} from '@cost-management/core';
+import { type Item, queryAll } from '../../platform/dynamo-query.js';
+import { UnavailableError } from '../../platform/errors.js';
+import { userPk } from '../../platform/keys.js';
+import { backoff } from '../../platform/retry.js';
+import type { AggregateReader } from '../ports/read-stores.js';
+import { type Counters, countersOf, type PreparedUsage } from '../ports/usage-store.js';
+
+/**
+ * The one owner of the aggregate layout of the token_analytics table. Per user (pk `T#tenant#U#user`):
+ * - `D#<day>`: the UTC day's totals, plus per-model and per-operation counters as flat attributes
+ *   `M#<modelId>#<c>` and `O#<operation>#<c>` (`c` one of {@link SUB_COUNTERS}; zeros left out);
+ * - `P#<kind>#<zone>#<key>`: period totals — the UTC month for every event, and the periods of
+ *   other zones that a user's thresholds watch.
+ * UTC days and weeks are read from the day items (a week is at most 7 of them).
+ */
+const dayKey = (tenantId: string, userId: string, day: string) => ({
+  pk: userPk(tenantId, userId),
+  sk: `D#${day}`,
+});
+const periodKey = (tenantId: string, userId: string, period: Pick<Period, 'kind' | 'timezone' | 'key'>) => ({
+  pk: userPk(tenantId, userId),
+  sk: `P#${period.kind}#${period.timezone}#${period.key}`,
+});
+
+/** Short names of the per-model and per-operation counters, to keep a day item near one write unit. */
+const SUB_COUNTERS: Record<keyof Counters, string> = {
+  requests: 'n',
+  inputTokens: 'i',
+  outputTokens: 'o',
+  cacheReadInputTokens: 'cr',
+  cacheWriteInputTokens: 'cw',
+  costNano: 'c',
+};
+const COUNTER_OF_SUFFIX = Object.fromEntries(
+  Object.entries(SUB_COUNTERS).map(([name, suffix]) => [suffix, name as keyof Counters]),
+);
+
+const utcMonthOf = (timestamp: string): Pick<Period, 'kind' | 'timezone' | 'key'> => ({
+  kind: 'monthly',
+  timezone: 'UTC',
+  key: timestamp.slice(0, 7),
+});
+
+/** Keys an increment of counters to apply to, by attribute name. */
+export interface AggregateIncrement {
+  key: { pk: string; sk: string };
+  adds: Map<string, number>;
+}
+
+function add(adds: Map<string, number>, name: string, value: number, keepZero: boolean): void {
+  if (value === 0 && !keepZero && !adds.has(name)) return;
+  adds.set(name, (adds.get(name) ?? 0) + value);
+}
+
+/**
+ * The aggregate increments of a group of events, merged per item (a transaction allows one
+ * operation per item): the day item (totals, model and operation counters), the UTC month, and
+ * each event's further periods.
+ */
+export function aggregateIncrements(
+  tenantId: string,
+  events: readonly PreparedUsage[],
+): AggregateIncrement[] {
+  const increments = new Map<string, AggregateIncrement>();
+  const target = (key: { pk: string; sk: string }) => {
+    const id = `${key.pk}|${key.sk}`;
+    let increment = increments.get(id);
+    if (!increment) {
+      increment = { key, adds: new Map() };
+      increments.set(id, increment);
+    }
+    return increment.adds;
+  };
+  for (const { record, periods } of events) {
+    const counters = countersOf(record);
+    const entries = Object.entries(counters) as [keyof Counters, number][];
+    const day = target(dayKey(tenantId, record.userId, record.timestamp.slice(0, 10)));
+    for (const [name, value] of entries) {
+      add(day, name, value, true);
+      add(day, `M#${record.modelId}#${SUB_COUNTERS[name]}`, value, false);
+      if (record.operation) add(day, `O#${record.operation}#${SUB_COUNTERS[name]}`, value, false);
+    }
+    for (const period of [utcMonthOf(record.timestamp), ...periods]) {
+      const totals = target(periodKey(tenantId, record.userId, period));
+      for (const [name, value] of entries) add(totals, name, value, true);
+    }
+  }
+  return [...increments.values()];
+}
+
+/** The `Update` of a transaction for one increment. */
+export function incrementUpdate(table: string, increment: AggregateIncrement) {
+  const names: Record<string, string> = {};
+  const values: Record<string, number> = {};
+  const adds = [...increment.adds].map(([name, value], i) => {
+    names[`#c${i}`] = name;
+    values[`:c${i}`] = value;
+    return `#c${i} :c${i}`;
+  });
+  return {
+    TableName: table,
+    Key: increment.key,
+    UpdateExpression: `ADD ${adds.join(', ')}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** Number of distinct aggregate items an event adds to (for sizing transactions). */
+export const aggregateItemIds = (tenantId: string, event: PreparedUsage): string[] =>
+  [
+    dayKey(tenantId, event.record.userId, event.record.timestamp.slice(0, 10)),
+    ...[utcMonthOf(event.record.timestamp), ...event.periods].map((p) =>
+      periodKey(tenantId, event.record.userId, p),
+    ),
+  ].map((k) => `${k.pk}|${k.sk}`);
+
+const EMPTY: UsageCounters = {
+  requests: 0,
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadInputTokens: 0,
+  cacheWriteInputTokens: 0,
+  costNano: 0,
+};
+
+function totalsOf(item: Item): UsageCounters {
+  const out = { ...EMPTY };
+  for (const name of Object.keys(EMPTY) as (keyof UsageCounters)[]) out[name] = Number(item[name] ?? 0);
+  return out;
+}
+
+/** The per-model (`M#`) or per-operation (`O#`) counters of a day item. */
+function subCounters(item: Item, prefix: 'M#' | 'O#'): Map<string, UsageCounters> {
+  const out = new Map<string, UsageCounters>();
+  for (const [attribute, value] of Object.entries(item)) {
+    if (!attribute.startsWith(prefix)) continue;
+    const cut = attribute.lastIndexOf('#');
+    const name = COUNTER_OF_SUFFIX[attribute.slice(cut + 1)];
+    if (!name || cut <= prefix.length) continue;
+    const id = attribute.slice(prefix.length, cut);
+    const counters = out.get(id) ?? { ...EMPTY };
+    counters[name] = Number(value ?? 0);
+    out.set(id, counters);
+  }
+  return out;
+}
+
+/** A user's spend in one period, in core terms (the alerting and control contexts' ports). */
+export interface SpendTarget {
+  tenantId: string;
+  userId: string;
+  period: Period;
+}
+
+/** The items whose costs sum to a period's spend: the day, ≤ 7 days of a UTC week, or the period total. */
+function spendItems({ tenantId, userId, period }: SpendTarget): { pk: string; sk: string }[] {
+  if (period.timezone === 'UTC' && period.kind === 'daily') return [dayKey(tenantId, userId, period.key)];
+  if (period.timezone === 'UTC' && period.kind === 'weekly') {
+    const monday = period.start.slice(0, 10);
+    return Array.from({ length: 7 }, (_, i) => dayKey(tenantId, userId, addDays(monday, i)));
+  }
+  return [periodKey(tenantId, userId, period)];
+}
+
+const MAX_BATCH_GET_ATTEMPTS = 8;
+
+/**
+ * Reads and writes the aggregates of the token_analytics table: analytics (day items), period
+ * totals, spend of periods for threshold detection and cost control, and backfilled zone totals.
+ */
+export class DynamoAggregateStore implements AggregateReader {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /**
+   * Strongly consistent: analytics caches what this returns under request counts read just
+   * before, so an eventually consistent read could cache figures older than those counts. The
+   * range is O(days) items, so the doubled read cost is small.
+   */
+  async readDays(tenantId: string, userId: string, from: string, to: string): Promise<AnalyticsInput> {
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      ConsistentRead: true,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': userPk(tenantId, userId),
+        ':from': dayKey(tenantId, userId, from).sk,
+        ':to': dayKey(tenantId, userId, to).sk,
+      },
+    });
+    const input: AnalyticsInput = { from, to, days: [], byModel: [], byOperation: [] };
+    for (const item of items) {
+      const date = String(item.sk).slice(2);
+      input.days.push({ date, totals: totalsOf(item) });
+      for (const [modelId, counters] of subCounters(item, 'M#'))
+        input.byModel.push({ date, modelId, counters });
+      for (const [operation, counters] of subCounters(item, 'O#')) {
+        input.byOperation.push({ date, operation, counters });
+      }
+    }
+    return input;
+  }
+
+  /** Totals of periods (undefined where nothing was recorded), read consistently, in the given order. */
+  async readPeriods(
+    tenantId: string,
+    userId: string,
+    periods: readonly Period[],
+  ): Promise<(UsageCounters | undefined)[]> {
+    const keyed = periods.map((period) => spendItems({ tenantId, userId, period }));
+    const items = await this.batchGet(keyed.flat());
+    return keyed.map((keys) => {
+      const found = keys.map((k) => items.get(`${k.pk}|${k.sk}`)).filter((i): i is Item => i !== undefined);
+      if (found.length === 0) return undefined;
+      const sum = { ...EMPTY };
+      for (const counters of found.map(totalsOf)) {
+        for (const name of Object.keys(EMPTY) as (keyof UsageCounters)[]) sum[name] += counters[name];
+      }
+      return sum;
+    });
+  }
+
+  /** Cost of each target's period, in order (missing items count 0); throws when items stay unread. */
+  async costs(targets: readonly SpendTarget[]): Promise<number[]> {
+    const keyed = targets.map(spendItems);
+    const items = await this.batchGet(keyed.flat(), 'pk, sk, costNano');
+    return keyed.map((keys) =>
+      keys.reduce((sum, k) => sum + Number(items.get(`${k.pk}|${k.sk}`)?.costNano ?? 0), 0),
+    );
+  }
+
+  /** A user's spend in one period (cost control). */
+  async periodSpend(tenantId: string, userId: string, period: Period): Promise<NanoUsd> {
+    return (await this.costs([{ tenantId, userId, period }]))[0] ?? 0;
+  }
+
+  /**
+   * Creates a period total from a backfilled sum unless it exists (another threshold of the same
+   * zone and period has been feeding it). False when it existed.
+   */
+  async addOnce(
+    tenantId: string,
+    userId: string,
+    period: Period,
+    sum: { costNano: number; requests: number },
+    at: string,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: periodKey(tenantId, userId, period),
+          UpdateExpression: 'ADD costNano :cost, requests :requests SET backfilledAt = :at',
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ExpressionAttributeValues: { ':cost': sum.costNano, ':requests': sum.requests, ':at': at },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  /** Items by `pk|sk`, read consistently in batches of 100; throws when keys stay unprocessed. */
+  private async batchGet(keys: readonly { pk: string; sk: string }[], projection?: string) {
+    const out = new Map<string, Item>();
+    const unique = [...new Map(keys.map((k) => [`${k.pk}|${k.sk}`, k])).values()];
+    for (let i = 0; i < unique.length; i += 100) {
+      let pending: Item[] | undefined = unique.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
+      for (let attempt = 0; pending && pending.length > 0 && attempt < MAX_BATCH_GET_ATTEMPTS; attempt++) {
+        if (attempt > 0) await backoff(attempt, { baseMs: 20, capMs: 1000 });
+        const res = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.table]: {
+                Keys: pending,
+                ConsistentRead: true,
+                ...(projection ? { ProjectionExpression: projection } : {}),
+              },
+            },
+          }),
+        );
+        for (const item of res.Responses?.[this.table] ?? []) out.set(`${item.pk}|${item.sk}`, item);
+        pending = res.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined;
+      }
+      // An unread total is not a zero spend: callers would resolve breaches on it.
+      if (pending && pending.length > 0) {
+        throw new UnavailableError(`${pending.length} period totals not read after retries`);
+      }
+    }
+    return out;
+  }
+}

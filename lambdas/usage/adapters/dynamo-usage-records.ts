@@ -1,0 +1,100 @@
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
+import type { Item } from '../../platform/dynamo-query.js';
+import { userPk } from '../../platform/keys.js';
+import type { RecordPage, UsageRecordReader } from '../ports/read-stores.js';
+import type { RecordedMarker, UsageRecord } from '../ports/usage-store.js';
+
+/**
+ * Layout of the token_usage table. A record is keyed by its requestId (pk `T#tenant#REQ#<requestId>`,
+ * sk `R`), so the record itself is the idempotency marker: it is put on condition that the key is
+ * new, and it holds the hash of the body first recorded. `gsi1` lists a user's records in time order
+ * (gsi1pk `T#tenant#U#user`, gsi1sk `R#<timestamp>#<requestId>`).
+ */
+export const USER_RECORDS_INDEX = 'gsi1';
+const RECORD_SK = 'R';
+
+export const usageRecordKey = (tenantId: string, requestId: string) => ({
+  pk: `T#${tenantId}#REQ#${requestId}`,
+  sk: RECORD_SK,
+});
+const userRecordsSk = (timestamp: string, requestId: string) => `R#${timestamp}#${requestId}`;
+
+/** The item of a record, with the body hash that answers replays. */
+export function usageRecordItem(tenantId: string, record: UsageRecord, bodyHash: string): Item {
+  return {
+    ...usageRecordKey(tenantId, record.requestId),
+    gsi1pk: userPk(tenantId, record.userId),
+    gsi1sk: userRecordsSk(record.timestamp, record.requestId),
+    ...record,
+    bodyHash,
+  };
+}
+
+function recordOf(item: Item): UsageRecord {
+  const { pk: _pk, sk: _sk, gsi1pk: _gp, gsi1sk: _gs, bodyHash: _h, ...record } = item;
+  return record as unknown as UsageRecord;
+}
+
+export class DynamoUsageRecords implements UsageRecordReader {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** The first recording of a requestId (replays are answered from it), read consistently. */
+  async recorded(tenantId: string, requestId: string): Promise<RecordedMarker | undefined> {
+    const res = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: usageRecordKey(tenantId, requestId),
+        ConsistentRead: true,
+      }),
+    );
+    return res.Item ? { bodyHash: String(res.Item.bodyHash), record: recordOf(res.Item) } : undefined;
+  }
+
+  /**
+   * A user's records in time order, a page at a time, from the index (eventually consistent: a
+   * record written a moment ago may show on a later read). Cursors carry the last index key read
+   * and are checked to lie in the caller's own partition and range.
+   */
+  async listRecords(
+    tenantId: string,
+    userId: string,
+    range: { from: string; to: string },
+    page: { limit: number; cursor?: string },
+  ): Promise<RecordPage> {
+    const from = `R#${range.from}`;
+    const to = `R#${range.to}T~`;
+    const pk = userPk(tenantId, userId);
+    const start = page.cursor
+      ? decodeCursor(
+          page.cursor,
+          (key) => {
+            const sk = key.sk;
+            if (typeof sk !== 'string' || sk < from || sk > to) return undefined;
+            const requestId = sk.split('#').slice(2).join('#');
+            if (!requestId) return undefined;
+            return { gsi1pk: pk, gsi1sk: sk, ...usageRecordKey(tenantId, requestId) };
+          },
+          'export',
+        )
+      : undefined;
+    const res = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: USER_RECORDS_INDEX,
+        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to },
+        Limit: page.limit,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    const last = res.LastEvaluatedKey;
+    return {
+      records: (res.Items ?? []).map(recordOf),
+      ...(last ? { nextCursor: encodeCursor({ sk: last.gsi1sk }) } : {}),
+    };
+  }
+}

@@ -35,7 +35,11 @@ export function bedrockIdsOf(model: ModelEntry): string[] {
   const ids = [model.modelId];
   const withoutVersion = model.modelId.replace(/:\d+$/, '');
   if (withoutVersion !== model.modelId) ids.push(withoutVersion);
-  for (const spelling of model.spellings ?? []) if (!ids.includes(spelling)) ids.push(spelling);
+  for (const spelling of model.spellings ?? []) {
+    // `…-v1` (a genai-prices prefix rule) also stands for its first Bedrock revision `…-v1:0`.
+    const forms = /-v\d+$/.test(spelling) ? [spelling, `${spelling}:0`] : [spelling];
+    for (const form of forms) if (!ids.includes(form)) ids.push(form);
+  }
   for (const variant of model.contextVariants) ids.push(`${model.modelId}:${variant}`);
   return ids;
 }

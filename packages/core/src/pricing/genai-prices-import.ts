@@ -107,6 +107,7 @@ const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 class SkipModel extends Error {}
 
 function nanoOf(usd: number): number {
+  if (!(usd >= 0)) throw new SkipModel('a price that is not a non-negative number');
   return fromUsd(usd);
 }
 

@@ -166,6 +166,18 @@ describe('mergeCatalog', () => {
     expect(() => resolveModel('example.new-model-v1:0')).toThrow(UnknownModelError);
   });
 
+  it('joins versions for a new model given with and without its trailing revision', () => {
+    const merged = mergeCatalog(DEFAULT_CATALOG, [
+      tenant('example.x-v1', '2026-01-01', 1),
+      tenant('us.example.x-v1:0', '2026-02-01', 2),
+    ]);
+    expect(listModels(merged)).toHaveLength(CATALOG.length + 1);
+    expect(resolveModel('example.x-v1', merged).model.prices.map((p) => p.version)).toEqual([
+      'example.x-v1@2026-01-01#tenant',
+      'example.x-v1@2026-02-01#tenant',
+    ]);
+  });
+
   it('lets an estimate price with the merged catalog', () => {
     const merged = mergeCatalog(DEFAULT_CATALOG, [tenant('example.other-v1:0', '2026-01-01', 1_000_000_000)]);
     const result = estimateWorkload(

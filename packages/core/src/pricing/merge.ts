@@ -16,12 +16,20 @@ export interface AddedPriceVersion {
   readonly longContext?: LongContextTier;
 }
 
+/** The key of an already added model `id` names with or without its trailing `:N`, else `id`. */
+function sameNewModel(keys: Iterable<string>, id: string): string {
+  const bare = (key: string) => key.replace(/:\d+$/, '');
+  for (const key of keys) if (bare(key) === bare(id)) return key;
+  return id;
+}
+
 /**
  * Layers `added` price versions on top of `base` (pure; `base` is not changed):
  * - a version for a model `base` knows (any spelling) joins that model's history, ordered by
  *   `effectiveFrom`; at an equal `effectiveFrom` the version added later wins;
- * - a version for a model `base` lacks adds the model (canonical id: `resolveId(modelId)`, e.g.
- *   the id without profile prefix or ARN, {@link parseBedrockModelId}), named by its id.
+ * - a version for a model `base` lacks adds the model, keyed and named by its canonical id (the
+ *   id without profile prefix or ARN, {@link parseBedrockModelId}); versions for the same new
+ *   model with and without the trailing `:N` revision join one entry.
  * Which version is in force is decided by `versionAt`: a tenant's version wins from its
  * `effectiveFrom`, earlier instants keep the catalog's price.
  * @throws ValidationError (path `modelId`) for an id that is not a Bedrock id, and (path
@@ -32,6 +40,7 @@ export function mergeCatalog(base: Catalog, added: readonly AddedPriceVersion[])
   const byId = new Map<string, { entry: ModelEntry; extra: PriceVersion[] }>(
     base.entries.map((entry) => [entry.modelId, { entry, extra: [] }]),
   );
+  const newModels = new Set<string>();
   for (const version of added) {
     const found = tryResolveModel(version.modelId, base) ?? parseBedrockModelId(version.modelId);
     if (!found) {
@@ -39,10 +48,11 @@ export function mergeCatalog(base: Catalog, added: readonly AddedPriceVersion[])
         { path: 'modelId', message: 'must be a Bedrock model id, inference profile id or ARN' },
       ]);
     }
-    const modelId = 'model' in found ? found.model.modelId : found.canonicalId;
-    effectiveMillis(version.effectiveFrom);
+    const modelId = 'model' in found ? found.model.modelId : sameNewModel(newModels, found.canonicalId);
+    effectiveMillis(version.effectiveFrom); // validates it before anything is built
     let slot = byId.get(modelId);
     if (!slot) {
+      newModels.add(modelId);
       slot = {
         entry: {
           modelId,

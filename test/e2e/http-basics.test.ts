@@ -74,7 +74,18 @@ describe('local runtime over HTTP', () => {
     const sonnet = res.body.items.find((m) => m.modelId === 'anthropic.claude-3-5-sonnet-20240620-v1:0');
     expect(sonnet?.prices[0]?.inputPerMTokUsd).toBe(3);
     expect(new Set(res.body.items.map((m) => m.provider))).toEqual(
-      new Set(['anthropic', 'amazon', 'meta', 'mistral']),
+      new Set([
+        'amazon',
+        'anthropic',
+        'deepseek',
+        'google',
+        'meta',
+        'mistral',
+        'nvidia',
+        'openai',
+        'qwen',
+        'writer',
+      ]),
     );
   });
 

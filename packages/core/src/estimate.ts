@@ -1,6 +1,6 @@
 import { ValidationError } from './errors.js';
 import { addNano, divRoundHalfEven, type NanoUsd, sumNano } from './money.js';
-import { priceAt, priceUsage, resolveModel } from './pricing/index.js';
+import { type Catalog, DEFAULT_CATALOG, priceAt, priceUsage, resolveModel } from './pricing/index.js';
 import type { ResolvedModel, Scope, TokenUsage } from './pricing/types.js';
 
 /** One kind of call in a workload: tokens of a single call and how many calls a day. */
@@ -124,6 +124,7 @@ function priceOperation(
   model: ResolvedModel,
   at: string,
   foldCacheIntoInput: boolean,
+  catalog: Catalog,
 ): EstimateOperationResult {
   const path = `operations[${index}]`;
   const perDay = wholeNumber(op.perDay, `${path}.perDay`, 0);
@@ -137,7 +138,7 @@ function priceOperation(
   const calls = times(perDay, days, `${path}.perDay`);
   let costPerCallNano: NanoUsd;
   try {
-    costPerCallNano = priceUsage({ modelId: model.requestedId, usage, at }).costNano;
+    costPerCallNano = priceUsage({ modelId: model.requestedId, usage, at }, catalog).costNano;
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     throw new ValidationError(
@@ -163,8 +164,9 @@ function priceOperations(
   model: ResolvedModel,
   at: string,
   foldCacheIntoInput: boolean,
+  catalog: Catalog,
 ): EstimateOperationResult[] {
-  return operations.map((op, i) => priceOperation(op, i, days, model, at, foldCacheIntoInput));
+  return operations.map((op, i) => priceOperation(op, i, days, model, at, foldCacheIntoInput, catalog));
 }
 
 function sumOf(items: EstimateOperationResult[], key: keyof Omit<EstimateOperationResult, 'name'>): number {
@@ -190,14 +192,19 @@ function sumOf(items: EstimateOperationResult[], key: keyof Omit<EstimateOperati
  *   costs more).
  *
  * @param at ISO timestamp selecting the price versions (time is always a parameter).
+ * @param catalog the catalog to price with (default: the built-in one).
  * @throws UnknownModelError for an unknown `modelId` or `compareModels` entry.
  * @throws ValidationError naming the offending field (`days`, `operations[i].perDay`, …).
  */
-export function estimateWorkload(req: EstimateRequest, at: string): EstimateResult {
+export function estimateWorkload(
+  req: EstimateRequest,
+  at: string,
+  catalog: Catalog = DEFAULT_CATALOG,
+): EstimateResult {
   const days = req.days === undefined ? DEFAULT_DAYS : wholeNumber(req.days, 'days', 1);
-  const model = resolveModel(req.modelId);
+  const model = resolveModel(req.modelId, catalog);
   const { version: priceVersion } = priceAt(model.model, at, model.scope);
-  const byOperation = priceOperations(req.operations, days, model, at, false);
+  const byOperation = priceOperations(req.operations, days, model, at, false, catalog);
   const llmCostNano = sumOf(byOperation, 'costNano');
 
   const lineItemsNano = sumNano(
@@ -206,9 +213,12 @@ export function estimateWorkload(req: EstimateRequest, at: string): EstimateResu
   const totalNano = addNano(llmCostNano, lineItemsNano);
 
   const alternatives = (req.compareModels ?? []).map((id): EstimateAlternative => {
-    const alt = resolveModel(id);
+    const alt = resolveModel(id, catalog);
     const withoutCaching = priceAt(alt.model, at, alt.scope).rates.cacheReadNanoPerMTok === null;
-    const altCost = sumOf(priceOperations(req.operations, days, alt, at, withoutCaching), 'costNano');
+    const altCost = sumOf(
+      priceOperations(req.operations, days, alt, at, withoutCaching, catalog),
+      'costNano',
+    );
     const savingsNano = addNano(llmCostNano, -altCost);
     return {
       modelId: alt.model.modelId,

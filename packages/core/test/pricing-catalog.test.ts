@@ -58,6 +58,8 @@ const LONG_CONTEXT_MODELS = [
   'anthropic.claude-sonnet-4-5-20250929-v1:0',
 ];
 
+const GPT_56 = ['openai.gpt-5.6-luna', 'openai.gpt-5.6-sol', 'openai.gpt-5.6-terra'];
+
 const KINDS = [
   'inputNanoPerMTok',
   'outputNanoPerMTok',
@@ -82,9 +84,14 @@ function byId(modelId: string): ModelEntry {
 }
 
 describe('pricing catalog', () => {
-  it('holds exactly the expected models, in a stable order', () => {
-    expect(CATALOG.map((m) => m.modelId)).toEqual(Object.keys(CURRENT_PRICES));
-    expect(listModels().map((m) => m.modelId)).toEqual(Object.keys(CURRENT_PRICES));
+  it('holds every model of the hand-written catalog and every genai-prices model, sorted by id', () => {
+    const ids = CATALOG.map((m) => m.modelId);
+    expect(ids.filter((id) => id in CURRENT_PRICES)).toHaveLength(Object.keys(CURRENT_PRICES).length);
+    // 76 Bedrock models of genai-prices (93 entries, global and regional halves merged) and the
+    // two models only the overlay prices.
+    expect(ids).toHaveLength(78);
+    expect(ids).toEqual([...ids].sort());
+    expect(listModels().map((m) => m.modelId)).toEqual(ids);
   });
 
   it.each(Object.entries(CURRENT_PRICES))('lists the published current price of %s', (modelId, row) => {
@@ -123,7 +130,8 @@ describe('pricing catalog', () => {
           version.effectiveFrom,
         );
         expect(version.effectiveFrom > previous).toBe(true);
-        expect(version.source.length).toBeGreaterThan(5);
+        expect(version.source).toBe('catalog');
+        expect(version.note.length).toBeGreaterThan(5);
         previous = version.effectiveFrom;
       }
     }
@@ -143,7 +151,8 @@ describe('pricing catalog', () => {
   });
 
   it('prices Claude cache reads at 1/10 and cache writes at 5/4 of input, exactly', () => {
-    for (const model of CATALOG.filter((m) => m.provider === 'anthropic')) {
+    // Claude 4.x and earlier; Fable 5.x and Opus 5.5 read from the cache at other fractions.
+    for (const model of CATALOG.filter((m) => m.provider === 'anthropic' && !/-5-|-5$/.test(m.modelId))) {
       for (const version of model.prices) {
         const tiers = [
           version.rates,
@@ -161,7 +170,9 @@ describe('pricing catalog', () => {
   });
 
   it('prices Nova cache reads at 1/4 of input and cache writes at the input rate', () => {
-    for (const model of CATALOG.filter((m) => m.provider === 'amazon')) {
+    const nova = CATALOG.filter((m) => m.modelId.startsWith('amazon.nova-') && !m.modelId.includes('sonic'));
+    expect(nova).toHaveLength(5);
+    for (const model of nova) {
       const { rates } = latest(model);
       expect(rates.cacheReadNanoPerMTok).toBe(scaleNano(rates.inputNanoPerMTok, 1, 4));
       expect(rates.cacheWriteNanoPerMTok).toBe(rates.inputNanoPerMTok);
@@ -175,10 +186,11 @@ describe('pricing catalog', () => {
     }
   });
 
-  it('charges geo/in-region exactly 11/10 of global, only for Sonnet 4.5, Haiku 4.5 and Opus 4.5', () => {
+  it('charges geo/in-region exactly 11/10 of global wherever a model has global rates', () => {
     const withPremium = CATALOG.filter((m) => m.prices.some((v) => v.globalRates)).map((m) => m.modelId);
-    expect(withPremium).toEqual(REGIONAL_PREMIUM_MODELS);
-    for (const modelId of REGIONAL_PREMIUM_MODELS) {
+    expect(withPremium).toEqual(expect.arrayContaining(REGIONAL_PREMIUM_MODELS));
+    expect(withPremium).not.toContain('anthropic.claude-sonnet-4-20250514-v1:0');
+    for (const modelId of withPremium) {
       const version = latest(byId(modelId));
       const pairs: [TokenRates | undefined, TokenRates | undefined][] = [
         [version.rates, version.globalRates],
@@ -195,13 +207,13 @@ describe('pricing catalog', () => {
     }
   });
 
-  it('has long-context tiers above 200k input only for Sonnet 4 and 4.5: input and cache x2, output x1.5', () => {
+  it('has long-context tiers (Sonnet 4 and 4.5 above 200k, GPT-5.6 from 272k): input and cache x2, output x1.5', () => {
     const withTier = CATALOG.filter((m) => m.prices.some((v) => v.longContext)).map((m) => m.modelId);
-    expect(withTier).toEqual(LONG_CONTEXT_MODELS);
-    for (const modelId of LONG_CONTEXT_MODELS) {
+    expect(withTier).toEqual([...LONG_CONTEXT_MODELS, ...GPT_56]);
+    for (const modelId of withTier) {
       const version = latest(byId(modelId));
       const tier = version.longContext!;
-      expect(tier.aboveInputTokens).toBe(200_000);
+      expect(tier.aboveInputTokens).toBe(LONG_CONTEXT_MODELS.includes(modelId) ? 200_000 : 271_999);
       const pairs: [TokenRates, TokenRates | undefined][] = [
         [version.rates, tier.rates],
         [version.globalRates ?? version.rates, tier.globalRates ?? tier.rates],

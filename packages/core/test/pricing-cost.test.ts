@@ -142,7 +142,7 @@ describe('priceUsage', () => {
 
     it('versionAt needs at least one version', () => {
       const empty: ModelEntry = { ...CATALOG[0]!, prices: [] };
-      expect(() => versionAt(empty, 0)).toThrow(/has no price version/);
+      expect(() => versionAt(empty, 0)).toThrow(UnknownModelError);
     });
   });
 

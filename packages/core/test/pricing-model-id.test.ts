@@ -34,12 +34,14 @@ describe('resolveModel', () => {
     expect(bedrockIdsOf(resolveModel('amazon.nova-lite-v1:0').model)).toEqual([
       'amazon.nova-lite-v1:0',
       'amazon.nova-lite-v1',
+      'amazon.nova-lite',
       'amazon.nova-lite-v1:0:300k',
     ]);
     const unversioned = {
       ...resolveModel('amazon.nova-lite-v1:0').model,
       modelId: 'example.model-v1',
       contextVariants: [],
+      spellings: [],
     };
     expect(bedrockIdsOf(unversioned)).toEqual(['example.model-v1']);
   });
@@ -135,7 +137,7 @@ describe('resolveModel', () => {
     ['an empty string', ''],
     ['an alias behind a profile prefix', 'us.claude-3-5-sonnet-20240620'],
     ['an alias inside an ARN', 'arn:aws:bedrock:us-east-1::foundation-model/claude-3-5-sonnet-20240620'],
-    ['a model that is not in the catalog', 'anthropic.claude-3-sonnet-20240229-v1:0'],
+    ['a model that is not in the catalog', 'cohere.command-r-plus-v1:0'],
     ['a double prefix', `us.eu.${SONNET_35}`],
   ])('rejects %s', (_label, id) => {
     expect(tryResolveModel(id)).toBeUndefined();

@@ -1,6 +1,7 @@
-import { ValidationError } from '../errors.js';
+import { UnknownModelError, ValidationError } from '../errors.js';
 import { addNano, costOfTokens } from '../money.js';
 import { parseInstantOrDay } from '../periods.js';
+import { type Catalog, DEFAULT_CATALOG, effectiveMillis } from './catalog.js';
 import { resolveModel } from './model-id.js';
 import type {
   EffectivePrice,
@@ -13,18 +14,30 @@ import type {
 } from './types.js';
 
 /**
- * The version of `model` in force at epoch millisecond `atMillis`: the latest whose
- * `effectiveFrom` (00:00Z) is not after it. An instant before the first version gets the first
- * version, so usage recorded before a model's catalog history starts is still priced.
+ * The version of `model` in force at epoch millisecond `atMillis`:
+ * - a tenant's version wins from its `effectiveFrom`: the latest tenant version not after
+ *   `atMillis`, if any;
+ * - otherwise the latest catalog or sync version not after it (at an equal `effectiveFrom`, the
+ *   one added later);
+ * - an instant before every version gets the model's first catalog or sync version, so usage
+ *   recorded before a model's catalog history starts is still priced. A model with tenant
+ *   versions only has no price before the first of them.
+ * @throws UnknownModelError when no version applies.
  */
 export function versionAt(model: ModelEntry, atMillis: number): PriceVersion {
-  const [first, ...later] = model.prices;
-  if (!first) throw new Error(`catalog entry ${model.modelId} has no price version`);
-  let current = first;
-  for (const candidate of later) {
-    if (Date.parse(`${candidate.effectiveFrom}T00:00:00Z`) <= atMillis) current = candidate;
+  let tenant: PriceVersion | undefined;
+  let service: PriceVersion | undefined;
+  let firstService: PriceVersion | undefined;
+  for (const candidate of model.prices) {
+    const isTenant = candidate.source === 'tenant';
+    if (!isTenant) firstService ??= candidate;
+    if (effectiveMillis(candidate.effectiveFrom) > atMillis) continue;
+    if (isTenant) tenant = candidate;
+    else service = candidate;
   }
-  return current;
+  const version = tenant ?? service ?? firstService;
+  if (!version) throw new UnknownModelError(model.modelId);
+  return version;
 }
 
 /**
@@ -84,17 +97,30 @@ function cacheRate(rate: number | null, tokens: number, modelId: string, path: s
  * - When the model has a long-context tier and `inputTokens + cacheReadInputTokens +
  *   cacheWriteInputTokens` exceeds its threshold, every part of the call uses the long-context rates.
  *
- * @throws UnknownModelError for an id outside the catalog.
+ * - `cacheWrite1hInputTokens`, the part of the cache writes with a 1-hour time-to-live, bill at the
+ *   model's 1-hour cache-write rate where it lists one, else at its cache-write rate; they are
+ *   part of `cacheWriteNano`.
+ *
+ * `catalog` defaults to the built-in catalog.
+ *
+ * @throws UnknownModelError for an id outside the catalog, or a model with no price at `at`.
  * @throws ValidationError naming the field (`inputTokens`, `outputTokens`, `cacheReadInputTokens`,
- *   `cacheWriteInputTokens`, `at`) for a negative or fractional count, cache tokens on a model
- *   without prompt caching, or a malformed timestamp.
+ *   `cacheWriteInputTokens`, `cacheWrite1hInputTokens`, `at`) for a negative or fractional count,
+ *   more 1-hour writes than writes, cache tokens on a model without prompt caching, or a malformed
+ *   timestamp.
  */
-export function priceUsage(input: PriceUsageInput): PricedUsage {
+export function priceUsage(input: PriceUsageInput, catalog: Catalog = DEFAULT_CATALOG): PricedUsage {
   const inputTokens = tokenCount(input.usage.inputTokens, 'inputTokens');
   const outputTokens = tokenCount(input.usage.outputTokens, 'outputTokens');
   const cacheReadTokens = tokenCount(input.usage.cacheReadInputTokens, 'cacheReadInputTokens');
   const cacheWriteTokens = tokenCount(input.usage.cacheWriteInputTokens, 'cacheWriteInputTokens');
-  const { model, scope } = resolveModel(input.modelId);
+  const cacheWrite1hTokens = tokenCount(input.usage.cacheWrite1hInputTokens, 'cacheWrite1hInputTokens');
+  if (cacheWrite1hTokens > cacheWriteTokens) {
+    throw new ValidationError('cacheWrite1hInputTokens must not exceed cacheWriteInputTokens', [
+      { path: 'cacheWrite1hInputTokens', message: 'must be at most cacheWriteInputTokens' },
+    ]);
+  }
+  const { model, scope } = resolveModel(input.modelId, catalog);
   const price = priceAt(model, input.at, scope);
 
   const totalInput = inputTokens + cacheReadTokens + cacheWriteTokens;
@@ -117,7 +143,10 @@ export function priceUsage(input: PriceUsageInput): PricedUsage {
     inputNano: costOfTokens(inputTokens, rates.inputNanoPerMTok),
     outputNano: costOfTokens(outputTokens, rates.outputNanoPerMTok),
     cacheReadNano: costOfTokens(cacheReadTokens, readRate),
-    cacheWriteNano: costOfTokens(cacheWriteTokens, writeRate),
+    cacheWriteNano: addNano(
+      costOfTokens(cacheWriteTokens - cacheWrite1hTokens, writeRate),
+      costOfTokens(cacheWrite1hTokens, rates.cacheWrite1hNanoPerMTok ?? writeRate),
+    ),
   };
   return {
     modelId: model.modelId,

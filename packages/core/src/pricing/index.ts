@@ -1,5 +1,19 @@
-export { CATALOG } from './catalog.js';
+export {
+  buildCatalog,
+  CATALOG,
+  type Catalog,
+  catalogEntriesOf,
+  DEFAULT_CATALOG,
+  effectiveMillis,
+} from './catalog.js';
 export { priceAt, priceUsage, versionAt } from './cost.js';
+export {
+  bedrockIdOfGenaiId,
+  type CatalogData,
+  convertGenaiPrices,
+  type GenaiProvider,
+} from './genai-prices-import.js';
+export { type AddedPriceVersion, mergeCatalog } from './merge.js';
 export {
   bedrockIdsOf,
   buildModelIndex,
@@ -7,7 +21,10 @@ export {
   GLOBAL_PROFILE_PREFIX,
   listModels,
   type ModelIndex,
+  type ParsedModelId,
+  parseBedrockModelId,
   resolveModel,
   tryResolveModel,
 } from './model-id.js';
+export { OVERLAY_DIFFERENCES, type OverlayDifference } from './overlay.js';
 export type * from './types.js';

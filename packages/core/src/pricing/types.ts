@@ -8,7 +8,14 @@ import type { NanoUsd } from '../money.js';
  */
 export type Scope = 'global' | 'geo' | 'in-region';
 
-export type Provider = 'anthropic' | 'amazon' | 'meta' | 'mistral';
+/** The vendor part of a Bedrock model id (`anthropic`, `amazon`, `meta`, `openai` …). */
+export type Provider = string;
+
+/**
+ * Where a price version comes from: the catalog built into the release, a price sync that added
+ * it to the service scope later, or the tenant's own (negotiated) price.
+ */
+export type PriceSource = 'catalog' | 'sync' | 'tenant';
 
 /**
  * Prices of the four token kinds, in integer nano-USD per million tokens
@@ -20,6 +27,11 @@ export interface TokenRates {
   readonly outputNanoPerMTok: NanoUsd;
   readonly cacheReadNanoPerMTok: NanoUsd | null;
   readonly cacheWriteNanoPerMTok: NanoUsd | null;
+  /**
+   * Rate of cache writes with a 1-hour time-to-live, where the model lists one; without it such
+   * writes bill at `cacheWriteNanoPerMTok`.
+   */
+  readonly cacheWrite1hNanoPerMTok?: NanoUsd;
 }
 
 /**
@@ -38,10 +50,14 @@ export interface LongContextTier {
 export interface PriceVersion {
   /** Stable identifier stored with every priced record: `<modelId>@<effectiveFrom>`. */
   readonly version: string;
-  /** First UTC day (`YYYY-MM-DD`) the version applies to; it applies from 00:00:00Z. */
+  /**
+   * First UTC day (`YYYY-MM-DD`, from 00:00:00Z) or ISO-8601 instant the version applies from.
+   */
   readonly effectiveFrom: string;
+  /** Who added the version; a tenant's version wins over the others from its `effectiveFrom`. */
+  readonly source: PriceSource;
   /** Where the figures come from, in a few words. */
-  readonly source: string;
+  readonly note: string;
   /** Standard rates for geo and in-region calls (and global calls when `globalRates` is absent). */
   readonly rates: TokenRates;
   /** Rates for `global.` calls, for models whose geo and in-region calls carry a premium over global. */
@@ -60,7 +76,12 @@ export interface ModelEntry {
   readonly aliases: readonly string[];
   /** Context-window variants Bedrock appends to the id, e.g. `200k` for `…-v1:0:200k`. */
   readonly contextVariants: readonly string[];
-  /** Price versions, oldest first, with strictly increasing `effectiveFrom`. */
+  /** Other spellings of the Bedrock id (e.g. `anthropic.claude-sonnet-4-6` for `…-v1:0`). */
+  readonly spellings?: readonly string[];
+  /**
+   * Price versions ordered by `effectiveFrom` (ties in the order they were added); see
+   * `versionAt` for which one is in force.
+   */
   readonly prices: readonly PriceVersion[];
 }
 
@@ -88,6 +109,8 @@ export interface TokenUsage {
   outputTokens: number;
   cacheReadInputTokens?: number;
   cacheWriteInputTokens?: number;
+  /** The part of `cacheWriteInputTokens` written with a 1-hour time-to-live. */
+  cacheWrite1hInputTokens?: number;
 }
 
 export interface PriceUsageInput {

@@ -5,6 +5,7 @@ export * from './errors.js';
 export * from './estimate.js';
 export * from './export-format.js';
 export * from './forecast.js';
+export * from './invocation-log.js';
 export * from './money.js';
 export * from './patterns.js';
 export * from './periods.js';

@@ -11,4 +11,5 @@ export * from './patterns.js';
 export * from './periods.js';
 export * from './pricing/index.js';
 export * from './recommendations.js';
+export * from './reconciliation.js';
 export * from './thresholds.js';

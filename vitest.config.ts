@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // The client package's `exports` name its build (dist/); inside the repository it runs from source.
+    alias: [
+      {
+        find: /^@cost-management\/client$/,
+        replacement: fileURLToPath(new URL('./packages/client/src/index.ts', import.meta.url)),
+      },
+    ],
+  },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'lambdas/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],

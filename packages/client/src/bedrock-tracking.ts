@@ -50,6 +50,13 @@ interface TrackingBase {
   retryDelayMs?: number;
   /** How to wait for a throttle (default: a timer). */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Whether calls carry `costRequestId` and the user in Bedrock's `requestMetadata` (default
+   * true), so the invocation-log path recognises calls the wrapper already reported.
+   */
+  tagRequestMetadata?: boolean;
+  /** The `requestMetadata` key of the user (default `userId`; the log import reads the same key). */
+  userIdMetadataKey?: string;
 }
 
 export type CostTrackingOptions = TrackingBase &
@@ -73,6 +80,34 @@ type AnyCommand = { input: ConverseInput; constructor: new (input: ConverseInput
 type Send = (command: unknown, ...rest: unknown[]) => Promise<unknown>;
 
 const BEDROCK_RUNTIME = 'com.amazonaws.bedrockruntime';
+
+/** The `requestMetadata` key of the wrapper's idempotency key (the log import reads it). */
+export const COST_REQUEST_ID_METADATA_KEY = 'costRequestId';
+/** Bedrock's limits on `requestMetadata`: at most 16 entries; keys 1-256, values 0-256 of these characters. */
+export const REQUEST_METADATA_MAX_ENTRIES = 16;
+const METADATA_KEY = /^[a-zA-Z0-9\s:_@$#=/+,\-.]{1,256}$/;
+const METADATA_VALUE = /^[a-zA-Z0-9\s:_@$#=/+,\-.]{0,256}$/;
+
+/**
+ * The caller's `requestMetadata` plus the call's `costRequestId` and user, within Bedrock's
+ * limits: the caller's own entries are kept; an entry of ours that Bedrock would reject (a user id
+ * with other characters, more than 256 characters, no room left of the 16 entries) is left out,
+ * so tagging can never fail the call. `costRequestId` is placed before the user.
+ */
+export function tagRequestMetadata(
+  metadata: Record<string, string> | undefined,
+  tags: { requestId: string; userId: string; userIdKey?: string },
+): Record<string, string> {
+  const result: Record<string, string> = { ...(metadata ?? {}) };
+  const add = (key: string, value: string) => {
+    if (!METADATA_KEY.test(key) || !METADATA_VALUE.test(value)) return;
+    if (!Object.hasOwn(result, key) && Object.keys(result).length >= REQUEST_METADATA_MAX_ENTRIES) return;
+    result[key] = value;
+  };
+  add(COST_REQUEST_ID_METADATA_KEY, tags.requestId);
+  add(tags.userIdKey ?? 'userId', tags.userId);
+  return result;
+}
 
 /**
  * `ConverseCommand` or `ConverseStreamCommand`, recognised without importing the SDK (it is an
@@ -116,6 +151,9 @@ export function estimateInputTokens(input: ConverseInput): number {
  *   `maxThrottleRetries` times, then throws `CostControlThrottledError`.
  * - When `/check` itself fails (network, 5xx, any answer that is not a decision), the call goes
  *   ahead on the model asked for (fail open) and `onError` hears about it.
+ * - The call carries its `requestId` (as `costRequestId`) and the user in Bedrock's
+ *   `requestMetadata`, next to the caller's own entries, so a model invocation log record of it
+ *   is recognised as already reported.
  * - Usage comes from the response's `usage` block (for a stream, from its `metadata` event,
  *   read as the events pass through) and is reported with a requestId generated once per call.
  *   A report that fails waits in memory and is sent again in the background; `flush()` sends
@@ -255,7 +293,19 @@ export function withCostTracking<C extends CommandSender>(
     // One id per call: it keys the check's reservation under a hard budget, and the usage report.
     const requestId = newRequestId();
     const modelId = await decide(userId, requestId, input);
-    const call = modelId !== input.modelId ? new command.constructor({ ...input, modelId }) : command;
+    const tagged =
+      options.tagRequestMetadata === false
+        ? undefined
+        : tagRequestMetadata(input.requestMetadata, {
+            requestId,
+            userId,
+            userIdKey: options.userIdMetadataKey,
+          });
+    // A new command, never the caller's one changed: it may be sent again.
+    const call =
+      modelId !== input.modelId || tagged
+        ? new command.constructor({ ...input, modelId, ...(tagged ? { requestMetadata: tagged } : {}) })
+        : command;
     const operation = typeof options.operation === 'function' ? options.operation(input) : options.operation;
     const startedAt = Date.now();
     const event = {

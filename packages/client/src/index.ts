@@ -1,10 +1,13 @@
 export {
+  COST_REQUEST_ID_METADATA_KEY,
   type CommandSender,
   type ConverseInput,
   type CostTrackingControls,
   type CostTrackingOptions,
   commandKind,
   estimateInputTokens,
+  REQUEST_METADATA_MAX_ENTRIES,
+  tagRequestMetadata,
   withCostTracking,
 } from './bedrock-tracking.js';
 export {

@@ -18,7 +18,9 @@ import {
   type CostTrackingOptions,
   commandKind,
   estimateInputTokens,
+  REQUEST_METADATA_MAX_ENTRIES,
   type TrackUsageEvent,
+  tagRequestMetadata,
   withCostTracking,
 } from '../src/index.js';
 
@@ -405,5 +407,70 @@ describe('helpers', () => {
   it('estimates input tokens from the text of the system prompt and messages', () => {
     expect(estimateInputTokens({ modelId: 'm', messages: [] })).toBe(0);
     expect(estimateInputTokens(converse().input)).toBe(Math.ceil(('Be brief.'.length + 31) / 4));
+  });
+});
+
+describe('withCostTracking: requestMetadata for the invocation logs', () => {
+  it('sends costRequestId and userId with the caller metadata and leaves the caller command alone', async () => {
+    bedrock.on(ConverseCommand).resolves(reply);
+    const api = fakeCostApi();
+    const { client } = wrap(api);
+    const command = new ConverseCommand({ ...converse().input, requestMetadata: { team: 'search' } });
+    await client.send(command);
+    await client.flush();
+    const sent = bedrock.commandCalls(ConverseCommand)[0]?.args[0].input;
+    expect(sent?.requestMetadata).toEqual({
+      team: 'search',
+      costRequestId: api.reports[0]?.requestId,
+      userId: 'alice',
+    });
+    expect(api.reports[0]?.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(command.input.requestMetadata).toEqual({ team: 'search' });
+  });
+
+  it('tags stream calls, under a configured user key, and can be switched off', async () => {
+    async function* events(): AsyncGenerator<ConverseStreamOutput> {
+      yield {
+        metadata: { usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 }, metrics: { latencyMs: 1 } },
+      };
+    }
+    bedrock.on(ConverseStreamCommand).callsFake(async () => ({ stream: events() }));
+    const api = fakeCostApi();
+    const { client } = wrap(api, { userIdMetadataKey: 'app-user' });
+    const res = await client.send(new ConverseStreamCommand(converse().input));
+    for await (const _ of res.stream ?? []) {
+      // drain
+    }
+    await client.flush();
+    expect(bedrock.commandCalls(ConverseStreamCommand)[0]?.args[0].input.requestMetadata).toEqual({
+      costRequestId: api.reports[0]?.requestId,
+      'app-user': 'alice',
+    });
+
+    bedrock.reset();
+    bedrock.on(ConverseCommand).resolves(reply);
+    const plain = wrap(fakeCostApi(), { tagRequestMetadata: false }).client;
+    const command = converse();
+    await plain.send(command);
+    expect(bedrock.commandCalls(ConverseCommand)[0]?.args[0]).toBe(command);
+    plain.stopTracking();
+  });
+
+  it('stays within Bedrock limits instead of failing the call', () => {
+    const ids = { requestId: 'r-1', userId: 'alice@example.com' };
+    expect(tagRequestMetadata(undefined, ids)).toEqual({ costRequestId: 'r-1', userId: 'alice@example.com' });
+    // A user id Bedrock would reject (characters, length) is left out; the request id stays.
+    expect(tagRequestMetadata({}, { requestId: 'r-1', userId: 'zoë' })).toEqual({ costRequestId: 'r-1' });
+    expect(tagRequestMetadata({}, { requestId: 'r-1', userId: 'u'.repeat(257) })).toEqual({
+      costRequestId: 'r-1',
+    });
+    // Sixteen entries at most: the caller's are kept, ours fill what room is left.
+    const fifteen = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`k${i}`, 'v']));
+    expect(tagRequestMetadata(fifteen, ids)).toEqual({ ...fifteen, costRequestId: 'r-1' });
+    const full = { ...fifteen, k15: 'v' };
+    expect(Object.keys(tagRequestMetadata(full, ids))).toHaveLength(REQUEST_METADATA_MAX_ENTRIES);
+    expect(tagRequestMetadata(full, ids)).toEqual(full);
+    // A caller's own costRequestId is replaced by the call's (it keys the usage report).
+    expect(tagRequestMetadata({ ...full, costRequestId: 'theirs' }, ids).costRequestId).toBe('r-1');
   });
 });

@@ -128,3 +128,44 @@ export function scaleNano(value: NanoUsd, numerator: number, denominator: number
   );
   return assertNano(Number(negative ? -magnitude : magnitude), 'scaled amount');
 }
+
+/**
+ * A decimal dollar amount as billing exports write it (`0.0105`, `-1.25`, `1.2E-7`; any number
+ * of decimals) in units of 10^-`scale` USD, as a BigInt: exact when the text has at most `scale`
+ * decimals, otherwise rounded once, half to even. Used to sum bill line items exactly before
+ * they become nano-USD.
+ */
+export function usdDecimalToUnits(text: string, scale: number): bigint {
+  const match = /^\s*([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
+  const [, sign, whole = '', frac = '', exp = '0'] = match ?? [];
+  if (!match || whole + frac === '' || Math.abs(Number(exp)) > 400) {
+    throw new MoneyRangeError(`not a decimal dollar amount: ${JSON.stringify(text)}`);
+  }
+  // digits × 10^(exponent - decimals) USD, in units of 10^-scale: shift by scale + exponent - decimals.
+  const digits = BigInt(whole + frac || '0');
+  const shift = scale + Number(exp) - frac.length;
+  const magnitude =
+    shift >= 0 ? digits * 10n ** BigInt(shift) : divRoundHalfEven(digits, 10n ** BigInt(-shift));
+  return sign === '-' ? -magnitude : magnitude;
+}
+
+/** A decimal dollar amount (see `usdDecimalToUnits`) in nano-USD, rounded half to even. */
+export function usdDecimalToNano(text: string): NanoUsd {
+  const units = usdDecimalToUnits(text, 9);
+  if (units > BigInt(MAX_NANO_USD) || units < -BigInt(MAX_NANO_USD)) {
+    throw new MoneyRangeError(`amount out of range: ${text}`);
+  }
+  return Number(units);
+}
+
+/** A signed BigInt amount in units of 10^-`scale` USD, rounded half to even to nano-USD. */
+export function unitsToNano(units: bigint, scale: number): NanoUsd {
+  const divisor = 10n ** BigInt(Math.max(0, scale - 9));
+  const up = 10n ** BigInt(Math.max(0, 9 - scale));
+  const magnitude = divRoundHalfEven(units < 0n ? -units : units, divisor) * up;
+  const signed = units < 0n ? -magnitude : magnitude;
+  if (signed > BigInt(MAX_NANO_USD) || signed < -BigInt(MAX_NANO_USD)) {
+    throw new MoneyRangeError(`amount out of range: ${units} × 10^-${scale} USD`);
+  }
+  return Number(signed);
+}

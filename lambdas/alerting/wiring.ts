@@ -13,7 +13,7 @@ import { localEventBus } from '../platform/events/local-event-bus.js';
 import { localAdapters } from '../platform/local-adapters.js';
 import { logger } from '../platform/logger.js';
 import { emitMetrics } from '../platform/metrics.js';
-import { aggregateReader } from '../usage/wiring.js';
+import type { AggregateReader } from '../usage/ports/read-stores.js';
 import {
   SesEmailSender,
   SnsSmsSender,
@@ -98,6 +98,7 @@ function deadLetterSink(env: NotifierEnv): DeadLetterSink {
  */
 export function notifyDeps(
   env: NotifierEnv,
+  days: Pick<AggregateReader, 'readDays'>,
   local: LocalChannels = localAdapters(LOCAL_CHANNELS) ?? {},
 ): NotifyDeps {
   let sns: SNSClient | undefined;
@@ -111,7 +112,7 @@ export function notifyDeps(
   return {
     breaches: breachStore(env),
     alerting: alertingConfigStore(env),
-    aggregates: aggregateReader(env),
+    aggregates: days,
     email: local.email ?? new SesEmailSender(new SESv2Client({ maxAttempts: 1 }), env.SENDER_EMAIL),
     sms: local.sms ?? new SnsSmsSender(snsClient()),
     webhook: new HttpWebhookSender({ allowPrivate: allowHttpWebhooks() }),
@@ -146,7 +147,10 @@ export function thresholdDetection(
   };
 }
 
-/** Everything the sweep needs, from its validated environment; `spend` from the usage context. */
+/**
+ * Everything the sweep needs, from its validated environment; `usage` is the usage context's
+ * aggregate store (period spend and daily totals), wired by the composition root.
+ */
 export function sweepDeps(
   env: NotifierEnv & {
     COST_THRESHOLDS_TABLE: string;
@@ -154,13 +158,13 @@ export function sweepDeps(
     EVENT_BUS_NAME?: string | undefined;
     REDELIVER_AFTER_SECONDS: number;
   },
-  spend: SpendReader,
+  usage: SpendReader & Pick<AggregateReader, 'readDays'>,
 ): SweepDeps {
-  const notify = notifyDeps(env);
+  const notify = notifyDeps(env, usage);
   return {
     thresholds: thresholdStore(env),
     breaches: notify.breaches,
-    spend,
+    spend: usage,
     aggregates: notify.aggregates,
     alerting: notify.alerting,
     publisher: eventPublisher(env),

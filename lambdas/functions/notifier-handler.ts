@@ -4,10 +4,11 @@ import type { ServiceEvent, ThresholdBreachedDetail } from '../platform/events/e
 import { loadEnvironment } from '../platform/function-spec.js';
 import { logger } from '../platform/logger.js';
 import { emitMetrics } from '../platform/metrics.js';
+import { aggregateStore } from '../usage/wiring.js';
 import { spec } from './notifier-environment.js';
 
 const env = loadEnvironment(spec);
-const deps = notifyDeps(env);
+const deps = notifyDeps(env, aggregateStore(env));
 
 /**
  * EventBridge target for `ThresholdBreached`: sends the breach notice on each pending channel.

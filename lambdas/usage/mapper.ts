@@ -5,8 +5,60 @@ import {
   toCsvRow,
   toUsd,
 } from '@cost-management/core';
+import { toErrorResponse } from '../platform/error-map.js';
+import { IdempotencyConflictError } from '../platform/errors.js';
 import type { HttpResult } from '../platform/http.js';
 import type { RecordPage } from './ports/read-stores.js';
+import type { UsageRecord } from './ports/usage-store.js';
+import type { TrackOutcome } from './use-cases/track-usage.js';
+
+/** The answer for a recorded event (`duplicate` for a replay of its requestId). */
+export function toTrackUsageResponse(record: UsageRecord, duplicate: boolean) {
+  return {
+    requestId: record.requestId,
+    userId: record.userId,
+    modelId: record.modelId,
+    timestamp: record.timestamp,
+    costUsd: toUsd(record.costNano),
+    breakdown: {
+      inputUsd: toUsd(record.breakdown.inputNano),
+      outputUsd: toUsd(record.breakdown.outputNano),
+      cacheReadUsd: toUsd(record.breakdown.cacheReadNano),
+      cacheWriteUsd: toUsd(record.breakdown.cacheWriteNano),
+    },
+    priceVersion: record.priceVersion,
+    duplicate,
+  };
+}
+
+/** One error answer through the one error map; a failure that is not the caller's propagates. */
+function errorItem(requestId: string | null, error: unknown) {
+  const mapped = toErrorResponse(error);
+  if (mapped.status >= 500) throw error;
+  return {
+    requestId,
+    status: mapped.status,
+    error: {
+      code: mapped.code,
+      message: mapped.message,
+      ...(mapped.details.length > 0 ? { details: mapped.details } : {}),
+    },
+  };
+}
+
+/** One event's outcome as a batch item: its status and answer, or its error envelope. */
+export function toBatchItem(outcome: TrackOutcome) {
+  switch (outcome.kind) {
+    case 'recorded':
+      return { status: 201, ...toTrackUsageResponse(outcome.record, false) };
+    case 'duplicate':
+      return { status: 200, ...toTrackUsageResponse(outcome.record, true) };
+    case 'conflict':
+      return errorItem(outcome.requestId, new IdempotencyConflictError(outcome.requestId));
+    default:
+      return errorItem(outcome.requestId, outcome.error);
+  }
+}
 
 /** Benchmark reference rows in the contract's shape (dollars). */
 export function toBenchmarkItems(items: readonly Benchmark[]) {

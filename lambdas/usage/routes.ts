@@ -8,7 +8,7 @@ import {
 } from '@cost-management/contract';
 import { json, parseWith, pathParam } from '../platform/http.js';
 import type { RouteTable } from '../platform/router.js';
-import { toBenchmarkItems, toExportCsv, toExportJson } from './mapper.js';
+import { toBatchItem, toBenchmarkItems, toExportCsv, toExportJson } from './mapper.js';
 import type { BenchmarkStore, UsageRecordReader } from './ports/read-stores.js';
 import {
   type AnalyticsDeps,
@@ -32,15 +32,16 @@ export interface UsageRouteDeps {
 export function usageRoutes(deps: UsageRouteDeps): RouteTable {
   return {
     'POST /track-usage': async ({ tenantId, body }) => {
-      const [result] = await trackUsageBatch(deps.ingest, tenantId, [body ?? {}], new Date());
-      if (!result) throw new Error('no result for the event');
-      if ('error' in result) return json(result.status, { error: result.error });
-      const { status, ...answer } = result;
-      return json(status, answer);
+      const [outcome] = await trackUsageBatch(deps.ingest, tenantId, [body ?? {}], new Date());
+      if (!outcome) throw new Error('no outcome for the event');
+      if (outcome.kind === 'rejected') throw outcome.error;
+      const { status, ...answer } = toBatchItem(outcome);
+      return 'error' in answer ? json(status, { error: answer.error }) : json(status, answer);
     },
     'POST /track-usage/batch': async ({ tenantId, body }) => {
       const { events } = parseWith(TrackUsageBatchRequest, body);
-      return json(200, { results: await trackUsageBatch(deps.ingest, tenantId, events, new Date()) });
+      const outcomes = await trackUsageBatch(deps.ingest, tenantId, events, new Date());
+      return json(200, { results: outcomes.map(toBatchItem) });
     },
     'GET /analytics/{userId}': async (request) => {
       const userId = pathParam(request, 'userId', UserId);

@@ -475,7 +475,7 @@ describe('the ingest reactor', () => {
       [{ requestId: 'flaky-1', userId: 'flaky', modelId: SONNET, inputTokens: 2700, outputTokens: 0 }],
       new Date(),
     );
-    expect(results[0]?.status).toBe(201);
+    expect(results[0]?.kind).toBe('recorded');
     const stored = (await db.get('autoControlConfig', userPk(TENANT_A.tenant, 'flaky'), CONTROL_SK)) as {
       state: { level: string };
     };

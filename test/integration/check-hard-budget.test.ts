@@ -196,7 +196,7 @@ describe('hard budgets on /check', () => {
       },
     });
     const results = await ingestWith(racing, 'racer', 'racer-usage', 2700); // 0.0081: light
-    expect(results[0]?.status).toBe(201);
+    expect(results[0]?.kind).toBe('recorded');
     const status = await call<Status & { level: string }>(api, 'GET', '/auto-control/status/racer', {
       key: TENANT_A.key,
     });

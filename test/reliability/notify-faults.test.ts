@@ -12,6 +12,7 @@ import { spec as notifierSpec } from '../../lambdas/functions/notifier-environme
 import { installLocalEventBus } from '../../lambdas/platform/events/local-event-bus.js';
 import { loadEnvironment } from '../../lambdas/platform/function-spec.js';
 import { localAdapters } from '../../lambdas/platform/local-adapters.js';
+import { aggregateStore } from '../../lambdas/usage/wiring.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { call } from '../support/http.js';
 import { startTestRuntime, TENANT_A } from '../support/runtime.js';
@@ -156,7 +157,7 @@ describe('notification faults', () => {
     const [warning] = await pendingBreaches('whslow', 300_000);
     const env = loadEnvironment(notifierSpec);
     const deps = {
-      ...notifyDeps(env),
+      ...notifyDeps(env, aggregateStore(env)),
       webhook: new HttpWebhookSender({ allowPrivate: true, timeoutMs: 300 }),
     };
     const results = await notifyBreach(
@@ -203,6 +204,7 @@ describe('notification faults', () => {
       // Deployed channel wiring: SMS and the ops topic through SNS (no local SMS log).
       const deps = notifyDeps(
         { ...env, EMERGENCY_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:cost-emergency' },
+        aggregateStore(env),
         { ...localAdapters(LOCAL_CHANNELS), sms: undefined, emergencyTopic: undefined },
       );
       for (const breach of list) {

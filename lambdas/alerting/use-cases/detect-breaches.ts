@@ -14,8 +14,8 @@ import {
   type ThresholdBreachedDetail,
 } from '../../platform/events/event-publisher.js';
 import { logger } from '../../platform/logger.js';
+import type { IngestReactor } from '../../usage/ports/ingest-reactor.js';
 import type { UsageRecord } from '../../usage/ports/usage-store.js';
-import type { IngestReactor } from '../../usage/use-cases/track-usage.js';
 import {
   type Breach,
   type BreachStore,

@@ -1,5 +1,5 @@
 import { logger } from '../../platform/logger.js';
-import type { IngestReactor } from '../../usage/use-cases/track-usage.js';
+import type { IngestReactor } from '../../usage/ports/ingest-reactor.js';
 import { cacheControl, cachedControl, invalidateControl } from '../control-cache.js';
 import { type RefreshDeps, refreshControl } from './refresh-control.js';
 

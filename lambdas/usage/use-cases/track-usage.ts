@@ -1,9 +1,8 @@
 import { TrackUsageRequest } from '@cost-management/contract';
-import { type ErrorDetail, type Period, priceUsage, toUsd, ValidationError } from '@cost-management/core';
+import { type Period, priceUsage, ValidationError } from '@cost-management/core';
 import type { z } from 'zod/mini';
 import { canonicalJson, sha256Hex } from '../../platform/canonical-json.js';
-import { toErrorResponse } from '../../platform/error-map.js';
-import { IdempotencyConflictError } from '../../platform/errors.js';
+import type { IngestReactor } from '../ports/ingest-reactor.js';
 import {
   type CommitOutcome,
   PartialCommitError,
@@ -17,31 +16,20 @@ export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 /** How far back a usage timestamp may lie (late reports, backfills). */
 export const MAX_AGE_MS = 400 * 24 * 3600 * 1000;
 
-export interface TrackUsageResult {
-  requestId: string;
-  userId: string;
-  modelId: string;
-  timestamp: string;
-  costUsd: number;
-  breakdown: { inputUsd: number; outputUsd: number; cacheReadUsd: number; cacheWriteUsd: number };
-  priceVersion: string;
-  duplicate: boolean;
-}
-
-export type BatchItemResult =
-  | ({ status: 200 | 201 } & TrackUsageResult)
-  | {
-      requestId: string | null;
-      status: number;
-      error: { code: string; message: string; details?: ErrorDetail[] };
-    };
-
 /**
- * Work that follows a successful write on the ingest path (threshold detection, cost control).
- * A reactor sees only newly recorded events, never replays. It must not throw for a problem of
- * its own: the events are already recorded and acknowledged; it records its failures itself.
+ * What became of one event of a call, in input order:
+ * - `recorded`: written now (the record, priced);
+ * - `duplicate`: its requestId was recorded before with the same body (the first recording);
+ * - `conflict`: its requestId was recorded before with another body;
+ * - `rejected`: invalid (the error says why); nothing was written for it.
  */
-export type IngestReactor = (tenantId: string, recorded: UsageRecord[], now: Date) => Promise<void>;
+export type TrackOutcome =
+  | { kind: 'recorded'; record: UsageRecord }
+  | { kind: 'duplicate'; record: UsageRecord }
+  | { kind: 'conflict'; requestId: string }
+  | { kind: 'rejected'; requestId: string | null; error: unknown };
+
+export type { IngestReactor };
 
 export interface TrackUsageDeps {
   store: UsageStore;
@@ -52,24 +40,6 @@ export interface TrackUsageDeps {
 }
 
 type ParsedEvent = z.output<typeof TrackUsageRequest>;
-
-export function toResult(record: UsageRecord, duplicate: boolean): TrackUsageResult {
-  return {
-    requestId: record.requestId,
-    userId: record.userId,
-    modelId: record.modelId,
-    timestamp: record.timestamp,
-    costUsd: toUsd(record.costNano),
-    breakdown: {
-      inputUsd: toUsd(record.breakdown.inputNano),
-      outputUsd: toUsd(record.breakdown.outputNano),
-      cacheReadUsd: toUsd(record.breakdown.cacheReadNano),
-      cacheWriteUsd: toUsd(record.breakdown.cacheWriteNano),
-    },
-    priceVersion: record.priceVersion,
-    duplicate,
-  };
-}
 
 function checkTimestamp(timestamp: string | undefined, now: Date): string {
   if (timestamp === undefined) return now.toISOString();
@@ -140,44 +110,29 @@ function requestIdOf(raw: unknown): string | null {
   return typeof id === 'string' ? id : null;
 }
 
-/** A 4xx answer for one event; anything that is not the caller's fault propagates. */
-function errorItem(requestId: string | null, error: unknown): BatchItemResult {
-  const mapped = toErrorResponse(error);
-  if (mapped.status >= 500) throw error;
-  return {
-    requestId,
-    status: mapped.status,
-    error: {
-      code: mapped.code,
-      message: mapped.message,
-      ...(mapped.details.length > 0 ? { details: mapped.details } : {}),
-    },
-  };
-}
-
-/** A requestId recorded before: the first result again, or 409 when the body differs. */
-function answerReplay(
+/** A requestId recorded before: the first recording again, or a conflict when the body differs. */
+function replayOutcome(
   prepared: PreparedUsage,
   first: { bodyHash: string; record: UsageRecord },
-): BatchItemResult {
+): TrackOutcome {
   return first.bodyHash === prepared.bodyHash
-    ? { status: 200, ...toResult(first.record, true) }
-    : errorItem(prepared.record.requestId, new IdempotencyConflictError(prepared.record.requestId));
+    ? { kind: 'duplicate', record: first.record }
+    : { kind: 'conflict', requestId: prepared.record.requestId };
 }
 
 /**
- * Records a batch of usage events exactly once each. Bad events are answered with their 4xx
- * and written nowhere; good ones are written together. A requestId seen before is answered
- * with its first result (`duplicate: true`) when the body matches, 409 otherwise. A store
- * failure fails the whole call (nothing acknowledged, the caller retries safely).
+ * Records a batch of usage events exactly once each. Bad events are rejected and written
+ * nowhere; good ones are written together. A requestId seen before is answered with its first
+ * recording when the body matches, as a conflict otherwise. A store failure fails the whole call
+ * (nothing acknowledged, the caller retries safely).
  */
 export async function trackUsageBatch(
   deps: TrackUsageDeps,
   tenantId: string,
   rawEvents: unknown[],
   now: Date,
-): Promise<BatchItemResult[]> {
-  const results: (BatchItemResult | undefined)[] = new Array(rawEvents.length);
+): Promise<TrackOutcome[]> {
+  const results: (TrackOutcome | undefined)[] = new Array(rawEvents.length);
   const toCommit: { index: number; prepared: PreparedUsage }[] = [];
   const firstByRequestId = new Map<string, PreparedUsage>();
   const repeats: { index: number; prepared: PreparedUsage }[] = [];
@@ -191,7 +146,7 @@ export async function trackUsageBatch(
         toCommit.push({ index, prepared });
       }
     } catch (error) {
-      results[index] = errorItem(requestIdOf(raw), error);
+      results[index] = { kind: 'rejected', requestId: requestIdOf(raw), error };
     }
   });
 
@@ -227,22 +182,22 @@ export async function trackUsageBatch(
   toCommit.forEach(({ index, prepared }, i) => {
     const outcome = outcomes[i];
     if (!outcome || outcome.status === 'recorded') {
-      results[index] = { status: 201, ...toResult(prepared.record, false) };
+      results[index] = { kind: 'recorded', record: prepared.record };
       effective.set(prepared.record.requestId, prepared);
     } else {
       effective.set(prepared.record.requestId, outcome.marker);
-      results[index] = answerReplay(prepared, outcome.marker);
+      results[index] = replayOutcome(prepared, outcome.marker);
     }
   });
   for (const { index, prepared } of repeats) {
     const first = effective.get(prepared.record.requestId);
-    if (first) results[index] = answerReplay(prepared, first);
+    if (first) results[index] = replayOutcome(prepared, first);
   }
   const recorded = toCommit
     .filter((_, i) => !outcomes[i] || outcomes[i]?.status === 'recorded')
     .map((c) => c.prepared.record);
   await react(deps, tenantId, recorded, now);
-  return results as BatchItemResult[];
+  return results as TrackOutcome[];
 }
 
 async function react(deps: TrackUsageDeps, tenantId: string, recorded: UsageRecord[], now: Date) {

@@ -1,7 +1,7 @@
 import { toUsd } from '@cost-management/core';
 import { emitMetrics } from '../../platform/metrics.js';
+import type { IngestReactor } from '../ports/ingest-reactor.js';
 import type { UsageRecord } from '../ports/usage-store.js';
-import type { IngestReactor } from './track-usage.js';
 
 function sum(records: UsageRecord[], pick: (r: UsageRecord) => number): number {
   return records.reduce((total, r) => total + pick(r), 0);

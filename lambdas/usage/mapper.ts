@@ -2,14 +2,17 @@ import {
   type Benchmark,
   EXPORT_CSV_HEADER,
   EXPORT_CSV_LINE_END,
+  type Recommendation,
   toCsvRow,
   toUsd,
+  type UsageCounters,
 } from '@cost-management/core';
 import { toErrorResponse } from '../platform/error-map.js';
 import { IdempotencyConflictError } from '../platform/errors.js';
 import type { HttpResult } from '../platform/http.js';
 import type { RecordPage } from './ports/read-stores.js';
 import type { UsageRecord } from './ports/usage-store.js';
+import type { AnalyticsResult, ProjectionResult } from './use-cases/read-usage.js';
 import type { TrackOutcome } from './use-cases/track-usage.js';
 
 /** The answer for a recorded event (`duplicate` for a replay of its requestId). */
@@ -105,5 +108,64 @@ export function toExportJson(userId: string, range: Range, page: RecordPage) {
       ...(r.tags ? { tags: r.tags } : {}),
     })),
     nextCursor: page.nextCursor ?? null,
+  };
+}
+
+const usd = (c: UsageCounters) => ({
+  requests: c.requests,
+  inputTokens: c.inputTokens,
+  outputTokens: c.outputTokens,
+  cacheReadInputTokens: c.cacheReadInputTokens,
+  cacheWriteInputTokens: c.cacheWriteInputTokens,
+  costUsd: toUsd(c.costNano),
+});
+
+/** `GET /analytics/{userId}`. */
+export function toAnalyticsResponse(result: AnalyticsResult) {
+  const { summary, pattern } = result;
+  return {
+    userId: result.userId,
+    from: result.from,
+    to: result.to,
+    totals: usd(summary.totals),
+    cacheHitRate: summary.cacheHitRate,
+    daily: summary.daily.map(({ date, ...c }) => ({ date, ...usd(c) })),
+    byModel: summary.byModel.map(({ modelId, ...c }) => ({ modelId, ...usd(c) })),
+    byOperation: summary.byOperation.map(({ operation, ...c }) => ({ operation, ...usd(c) })),
+    pattern: { type: pattern.type, confidence: pattern.confidence },
+    benchmark: { ...result.benchmark, monthlyCostUsd: toUsd(result.monthlyNano) },
+    cached: result.cached,
+  };
+}
+
+/** `GET /projections/{userId}`. */
+export function toProjectionsResponse(result: ProjectionResult) {
+  const { forecast, period } = result;
+  return {
+    userId: result.userId,
+    method: forecast.method,
+    confidence: forecast.confidence,
+    period: { kind: period.kind, timezone: period.timezone, start: period.start, end: period.end },
+    periodToDateUsd: toUsd(result.periodToDateNano),
+    projectedPeriodEndUsd: toUsd(forecast.projectedPeriodEndNano),
+    projectedPeriodEndLowerUsd: toUsd(forecast.projectedPeriodEndLowerNano),
+    projectedPeriodEndUpperUsd: toUsd(forecast.projectedPeriodEndUpperNano),
+    daily: forecast.daily.map((d) => ({
+      date: d.date,
+      expectedUsd: toUsd(d.expectedNano),
+      lowerUsd: toUsd(d.lowerNano),
+      upperUsd: toUsd(d.upperNano),
+    })),
+    thresholdBreaches: result.thresholdBreaches,
+  };
+}
+
+/** `GET /recommendations/{userId}`. */
+export function toRecommendationsResponse(items: readonly Recommendation[]) {
+  return {
+    items: items.map(({ estimatedMonthlySavingsNano, ...rest }) => ({
+      ...rest,
+      estimatedMonthlySavingsUsd: toUsd(estimatedMonthlySavingsNano),
+    })),
   };
 }

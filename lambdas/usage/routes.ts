@@ -8,7 +8,15 @@ import {
 } from '@cost-management/contract';
 import { json, parseWith, pathParam } from '../platform/http.js';
 import type { RouteTable } from '../platform/router.js';
-import { toBatchItem, toBenchmarkItems, toExportCsv, toExportJson } from './mapper.js';
+import {
+  toAnalyticsResponse,
+  toBatchItem,
+  toBenchmarkItems,
+  toExportCsv,
+  toExportJson,
+  toProjectionsResponse,
+  toRecommendationsResponse,
+} from './mapper.js';
 import type { BenchmarkStore, UsageRecordReader } from './ports/read-stores.js';
 import {
   type AnalyticsDeps,
@@ -46,19 +54,25 @@ export function usageRoutes(deps: UsageRouteDeps): RouteTable {
     'GET /analytics/{userId}': async (request) => {
       const userId = pathParam(request, 'userId', UserId);
       const query = parseWith(AnalyticsQuery, request.query);
-      return json(200, await getAnalytics(deps.analytics, request.tenantId, userId, query, new Date()));
+      const result = await getAnalytics(deps.analytics, request.tenantId, userId, query, new Date());
+      return json(200, toAnalyticsResponse(result));
     },
     'GET /projections/{userId}': async (request) => {
       const userId = pathParam(request, 'userId', UserId);
       const { horizonDays } = parseWith(ProjectionsQuery, request.query);
-      return json(
-        200,
-        await getProjections(deps.projections, request.tenantId, userId, horizonDays, new Date()),
+      const result = await getProjections(
+        deps.projections,
+        request.tenantId,
+        userId,
+        horizonDays,
+        new Date(),
       );
+      return json(200, toProjectionsResponse(result));
     },
     'GET /recommendations/{userId}': async (request) => {
       const userId = pathParam(request, 'userId', UserId);
-      return json(200, await getRecommendations(deps.analytics, request.tenantId, userId, new Date()));
+      const items = await getRecommendations(deps.analytics, request.tenantId, userId, new Date());
+      return json(200, toRecommendationsResponse(items));
     },
     'GET /benchmarks': async (request) => {
       const filter = parseWith(BenchmarksQuery, request.query);

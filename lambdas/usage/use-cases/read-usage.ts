@@ -19,8 +19,6 @@ import {
   resolveModel,
   scaleNano,
   summarizeAnalytics,
-  toUsd,
-  type UsageCounters,
   type UsagePattern,
   utcDay,
   ValidationError,
@@ -49,15 +47,6 @@ export function resolveRange(query: { from?: string; to?: string }, now: Date, d
   return { from, to };
 }
 
-const usd = (c: UsageCounters) => ({
-  requests: c.requests,
-  inputTokens: c.inputTokens,
-  outputTokens: c.outputTokens,
-  cacheReadInputTokens: c.cacheReadInputTokens,
-  cacheWriteInputTokens: c.cacheWriteInputTokens,
-  costUsd: toUsd(c.costNano),
-});
-
 /** What a projection needs of a threshold to date its expected crossings (the alerting context's thresholds). */
 export interface WatchedThreshold {
   thresholdId: string;
@@ -76,31 +65,32 @@ export interface ProjectionDeps {
   thresholds?: { listByUser(tenantId: string, userId: string): Promise<readonly WatchedThreshold[]> };
 }
 
+/** A user's spend projection to the end of the current UTC month, in domain terms. */
+export interface ProjectionResult {
+  userId: string;
+  forecast: Forecast;
+  period: Period;
+  periodToDateNano: number;
+  thresholdBreaches: { thresholdId: string; level: BreachLevel; expectedDate: string }[];
+}
+
 export interface AnalyticsDeps {
   aggregates: AggregateReader;
   cache: ExpiringStore;
   patterns: ExpiringStore;
 }
 
-function analyticsBody(
-  userId: string,
-  summary: AnalyticsSummary,
-  pattern: UsagePattern,
-  industry: string,
-  days: number,
-) {
-  const monthlyNano = scaleNano(summary.totals.costNano, 30, days);
-  const position = benchmarkPosition(monthlyNano, industry);
-  return {
-    totals: usd(summary.totals),
-    cacheHitRate: summary.cacheHitRate,
-    daily: summary.daily.map(({ date, ...c }) => ({ date, ...usd(c) })),
-    byModel: summary.byModel.map(({ modelId, ...c }) => ({ modelId, ...usd(c) })),
-    byOperation: summary.byOperation.map(({ operation, ...c }) => ({ operation, ...usd(c) })),
-    pattern: { type: pattern.type, confidence: pattern.confidence },
-    benchmark: { ...position, monthlyCostUsd: toUsd(monthlyNano) },
-    userId,
-  };
+/** Analytics of one user over a range, in domain terms (nano-USD); the mapper makes the contract shape. */
+export interface AnalyticsResult {
+  userId: string;
+  from: string;
+  to: string;
+  summary: AnalyticsSummary;
+  pattern: UsagePattern;
+  /** The range's cost scaled to 30 days, and where it places the user among the industry's tiers. */
+  monthlyNano: number;
+  benchmark: ReturnType<typeof benchmarkPosition>;
+  cached: boolean;
 }
 
 /**
@@ -115,23 +105,33 @@ export async function getAnalytics(
   userId: string,
   query: { from?: string; to?: string; industry?: string },
   now: Date,
-) {
+): Promise<AnalyticsResult> {
   const { from, to } = resolveRange(query, now);
   const industry = query.industry ?? DEFAULT_INDUSTRY;
   const months = await deps.aggregates.readPeriods(tenantId, userId, monthsOf(from, to));
   const version = months.map((m) => m?.requests ?? 0).join('.');
   const cacheKey = `analytics#${from}#${to}#${industry}#v${version}`;
-  const cached = await deps.cache.get<ReturnType<typeof analyticsBody>>(tenantId, userId, cacheKey, now);
+  const cached = await deps.cache.get<AnalyticsResult>(tenantId, userId, cacheKey, now);
   if (cached) return { ...cached, from, to, cached: true };
 
   const summary = summarizeAnalytics(await deps.aggregates.readDays(tenantId, userId, from, to));
   const pattern = classifyPattern(summary.daily.map((d) => ({ date: d.date, costNano: d.costNano })));
-  const body = analyticsBody(userId, summary, pattern, industry, daysBetween(from, to).length);
+  const monthlyNano = scaleNano(summary.totals.costNano, 30, daysBetween(from, to).length);
+  const result: AnalyticsResult = {
+    userId,
+    from,
+    to,
+    summary,
+    pattern,
+    monthlyNano,
+    benchmark: benchmarkPosition(monthlyNano, industry),
+    cached: false,
+  };
   await Promise.all([
-    deps.cache.put(tenantId, userId, cacheKey, body, now, ANALYTICS_CACHE_TTL_SECONDS),
+    deps.cache.put(tenantId, userId, cacheKey, result, now, ANALYTICS_CACHE_TTL_SECONDS),
     deps.patterns.put(tenantId, userId, PATTERN_KEY, { from, to, ...pattern }, now, PATTERN_TTL_SECONDS),
   ]);
-  return { ...body, from, to, cached: false };
+  return result;
 }
 
 /** The UTC months a range of days touches, in order. */
@@ -152,7 +152,7 @@ export async function getProjections(
   userId: string,
   horizonDays: number,
   now: Date,
-) {
+): Promise<ProjectionResult> {
   const at = now.toISOString();
   const today = utcDay(at);
   const month = periodOf('monthly', at, 'UTC');
@@ -172,19 +172,9 @@ export async function getProjections(
   });
   return {
     userId,
-    method: forecast.method,
-    confidence: forecast.confidence,
-    period: { kind: 'monthly', timezone: 'UTC', start: month.start, end: month.end },
-    periodToDateUsd: toUsd(periodTotals?.costNano ?? 0),
-    projectedPeriodEndUsd: toUsd(forecast.projectedPeriodEndNano),
-    projectedPeriodEndLowerUsd: toUsd(forecast.projectedPeriodEndLowerNano),
-    projectedPeriodEndUpperUsd: toUsd(forecast.projectedPeriodEndUpperNano),
-    daily: forecast.daily.map((d) => ({
-      date: d.date,
-      expectedUsd: toUsd(d.expectedNano),
-      lowerUsd: toUsd(d.lowerNano),
-      upperUsd: toUsd(d.upperNano),
-    })),
+    forecast,
+    period: month,
+    periodToDateNano: periodTotals?.costNano ?? 0,
     thresholdBreaches: expectedCrossings(thresholds, forecast, periodTotals?.costNano ?? 0),
   };
 }
@@ -203,13 +193,11 @@ export async function getRecommendations(
   tenantId: string,
   userId: string,
   now: Date,
-): Promise<{
-  items: (Omit<Recommendation, 'estimatedMonthlySavingsNano'> & { estimatedMonthlySavingsUsd: number })[];
-}> {
+): Promise<Recommendation[]> {
   const at = now.toISOString();
   const { from, to } = resolveRange({}, now);
   const summary = summarizeAnalytics(await deps.aggregates.readDays(tenantId, userId, from, to));
-  const items = recommend({
+  return recommend({
     byModel: summary.byModel,
     byOperation: summary.byOperation,
     windowDays: 30,
@@ -217,12 +205,6 @@ export async function getRecommendations(
     cheaperAlternatives: DEFAULT_DOWNGRADE_MAP,
     cachingSupported: (modelId) => cachingSupported(modelId, at),
   });
-  return {
-    items: items.map(({ estimatedMonthlySavingsNano, ...rest }) => ({
-      ...rest,
-      estimatedMonthlySavingsUsd: toUsd(estimatedMonthlySavingsNano),
-    })),
-  };
 }
 
 /**

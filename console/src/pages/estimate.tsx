@@ -319,9 +319,9 @@ export function EstimatePage() {
               <>
                 <p data-testid="estimate-break-even">
                   {result.selfHosted.breakEvenMonths === null
-                    ? 'Self-hosting never pays off at these costs.'
+                    ? 'Self-hosting never pays off at these costs'
                     : `Self-hosting pays off after ${result.selfHosted.breakEvenMonths.toFixed(1)} months`}
-                  ; first-year savings {usd(result.selfHosted.firstYearSavingsUsd)}.
+                  ; its first-year savings would be {usd(result.selfHosted.firstYearSavingsUsd)}.
                 </p>
                 <BreakEvenChart
                   estimate={result}

@@ -12,6 +12,8 @@ export interface ProxyEventInput {
   headers: Record<string, string>;
   body: string | null;
   tenantId: string | null;
+  /** The role of the caller's key (`admin`, `ingest`, `viewer`), as the authorizer passes it. */
+  role?: string | null;
   sourceIp: string;
   now: Date;
 }
@@ -43,7 +45,9 @@ export function toProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
     requestContext: {
       accountId: 'local',
       apiId: 'local',
-      authorizer: input.tenantId ? { tenantId: input.tenantId, principalId: input.tenantId } : null,
+      authorizer: input.tenantId
+        ? { tenantId: input.tenantId, principalId: input.tenantId, role: input.role ?? 'admin' }
+        : null,
       protocol: 'HTTP/1.1',
       httpMethod: input.method,
       identity: {

@@ -12,6 +12,7 @@ import {
   type AlertingRuntimeOptions,
   startAlertingRuntime,
 } from './alerting-runtime.js';
+import { consoleRoutes } from './console-static.js';
 import { ensureTables, tableEnvironment } from './create-tables.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import {
@@ -116,7 +117,10 @@ async function serve(
     admin.destroy();
   }
   const alerting = await startAlertingRuntime(options.alerting);
-  const server: Server = createLocalHttpServer([...(await localRoutes()), ...alerting.routes], keyring);
+  const server: Server = createLocalHttpServer(
+    [...(await localRoutes()), ...alerting.routes, ...consoleRoutes()],
+    keyring,
+  );
   const url = await listen(server, options.port, options.host);
   return {
     url,

@@ -43,9 +43,21 @@ describe('token authorizer', () => {
         Version: '2012-10-17',
         Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: STAGE_ARN }],
       },
-      context: { tenantId: 'tenant-a' },
+      context: { tenantId: 'tenant-a', role: 'admin' },
     });
     expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: SECRET_ARN });
+  });
+
+  it('passes the role of a key with one on', async () => {
+    secrets.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({
+        [hashApiKey('key-of-a-viewer')]: { tenant: 'tenant-a', role: 'viewer' },
+      }),
+    });
+    expect((await build()(event('key-of-a-viewer'))).context).toEqual({
+      tenantId: 'tenant-a',
+      role: 'viewer',
+    });
   });
 
   it('maps each key to its own tenant', async () => {
@@ -53,8 +65,14 @@ describe('token authorizer', () => {
       .on(GetSecretValueCommand)
       .resolves({ SecretString: secretOf({ 'key-of-tenant-a': 'tenant-a', 'key-of-tenant-b': 'tenant-b' }) });
     const authorize = build();
-    expect((await authorize(event('key-of-tenant-b'))).context).toEqual({ tenantId: 'tenant-b' });
-    expect((await authorize(event('key-of-tenant-a'))).context).toEqual({ tenantId: 'tenant-a' });
+    expect((await authorize(event('key-of-tenant-b'))).context).toEqual({
+      tenantId: 'tenant-b',
+      role: 'admin',
+    });
+    expect((await authorize(event('key-of-tenant-a'))).context).toEqual({
+      tenantId: 'tenant-a',
+      role: 'admin',
+    });
   });
 
   it.each([
@@ -77,12 +95,12 @@ describe('token authorizer', () => {
       .resolvesOnce({ SecretString: secretOf({ 'old-key-123': 'tenant-a' }) })
       .resolves({ SecretString: secretOf({ 'new-key-456': 'tenant-a' }) });
     const authorize = build(300);
-    expect((await authorize(event('old-key-123'))).context).toEqual({ tenantId: 'tenant-a' });
+    expect((await authorize(event('old-key-123'))).context).toEqual({ tenantId: 'tenant-a', role: 'admin' });
     clock += 299_999;
     expect((await authorize(event('new-key-456'))).context).toBeUndefined();
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     clock += 1;
-    expect((await authorize(event('new-key-456'))).context).toEqual({ tenantId: 'tenant-a' });
+    expect((await authorize(event('new-key-456'))).context).toEqual({ tenantId: 'tenant-a', role: 'admin' });
     expect((await authorize(event('old-key-123'))).context).toBeUndefined();
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
@@ -96,13 +114,19 @@ describe('token authorizer', () => {
     const authorize = build(60);
     await authorize(event('key-of-tenant-a'));
     clock += 60_000;
-    expect((await authorize(event('key-of-tenant-a'))).context).toEqual({ tenantId: 'tenant-a' });
+    expect((await authorize(event('key-of-tenant-a'))).context).toEqual({
+      tenantId: 'tenant-a',
+      role: 'admin',
+    });
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
     clock += REFRESH_RETRY_MS - 1;
     await authorize(event('key-of-tenant-a'));
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
     clock += 1;
-    expect((await authorize(event('key-of-tenant-b'))).context).toEqual({ tenantId: 'tenant-b' });
+    expect((await authorize(event('key-of-tenant-b'))).context).toEqual({
+      tenantId: 'tenant-b',
+      role: 'admin',
+    });
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(3);
   });
 
@@ -137,6 +161,22 @@ describe('parseKeySecret', () => {
     expect(() => parseKeySecret(text)).toThrow(/API key secret/);
   });
 
+  it('reads a role next to the tenant and skips an unknown role', () => {
+    const viewer = hashApiKey('a-viewer-key');
+    const plain = hashApiKey('a-plain-key');
+    const { keyring, skipped } = parseKeySecret(
+      JSON.stringify({
+        [viewer]: { tenant: 'tenant-a', role: 'viewer' },
+        [plain]: { tenant: 'tenant-a' },
+        [hashApiKey('bad-role')]: { tenant: 'tenant-a', role: 'root' },
+        [hashApiKey('no-tenant')]: { role: 'viewer' },
+      }),
+    );
+    expect(skipped).toBe(2);
+    expect(keyring.roleByKeyHash?.get(viewer)).toBe('viewer');
+    expect(keyring.roleByKeyHash?.get(plain)).toBe('admin');
+  });
+
   it('accepts an empty object: no key is valid yet', () => {
     expect(parseKeySecret('{}').keyring.tenantByKeyHash.size).toBe(0);
   });
@@ -158,7 +198,7 @@ describe('authorizerPolicy', () => {
           },
         ],
       },
-      context: { tenantId: 't' },
+      context: { tenantId: 't', role: 'admin' },
     });
   });
 });
@@ -175,7 +215,10 @@ describe('handler', () => {
     secrets.reset();
     secrets.on(GetSecretValueCommand).resolves({ SecretString: secretOf({ 'key-of-tenant-a': 'tenant-a' }) });
     const { handler } = await import('../functions/authorizer-handler.js');
-    expect((await handler(event('key-of-tenant-a'))).context).toEqual({ tenantId: 'tenant-a' });
+    expect((await handler(event('key-of-tenant-a'))).context).toEqual({
+      tenantId: 'tenant-a',
+      role: 'admin',
+    });
     expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: SECRET_ARN });
   });
 

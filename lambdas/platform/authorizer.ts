@@ -1,13 +1,23 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { type Keyring, keyringFromHashes, TENANT_ID_PATTERN, tenantForKey } from './api-keys.js';
+import {
+  identityForKey,
+  isApiRole,
+  type KeyIdentity,
+  type Keyring,
+  keyringFromHashes,
+  TENANT_ID_PATTERN,
+} from './api-keys.js';
 import { logger } from './logger.js';
 
 const KEY_HASH_PATTERN = /^[0-9a-f]{64}$/;
 
 export interface AuthorizerOptions {
   client: SecretsManagerClient;
-  /** ARN or name of the secret holding `{ "<sha256 hex of the key>": "<tenant>" }`. */
+  /**
+   * ARN or name of the secret holding `{ "<sha256 hex of the key>": "<tenant>" }`, or, for a key
+   * with a role, `{ "<sha256 hex>": { "tenant": "<tenant>", "role": "admin|ingest|viewer" } }`.
+   */
   secretId: string;
   /** How long the key hashes are kept before the secret is read again. */
   cacheSeconds: number;
@@ -17,9 +27,20 @@ export interface AuthorizerOptions {
 
 export type TokenAuthorizer = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
 
+/** A stored value: a plain tenant (an admin key) or `{ tenant, role }`; anything else is undefined. */
+function identityOf(value: unknown): KeyIdentity | undefined {
+  if (typeof value === 'string')
+    return TENANT_ID_PATTERN.test(value) ? { tenantId: value, role: 'admin' } : undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const { tenant, role = 'admin' } = value as { tenant?: unknown; role?: unknown };
+  if (typeof tenant !== 'string' || !TENANT_ID_PATTERN.test(tenant) || !isApiRole(role)) return undefined;
+  return { tenantId: tenant, role };
+}
+
 /**
  * Parses the secret's JSON into a keyring. A secret that is not a JSON object fails loudly;
- * single entries that are not a SHA-256 hex hash mapped to a valid tenant id are skipped
+ * single entries that are not a SHA-256 hex hash mapped to a valid tenant id (or to a tenant and a
+ * role) are skipped
  * (and counted in the log), so one bad edit cannot lock every tenant out.
  */
 export function parseKeySecret(secretString: string | undefined): { keyring: Keyring; skipped: number } {
@@ -32,11 +53,12 @@ export function parseKeySecret(secretString: string | undefined): { keyring: Key
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new Error('The API key secret must be a JSON object of key hash to tenant.');
   }
-  const entries: Record<string, string> = {};
+  const entries: Record<string, string | KeyIdentity> = {};
   let skipped = 0;
-  for (const [hash, tenant] of Object.entries(parsed)) {
-    if (KEY_HASH_PATTERN.test(hash) && typeof tenant === 'string' && TENANT_ID_PATTERN.test(tenant)) {
-      entries[hash] = tenant;
+  for (const [hash, value] of Object.entries(parsed)) {
+    const identity = identityOf(value);
+    if (KEY_HASH_PATTERN.test(hash) && identity) {
+      entries[hash] = identity;
     } else {
       skipped += 1;
     }
@@ -47,10 +69,12 @@ export function parseKeySecret(secretString: string | undefined): { keyring: Key
 /**
  * The policy for one caller: `Allow` on every method of the calling API's stage (API Gateway
  * caches the answer per key and reuses it across routes), or `Deny` when the key is unknown.
+ * The context carries the tenant and the key's role; each route checks the role itself.
  */
 export function authorizerPolicy(
   methodArn: string,
   tenantId: string | undefined,
+  role: string = 'admin',
 ): APIGatewayAuthorizerResult {
   const [arnAndApi = '', stage = '*'] = methodArn.split('/');
   return {
@@ -65,7 +89,7 @@ export function authorizerPolicy(
         },
       ],
     },
-    ...(tenantId ? { context: { tenantId } } : {}),
+    ...(tenantId ? { context: { tenantId, role } } : {}),
   };
 }
 
@@ -106,7 +130,7 @@ export function createAuthorizer(options: AuthorizerOptions): TokenAuthorizer {
   }
 
   return async (event) => {
-    const tenantId = tenantForKey(await keyring(), event.authorizationToken);
-    return authorizerPolicy(event.methodArn, tenantId);
+    const identity = identityForKey(await keyring(), event.authorizationToken);
+    return authorizerPolicy(event.methodArn, identity?.tenantId, identity?.role);
   };
 }

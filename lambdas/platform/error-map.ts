@@ -14,6 +14,7 @@ export interface ErrorResponse {
 const STATUS_BY_CODE: Record<string, number> = {
   VALIDATION_ERROR: 400,
   UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   IDEMPOTENCY_CONFLICT: 409,

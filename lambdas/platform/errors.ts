@@ -7,6 +7,11 @@ export class UnauthorizedError extends CostManagementError {
   }
 }
 
+/** The key is valid but its role may not call this route. */
+export class ForbiddenError extends CostManagementError {
+  readonly code = 'FORBIDDEN';
+}
+
 export class NotFoundError extends CostManagementError {
   readonly code = 'NOT_FOUND';
 }

@@ -2,7 +2,7 @@ import { ValidationError } from '@cost-management/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod/mini';
 import { toErrorResponse } from './error-map.js';
-import { PayloadTooLargeError, UnauthorizedError } from './errors.js';
+import { ForbiddenError, PayloadTooLargeError, UnauthorizedError } from './errors.js';
 import { logger } from './logger.js';
 
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -28,6 +28,8 @@ export interface HttpResult {
 export interface HttpHandlerOptions {
   /** Only `/health` is served without a tenant. */
   public?: boolean;
+  /** The key roles that may call the route (from the contract); unset: every role. */
+  roles?: readonly string[];
 }
 
 /** Sent with every answer, JSON or not (usage data must not sit in shared caches). */
@@ -41,6 +43,16 @@ function tenantOf(event: APIGatewayProxyEvent): string | undefined {
   const authorizer = event.requestContext?.authorizer as { tenantId?: unknown } | null | undefined;
   const tenantId = authorizer?.tenantId;
   return typeof tenantId === 'string' && tenantId.length > 0 ? tenantId : undefined;
+}
+
+/**
+ * The role of the caller's key, from the authorizer context; `admin` when the context has none
+ * (an authorizer answer from before keys had roles).
+ */
+function roleOf(event: APIGatewayProxyEvent): string {
+  const authorizer = event.requestContext?.authorizer as { role?: unknown } | null | undefined;
+  const role = authorizer?.role;
+  return typeof role === 'string' && role.length > 0 ? role : 'admin';
 }
 
 function parseBody(event: APIGatewayProxyEvent): unknown {
@@ -91,6 +103,12 @@ export function httpHandler(
     try {
       const tenantId = tenantOf(event);
       if (!tenantId && !options.public) throw new UnauthorizedError();
+      if (!options.public && options.roles) {
+        const role = roleOf(event);
+        if (!options.roles.includes(role)) {
+          throw new ForbiddenError(`An API key with the role '${role.slice(0, 32)}' may not do this.`);
+        }
+      }
       const result = await run({
         event,
         tenantId: tenantId ?? '',

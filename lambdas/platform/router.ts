@@ -1,4 +1,4 @@
-import { BASE_PATH, CONTRACT_ROUTES, type RouteContext, routeKey } from '@cost-management/contract';
+import { BASE_PATH, CONTRACT_ROUTES, type RouteContext, rolesOf, routeKey } from '@cost-management/contract';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { NotFoundError } from './errors.js';
 import { type HttpRequest, type HttpResult, httpHandler } from './http.js';
@@ -39,7 +39,8 @@ function templateOf(event: APIGatewayProxyEvent): string {
 
 /**
  * The one Lambda handler of a context: dispatches on the method and route template of the
- * request (API Gateway's `resource`), each route wrapped in the shared HTTP envelope. The table
+ * request (API Gateway's `resource`), each route wrapped in the shared HTTP envelope, which
+ * answers 403 FORBIDDEN to a key whose role the route does not allow. The table
  * must match the contract's routes of the context exactly, or the function fails at cold start.
  */
 export function routedHandler(context: RouteContext, table: RouteTable): ProxyHandler {
@@ -48,7 +49,7 @@ export function routedHandler(context: RouteContext, table: RouteTable): ProxyHa
   const handlers = new Map<string, ProxyHandler>();
   for (const route of routesOf(context)) {
     const run = table[routeKey(route)] as RouteHandler;
-    handlers.set(routeKey(route), httpHandler(run, { public: !route.auth }));
+    handlers.set(routeKey(route), httpHandler(run, { public: !route.auth, roles: rolesOf(route) }));
   }
   const unknown = httpHandler(async () => {
     throw new NotFoundError('No such route.');

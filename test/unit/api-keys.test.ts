@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseApiKeys, tenantForKey } from '../../lambdas/platform/api-keys.js';
+import { identityForKey, parseApiKeys, tenantForKey } from '../../lambdas/platform/api-keys.js';
 
 function errorOf(run: () => unknown): { message: string; details: { message: string }[] } {
   try {
@@ -30,5 +30,23 @@ describe('API_KEYS parsing', () => {
 
   it('refuses one key for two tenants', () => {
     expect(() => parseApiKeys('a:key-aaaaaaaa,b:key-aaaaaaaa')).toThrow(/two tenants/);
+  });
+
+  it('gives a key the role after its second colon, admin without one', () => {
+    const keyring = parseApiKeys(
+      't:key-aaaaaaaa,t:key-bbbbbbbb:viewer,t:key-cccccccc:ingest,t:key-dddddddd:admin',
+    );
+    expect(identityForKey(keyring, 'key-aaaaaaaa')).toEqual({ tenantId: 't', role: 'admin' });
+    expect(identityForKey(keyring, 'key-bbbbbbbb')).toEqual({ tenantId: 't', role: 'viewer' });
+    expect(identityForKey(keyring, 'key-cccccccc')).toEqual({ tenantId: 't', role: 'ingest' });
+    expect(identityForKey(keyring, 'key-dddddddd')).toEqual({ tenantId: 't', role: 'admin' });
+    expect(identityForKey(keyring, 'key-bbbbbbbb:viewer')).toBeUndefined();
+  });
+
+  it('refuses an unknown role rather than making an admin key of it', () => {
+    const error = errorOf(() => parseApiKeys('t:key-aaaaaaaa:veiwer'));
+    expect(error.details[0]?.message).toContain('unknown role');
+    expect(JSON.stringify(error)).not.toContain('key-aaaa');
+    expect(() => parseApiKeys('t:key-aaaaaaaa:viewer,t:key-aaaaaaaa:admin')).toThrow(/two roles/);
   });
 });

@@ -1,12 +1,13 @@
 import * as z from 'zod/mini';
 import { ErrorEnvelope } from './primitives.js';
-import { BASE_PATH, type ContractRoute, ROUTE_CONTEXTS, type RouteContext } from './routes.js';
+import { BASE_PATH, type ContractRoute, ROUTE_CONTEXTS, type RouteContext, rolesOf } from './routes.js';
 
 type JsonObject = Record<string, unknown>;
 
 const ERROR_RESPONSES: Record<string, string> = {
   '400': 'VALIDATION_ERROR: malformed JSON or a schema violation; details name each bad field.',
   '401': 'UNAUTHORIZED: missing or unknown x-api-key.',
+  '403': 'FORBIDDEN: the role of the key may not call this route (see x-roles).',
   '413': 'PAYLOAD_TOO_LARGE: body over 256 KiB.',
   '422': 'UNKNOWN_MODEL: model id not in the catalog.',
   '429': 'THROTTLED: rate limit or cost control; see Retry-After.',
@@ -68,7 +69,7 @@ export function buildOpenApiDocument(routes: readonly ContractRoute[], version =
       responses[status] = { description, ...(status.startsWith('2') ? successContent : errorContent) };
     }
     for (const [status, description] of Object.entries(ERROR_RESPONSES)) {
-      if (status === '401' && !route.auth) continue;
+      if ((status === '401' || status === '403') && !route.auth) continue;
       if ((status === '413' || status === '422') && !route.body) continue;
       responses[status] = { description, ...errorContent };
     }
@@ -78,7 +79,7 @@ export function buildOpenApiDocument(routes: readonly ContractRoute[], version =
       summary: route.summary,
       parameters: [...pathParameters(route.path), ...queryParameters(route)],
       responses,
-      ...(route.auth ? {} : { security: [] }),
+      ...(route.auth ? { 'x-roles': rolesOf(route) } : { security: [] }),
       ...(route.body
         ? {
             requestBody: {

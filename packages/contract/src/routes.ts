@@ -50,6 +50,13 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export const ROUTE_CONTEXTS = ['platform', 'usage', 'pricing', 'alerting', 'control'] as const;
 export type RouteContext = (typeof ROUTE_CONTEXTS)[number];
 
+/**
+ * The role of an API key: `admin` may do everything, `ingest` (product backends) tracks usage,
+ * asks `/check` and reads the catalog, `viewer` reads everything and acknowledges breaches.
+ */
+export const API_ROLES = ['admin', 'ingest', 'viewer'] as const;
+export type ApiRole = (typeof API_ROLES)[number];
+
 /** One operation of the REST contract, under the base path. */
 export interface ContractRoute {
   method: HttpMethod;
@@ -60,6 +67,11 @@ export interface ContractRoute {
   summary: string;
   /** false only for `/health`. */
   auth: boolean;
+  /**
+   * The roles that may call the route; without it, a GET is for `admin` and `viewer` and any
+   * other method for `admin` only (see `rolesOf`). Ignored when `auth` is false.
+   */
+  roles?: readonly ApiRole[];
   body?: z.ZodMiniType;
   query?: z.ZodMiniObject;
   /** Success status and the schema of its JSON body (null: no body). */
@@ -94,6 +106,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'GET',
     path: '/openapi.json',
+    roles: ['admin', 'viewer', 'ingest'],
     context: 'platform',
     summary: 'This OpenAPI 3.1 document.',
     auth: true,
@@ -102,6 +115,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'GET',
     path: '/models',
+    roles: ['admin', 'viewer', 'ingest'],
     context: 'pricing',
     summary: 'The pricing catalog: every supported model, its aliases and its price versions.',
     auth: true,
@@ -119,6 +133,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'POST',
     path: '/track-usage',
+    roles: ['admin', 'ingest'],
     context: 'usage',
     summary:
       'Records one model call exactly once: 201 when recorded, 200 with duplicate=true for a replay, 409 when the requestId was used with another body.',
@@ -133,6 +148,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'POST',
     path: '/track-usage/batch',
+    roles: ['admin', 'ingest'],
     context: 'usage',
     summary: 'Records up to 25 model calls; each gets its own status, in input order.',
     auth: true,
@@ -251,6 +267,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'POST',
     path: '/breaches/{id}/acknowledge',
+    roles: ['admin', 'viewer'],
     context: 'alerting',
     summary: 'Acknowledges the breach {id}: its escalation stops.',
     auth: true,
@@ -299,6 +316,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   {
     method: 'POST',
     path: '/check',
+    roles: ['admin', 'ingest'],
     context: 'control',
     summary:
       'Pre-flight check before a model call: allow, downgrade, throttle (200 with retryAfterMs), cache_only or deny; reserves the estimated cost under a hard budget.',
@@ -307,6 +325,13 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     success: { status: 200, schema: CheckResponse },
   },
 ];
+
+/** The roles that may call `route` (every role for a route without auth). */
+export function rolesOf(route: Pick<ContractRoute, 'method' | 'auth' | 'roles'>): readonly ApiRole[] {
+  if (!route.auth) return API_ROLES;
+  if (route.roles) return route.roles;
+  return route.method === 'GET' ? ['admin', 'viewer'] : ['admin'];
+}
 
 export function routeKey(route: { method: string; path: string }): string {
   return `${route.method} ${route.path}`;

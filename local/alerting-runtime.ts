@@ -7,9 +7,10 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { SesEmailSender } from '../lambdas/alerting/adapters/aws-senders.js';
 import { LOCAL_CHANNELS } from '../lambdas/alerting/ports/senders.js';
 import { THRESHOLD_BREACHED } from '../lambdas/platform/events/event-publisher.js';
-import { installLocalEventBus, LocalEventBus } from '../lambdas/platform/events/local-event-bus.js';
+import { installLocalEventBus } from '../lambdas/platform/events/local-event-bus.js';
 import { installLocalAdapters } from '../lambdas/platform/local-adapters.js';
 import type { LocalRoute } from './http-server.js';
+import { LocalEventBus } from './local-event-bus.js';
 import { FileDeadLetterSink, FileSmsSender, FileTopicPublisher, JsonLinesFile } from './local-sinks.js';
 
 export interface AlertingRuntimeOptions {

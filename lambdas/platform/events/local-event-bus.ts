@@ -1,60 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { logger } from '../logger.js';
-import { type DomainEvent, EVENT_SOURCE, type EventPublisher, type ServiceEvent } from './event-publisher.js';
+import { installLocalAdapters, localAdapters, localSlot } from '../local-adapters.js';
+import type { EventPublisher } from './event-publisher.js';
 
-export type EventTarget = (event: ServiceEvent) => Promise<unknown>;
-
-/**
- * The local stand-in for the EventBridge bus: delivers EventBridge-shaped events, after the
- * publisher returned, to the handlers subscribed to their detail type (rule targets in AWS).
- */
-export class LocalEventBus implements EventPublisher {
-  private readonly targets = new Map<string, EventTarget[]>();
-  private readonly inFlight = new Set<Promise<unknown>>();
-
-  subscribe(detailType: string, target: EventTarget): void {
-    this.targets.set(detailType, [...(this.targets.get(detailType) ?? []), target]);
-  }
-
-  async publish(events: readonly DomainEvent[]): Promise<void> {
-    for (const e of events) {
-      const event: ServiceEvent = {
-        version: '0',
-        id: randomUUID(),
-        'detail-type': e.detailType,
-        source: EVENT_SOURCE,
-        account: '000000000000',
-        time: new Date().toISOString(),
-        region: process.env.AWS_REGION ?? 'us-east-1',
-        resources: [],
-        detail: e.detail,
-      };
-      for (const target of this.targets.get(e.detailType) ?? []) {
-        const delivery = new Promise((resolve) => setImmediate(resolve))
-          .then(() => target(event))
-          .catch((error: unknown) =>
-            logger.error('local event target failed', { detailType: e.detailType, error: error as Error }),
-          );
-        this.inFlight.add(delivery);
-        void delivery.finally(() => this.inFlight.delete(delivery));
-      }
-    }
-  }
-
-  /** Resolves when every delivery started so far has finished. */
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
-  }
-}
-
-const KEY = Symbol.for('cost-management.local-event-bus');
-type Holder = { [KEY]?: LocalEventBus };
+/** Where the local runtime puts its in-process bus; a deployed function finds nothing here. */
+const LOCAL_EVENT_BUS = localSlot<EventPublisher>('event-bus');
 
 /** The local runtime installs its bus here; handlers in the same process publish to it. */
-export function installLocalEventBus(bus: LocalEventBus | undefined): void {
-  (globalThis as Holder)[KEY] = bus;
+export function installLocalEventBus(bus: EventPublisher | undefined): void {
+  installLocalAdapters(LOCAL_EVENT_BUS, bus);
 }
 
-export function localEventBus(): LocalEventBus | undefined {
-  return (globalThis as Holder)[KEY];
+export function localEventBus(): EventPublisher | undefined {
+  return localAdapters(LOCAL_EVENT_BUS);
 }

@@ -2,6 +2,7 @@ import { BatchGetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aw
 import {
   type AnalyticsInput,
   addDays,
+  emptyCounters,
   type NanoUsd,
   type Period,
   type UsageCounters,
@@ -123,14 +124,7 @@ export const aggregateItemIds = (tenantId: string, event: PreparedUsage): string
     ),
   ].map((k) => `${k.pk}|${k.sk}`);
 
-const EMPTY: UsageCounters = {
-  requests: 0,
-  inputTokens: 0,
-  outputTokens: 0,
-  cacheReadInputTokens: 0,
-  cacheWriteInputTokens: 0,
-  costNano: 0,
-};
+const EMPTY: UsageCounters = emptyCounters();
 
 function totalsOf(item: Item): UsageCounters {
   const out = { ...EMPTY };

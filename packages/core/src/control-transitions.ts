@@ -245,6 +245,33 @@ export function applyReachedRules(
   return { next: { ...state, level: target.level }, records };
 }
 
+/** The audit entry of a return to normal by the service itself (new period, replaced configuration). */
+function resetEntry(
+  item: ControlItem,
+  reason: string,
+  fields: {
+    before: Pick<ControlState, 'level' | 'active'>;
+    after: Pick<ControlState, 'level' | 'active'>;
+    periodKey: string;
+    spendNano: NanoUsd;
+    at: string;
+    actionId: string;
+  },
+): ControlActionRecord {
+  return auditEntry(item, {
+    actionId: fields.actionId,
+    type: 'reset',
+    action: null,
+    at: fields.at,
+    actor: SYSTEM_ACTOR,
+    reason,
+    before: levelSnapshot(fields.before),
+    after: levelSnapshot(fields.after),
+    periodKey: fields.periodKey,
+    spendNano: fields.spendNano,
+  });
+}
+
 /**
  * Moves a state into a new period: a fresh state with the period's spend, audited when a level,
  * an action or a reversal ends with it.
@@ -263,18 +290,11 @@ export function resetForPeriod(
     Object.keys(item.state.active).length > 0;
   const records = eventful
     ? [
-        auditEntry(item, {
-          actionId: nextId(0),
-          type: 'reset',
-          action: null,
-          at,
-          actor: SYSTEM_ACTOR,
-          reason: `New ${item.period} period ${periodKey} (was ${item.state.periodKey}): the level returns to normal.`,
-          before: levelSnapshot(item.state),
-          after: levelSnapshot(next),
-          periodKey,
-          spendNano,
-        }),
+        resetEntry(
+          item,
+          `New ${item.period} period ${periodKey} (was ${item.state.periodKey}): the level returns to normal.`,
+          { before: item.state, after: next, periodKey, spendNano, at, actionId: nextId(0) },
+        ),
       ]
     : [];
   return { next, records };
@@ -301,18 +321,18 @@ export function replaceConfiguration(
   const records =
     existing && existing.state.level !== 'normal'
       ? [
-          auditEntry(item, {
-            actionId: nextId(0),
-            type: 'reset',
-            action: null,
-            at,
-            actor: SYSTEM_ACTOR,
-            reason: 'The configuration was replaced: the level returns to normal and is evaluated again.',
-            before: levelSnapshot(existing.state),
-            after: levelSnapshot(item.state),
-            periodKey,
-            spendNano,
-          }),
+          resetEntry(
+            item,
+            'The configuration was replaced: the level returns to normal and is evaluated again.',
+            {
+              before: existing.state,
+              after: item.state,
+              periodKey,
+              spendNano,
+              at,
+              actionId: nextId(0),
+            },
+          ),
         ]
       : [];
   return { item, records };

@@ -10,6 +10,7 @@ import { IdempotencyConflictError } from '../platform/errors.js';
 import type { HttpResult } from '../platform/http.js';
 import type { RecordPage } from './ports/read-stores.js';
 import type { UsageRecord } from './ports/usage-store.js';
+import type { ImportSummary } from './use-cases/import-invocation-logs.js';
 import type { TrackOutcome } from './use-cases/track-usage.js';
 
 /** The answer for a recorded event (`duplicate` for a replay of its requestId). */
@@ -105,5 +106,21 @@ export function toExportJson(userId: string, range: Range, page: RecordPage) {
       ...(r.tags ? { tags: r.tags } : {}),
     })),
     nextCursor: page.nextCursor ?? null,
+  };
+}
+
+/** The answer of `POST /invocation-logs`: counts, and each rejected or skipped record with its reason. */
+export function toInvocationLogsResponse(summary: ImportSummary) {
+  return {
+    recorded: summary.recorded,
+    duplicates: summary.duplicates,
+    unattributed: summary.unattributed,
+    rejected: summary.rejected.map((item) => {
+      if ('message' in item) return { index: item.index, message: item.message };
+      const { error } = errorItem(null, item.error);
+      const details = (error.details ?? []).map((d) => `${d.path}: ${d.message}`).join('; ');
+      return { index: item.index, message: details ? `${error.message} (${details})` : error.message };
+    }),
+    skipped: summary.skipped,
   };
 }

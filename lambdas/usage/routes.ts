@@ -2,14 +2,22 @@ import {
   AnalyticsQuery,
   BenchmarksQuery,
   ExportQuery,
+  InvocationLogsRequest,
   ProjectionsQuery,
   TrackUsageBatchRequest,
   UserId,
 } from '@cost-management/contract';
 import { json, parseWith, pathParam } from '../platform/http.js';
 import type { RouteTable } from '../platform/router.js';
-import { toBatchItem, toBenchmarkItems, toExportCsv, toExportJson } from './mapper.js';
+import {
+  toBatchItem,
+  toBenchmarkItems,
+  toExportCsv,
+  toExportJson,
+  toInvocationLogsResponse,
+} from './mapper.js';
 import type { BenchmarkStore, UsageRecordReader } from './ports/read-stores.js';
+import { type InvocationLogConfig, importInvocationLogs } from './use-cases/import-invocation-logs.js';
 import {
   type AnalyticsDeps,
   getAnalytics,
@@ -26,6 +34,8 @@ export interface UsageRouteDeps {
   projections: ProjectionDeps;
   records: UsageRecordReader;
   benchmarks: BenchmarkStore;
+  /** How invocation log records are attributed to users (configuration of the function). */
+  invocationLogs: InvocationLogConfig;
 }
 
 /** The usage context's routes: ingest, analytics, projections, recommendations, benchmarks, export. */
@@ -42,6 +52,16 @@ export function usageRoutes(deps: UsageRouteDeps): RouteTable {
       const { events } = parseWith(TrackUsageBatchRequest, body);
       const outcomes = await trackUsageBatch(deps.ingest, tenantId, events, new Date());
       return json(200, { results: outcomes.map(toBatchItem) });
+    },
+    'POST /invocation-logs': async ({ tenantId, body }) => {
+      const { records } = parseWith(InvocationLogsRequest, body);
+      const summary = await importInvocationLogs(
+        { ingest: deps.ingest, config: deps.invocationLogs },
+        tenantId,
+        records,
+        new Date(),
+      );
+      return json(200, toInvocationLogsResponse(summary));
     },
     'GET /analytics/{userId}': async (request) => {
       const userId = pathParam(request, 'userId', UserId);

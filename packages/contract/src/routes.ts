@@ -35,6 +35,8 @@ import { EstimateRequest, EstimateResponse, ModelsResponse } from './pricing.js'
 import { ErrorEnvelope } from './primitives.js';
 import {
   ExportQuery,
+  InvocationLogsRequest,
+  InvocationLogsResponse,
   TrackUsageBatchRequest,
   TrackUsageBatchResponse,
   TrackUsageRequest,
@@ -138,6 +140,16 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     auth: true,
     body: TrackUsageBatchRequest,
     success: { status: 200, schema: TrackUsageBatchResponse },
+  },
+  {
+    method: 'POST',
+    path: '/invocation-logs',
+    context: 'usage',
+    summary:
+      'Records Amazon Bedrock model invocation log records (up to 500) exactly once, de-duplicated with /track-usage by their idempotency key; failed calls are skipped and unreadable records rejected, each with its reason.',
+    auth: true,
+    body: InvocationLogsRequest,
+    success: { status: 200, schema: InvocationLogsResponse },
   },
   {
     method: 'GET',

@@ -21,6 +21,8 @@ export const spec = defineFunction({
     analyticsCache: ['GetItem', 'PutItem'],
     usagePatterns: ['PutItem'],
     benchmarks: ['Query'],
+    // Reconciliation rows, under their own prefix of the monitoring table.
+    costMonitoring: ['Query'],
     // Reactions on the ingest path, wired to the alerting and control contexts.
     costThresholds: ['Query'],
     thresholdBreaches: ['PutItem'],

@@ -8,6 +8,7 @@ import {
   analyticsCache,
   benchmarkStore,
   patternStore,
+  reconciliationStore,
   usageRecordReader,
 } from '../usage/wiring.js';
 import { ingestDeps } from './ingest-wiring.js';
@@ -29,5 +30,6 @@ export const handler = routedHandler(
       userIdMetadataKey: env.INVOCATION_LOG_USER_KEY,
       identityMap: parseIdentityMap(env.INVOCATION_LOG_IDENTITY_MAP),
     },
+    reconciliation: reconciliationStore(env),
   }),
 );

@@ -4,6 +4,7 @@ import {
   ExportQuery,
   InvocationLogsRequest,
   ProjectionsQuery,
+  ReconciliationQuery,
   TrackUsageBatchRequest,
   UserId,
 } from '@cost-management/contract';
@@ -15,8 +16,10 @@ import {
   toExportCsv,
   toExportJson,
   toInvocationLogsResponse,
+  toReconciliationResponse,
 } from './mapper.js';
 import type { BenchmarkStore, UsageRecordReader } from './ports/read-stores.js';
+import type { ReconciliationStore } from './ports/reconciliation.js';
 import { type InvocationLogConfig, importInvocationLogs } from './use-cases/import-invocation-logs.js';
 import {
   type AnalyticsDeps,
@@ -26,6 +29,7 @@ import {
   type ProjectionDeps,
   resolveRange,
 } from './use-cases/read-usage.js';
+import { getReconciliation } from './use-cases/reconcile.js';
 import { type TrackUsageDeps, trackUsageBatch } from './use-cases/track-usage.js';
 
 export interface UsageRouteDeps {
@@ -36,6 +40,7 @@ export interface UsageRouteDeps {
   benchmarks: BenchmarkStore;
   /** How invocation log records are attributed to users (configuration of the function). */
   invocationLogs: InvocationLogConfig;
+  reconciliation: ReconciliationStore;
 }
 
 /** The usage context's routes: ingest, analytics, projections, recommendations, benchmarks, export. */
@@ -62,6 +67,11 @@ export function usageRoutes(deps: UsageRouteDeps): RouteTable {
         new Date(),
       );
       return json(200, toInvocationLogsResponse(summary));
+    },
+    'GET /reconciliation': async (request) => {
+      const range = resolveRange(parseWith(ReconciliationQuery, request.query), new Date());
+      const result = await getReconciliation(deps.reconciliation, request.tenantId, range);
+      return json(200, toReconciliationResponse(result));
     },
     'GET /analytics/{userId}': async (request) => {
       const userId = pathParam(request, 'userId', UserId);

@@ -261,6 +261,7 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
     ok(await http('usage-api', 'GET', '/recommendations/alice'));
     ok(await http('usage-api', 'GET', '/export/alice', undefined, { format: 'json' }));
     ok(await http('usage-api', 'GET', '/benchmarks'));
+    ok(await http('usage-api', 'GET', '/reconciliation'));
     ok(await http('pricing-api', 'GET', '/models'));
     ok(
       await http('pricing-api', 'POST', '/estimate', {

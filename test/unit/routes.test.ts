@@ -87,6 +87,7 @@ describe('route table, contract and OpenAPI document', () => {
         '/benchmarks',
         '/export/{userId}',
         '/invocation-logs',
+        '/reconciliation',
       ]),
     );
     const tags = (doc as unknown as { tags: { name: string }[] }).tags.map((t) => t.name);

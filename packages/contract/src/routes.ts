@@ -37,6 +37,8 @@ import {
   ExportQuery,
   InvocationLogsRequest,
   InvocationLogsResponse,
+  ReconciliationQuery,
+  ReconciliationResponse,
   TrackUsageBatchRequest,
   TrackUsageBatchResponse,
   TrackUsageRequest,
@@ -196,6 +198,16 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     auth: true,
     query: ExportQuery,
     success: { status: 200, schema: ExportResponse },
+  },
+  {
+    method: 'GET',
+    path: '/reconciliation',
+    context: 'usage',
+    summary:
+      'What the service priced against what AWS billed for Amazon Bedrock, per day and model, from the stored reconciliation runs (default: the last 30 days).',
+    auth: true,
+    query: ReconciliationQuery,
+    success: { status: 200, schema: ReconciliationResponse },
   },
   {
     method: 'POST',

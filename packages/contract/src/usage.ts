@@ -116,3 +116,34 @@ export const InvocationLogsResponse = z.object({
   rejected: z.array(z.object({ index: z.int(), message: z.string() })),
   skipped: z.array(z.object({ index: z.int(), reason: z.string(), message: z.string() })),
 });
+
+export const ReconciliationQuery = z.strictObject({
+  from: z.optional(IsoDay),
+  to: z.optional(IsoDay),
+});
+
+const GapFiguresOut = z.object({
+  trackedUsd: UsdOut,
+  billedUsd: UsdOut,
+  gapUsd: z
+    .number()
+    .check(z.describe('billedUsd − trackedUsd: positive when AWS billed more than was tracked.')),
+  gapPercent: z.number(),
+});
+
+export const ReconciliationResponse = z.object({
+  items: z.array(
+    z.extend(GapFiguresOut, {
+      date: z.string(),
+      region: z
+        .string()
+        .check(
+          z.describe(
+            '`all` while tracked usage carries no Region: days and models are compared across Regions.',
+          ),
+        ),
+      modelId: z.nullable(z.string()),
+    }),
+  ),
+  totals: GapFiguresOut,
+});

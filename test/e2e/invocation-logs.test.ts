@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -214,6 +214,29 @@ describe('importing Bedrock invocation logs', () => {
     expect(res.body.skipped).toEqual([expect.objectContaining({ index: 0, reason: 'failed-invocation' })]);
     expect(res.body.rejected.map((r) => r.index)).toEqual([2, 3]);
     expect(res.body.rejected[1]?.message).toMatch(/schema/);
+  });
+
+  it('reads CloudWatch subscription payloads and counts unreadable files without stopping', async () => {
+    const mixed = join(dir, 'mixed');
+    mkdirSync(mixed);
+    const fixture = readFileSync(
+      join(import.meta.dirname, '..', 'fixtures', 'invocation-logs', 'cloudwatch-subscription.json'),
+    );
+    // As a subscribed function receives it: gzipped, base64, under awslogs.data.
+    writeFileSync(
+      join(mixed, 'a-subscription.json'),
+      JSON.stringify({ awslogs: { data: gzipSync(fixture).toString('base64') } }),
+    );
+    writeFileSync(
+      join(mixed, 'b-truncated.json.gz'),
+      gzipSync('{"schemaType":"ModelInvocationLog"}\n').subarray(0, 12),
+    );
+    writeFileSync(join(mixed, 'c-lines.jsonl'), `not json\n${JSON.stringify(recordOf(callOf(6000)))}\n`);
+    const totals = await importLogFiles([mixed], { apiUrl: runtime.apiBase, apiKey: TENANT_B.key });
+    expect(totals.files).toBe(3);
+    expect(totals.unreadable).toBe(2); // the truncated file and the line that is not JSON
+    expect(totals.records).toBeGreaterThanOrEqual(2);
+    expect(totals.recorded).toBeGreaterThanOrEqual(2);
   });
 
   it('refuses more than 500 records in one call', async () => {

@@ -1,5 +1,15 @@
 import * as z from 'zod/mini';
 import { defineFunction } from '../platform/function-spec.js';
+import { parseIdentityMap } from '../usage/use-cases/import-invocation-logs.js';
+
+const isIdentityMap = (text: string): boolean => {
+  try {
+    parseIdentityMap(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 export const spec = defineFunction({
   name: 'usage-api',
@@ -11,6 +21,8 @@ export const spec = defineFunction({
     analyticsCache: ['GetItem', 'PutItem'],
     usagePatterns: ['PutItem'],
     benchmarks: ['Query'],
+    // Reconciliation rows, under their own prefix of the monitoring table.
+    costMonitoring: ['Query'],
     // Reactions on the ingest path, wired to the alerting and control contexts.
     costThresholds: ['Query'],
     thresholdBreaches: ['PutItem'],
@@ -21,5 +33,11 @@ export const spec = defineFunction({
   env: {
     /** Set by the infrastructure (putsEvents); optional so the local runtime can use its in-process bus. */
     EVENT_BUS_NAME: z.optional(z.string().check(z.minLength(1))),
+    /** The `requestMetadata` key that names the user of an invocation log record. */
+    INVOCATION_LOG_USER_KEY: z._default(z.string().check(z.minLength(1), z.maxLength(256)), 'userId'),
+    /** JSON object: IAM role, assumed-role session or user ARN → user id, for log records naming no user. */
+    INVOCATION_LOG_IDENTITY_MAP: z.optional(
+      z.string().check(z.refine(isIdentityMap, 'must be a JSON object of ARN → user id')),
+    ),
   },
 });

@@ -2,11 +2,13 @@ import { thresholdStore } from '../alerting/wiring.js';
 import { loadEnvironment } from '../platform/function-spec.js';
 import { routedHandler } from '../platform/router.js';
 import { usageRoutes } from '../usage/routes.js';
+import { parseIdentityMap } from '../usage/use-cases/import-invocation-logs.js';
 import {
   aggregateStore,
   analyticsCache,
   benchmarkStore,
   patternStore,
+  reconciliationStore,
   usageRecordReader,
 } from '../usage/wiring.js';
 import { ingestDeps } from './ingest-wiring.js';
@@ -24,5 +26,10 @@ export const handler = routedHandler(
     projections: { aggregates, thresholds: thresholdStore(env) },
     records: usageRecordReader(env),
     benchmarks: benchmarkStore(env),
+    invocationLogs: {
+      userIdMetadataKey: env.INVOCATION_LOG_USER_KEY,
+      identityMap: parseIdentityMap(env.INVOCATION_LOG_IDENTITY_MAP),
+    },
+    reconciliation: reconciliationStore(env),
   }),
 );

@@ -12,7 +12,9 @@ import { IdempotencyConflictError } from '../platform/errors.js';
 import type { HttpResult } from '../platform/http.js';
 import type { RecordPage } from './ports/read-stores.js';
 import type { UsageRecord } from './ports/usage-store.js';
+import type { ImportSummary } from './use-cases/import-invocation-logs.js';
 import type { AnalyticsResult, ProjectionResult } from './use-cases/read-usage.js';
+import type { StoredReconciliation } from './use-cases/reconcile.js';
 import type { TrackOutcome } from './use-cases/track-usage.js';
 
 /** The answer for a recorded event (`duplicate` for a replay of its requestId). */
@@ -167,5 +169,35 @@ export function toRecommendationsResponse(items: readonly Recommendation[]) {
       ...rest,
       estimatedMonthlySavingsUsd: toUsd(estimatedMonthlySavingsNano),
     })),
+  };
+}
+
+/** The answer of `POST /invocation-logs`: counts, and each rejected or skipped record with its reason. */
+export function toInvocationLogsResponse(summary: ImportSummary) {
+  return {
+    recorded: summary.recorded,
+    duplicates: summary.duplicates,
+    unattributed: summary.unattributed,
+    rejected: summary.rejected.map((item) => {
+      if ('message' in item) return { index: item.index, message: item.message };
+      const { error } = errorItem(null, item.error);
+      const details = (error.details ?? []).map((d) => `${d.path}: ${d.message}`).join('; ');
+      return { index: item.index, message: details ? `${error.message} (${details})` : error.message };
+    }),
+    skipped: summary.skipped,
+  };
+}
+
+/** The answer of `GET /reconciliation`: stored rows and their totals, in dollars. */
+export function toReconciliationResponse(result: StoredReconciliation) {
+  const money = (f: { trackedNano: number; billedNano: number; gapNano: number; gapPercent: number }) => ({
+    trackedUsd: toUsd(f.trackedNano),
+    billedUsd: toUsd(f.billedNano),
+    gapUsd: toUsd(f.gapNano),
+    gapPercent: f.gapPercent,
+  });
+  return {
+    items: result.rows.map((r) => ({ date: r.date, region: r.region, modelId: r.modelId, ...money(r) })),
+    totals: money(result.totals),
   };
 }

@@ -2,7 +2,9 @@ import {
   AnalyticsQuery,
   BenchmarksQuery,
   ExportQuery,
+  InvocationLogsRequest,
   ProjectionsQuery,
+  ReconciliationQuery,
   TrackUsageBatchRequest,
   UserId,
 } from '@cost-management/contract';
@@ -14,10 +16,14 @@ import {
   toBenchmarkItems,
   toExportCsv,
   toExportJson,
+  toInvocationLogsResponse,
   toProjectionsResponse,
   toRecommendationsResponse,
+  toReconciliationResponse,
 } from './mapper.js';
 import type { BenchmarkStore, UsageRecordReader } from './ports/read-stores.js';
+import type { ReconciliationStore } from './ports/reconciliation.js';
+import { type InvocationLogConfig, importInvocationLogs } from './use-cases/import-invocation-logs.js';
 import {
   type AnalyticsDeps,
   getAnalytics,
@@ -26,6 +32,7 @@ import {
   type ProjectionDeps,
   resolveRange,
 } from './use-cases/read-usage.js';
+import { getReconciliation } from './use-cases/reconcile.js';
 import { type TrackUsageDeps, trackUsageBatch } from './use-cases/track-usage.js';
 
 export interface UsageRouteDeps {
@@ -34,6 +41,9 @@ export interface UsageRouteDeps {
   projections: ProjectionDeps;
   records: UsageRecordReader;
   benchmarks: BenchmarkStore;
+  /** How invocation log records are attributed to users (configuration of the function). */
+  invocationLogs: InvocationLogConfig;
+  reconciliation: ReconciliationStore;
 }
 
 /** The usage context's routes: ingest, analytics, projections, recommendations, benchmarks, export. */
@@ -50,6 +60,21 @@ export function usageRoutes(deps: UsageRouteDeps): RouteTable {
       const { events } = parseWith(TrackUsageBatchRequest, body);
       const outcomes = await trackUsageBatch(deps.ingest, tenantId, events, new Date());
       return json(200, { results: outcomes.map(toBatchItem) });
+    },
+    'POST /invocation-logs': async ({ tenantId, body }) => {
+      const { records } = parseWith(InvocationLogsRequest, body);
+      const summary = await importInvocationLogs(
+        { ingest: deps.ingest, config: deps.invocationLogs },
+        tenantId,
+        records,
+        new Date(),
+      );
+      return json(200, toInvocationLogsResponse(summary));
+    },
+    'GET /reconciliation': async (request) => {
+      const range = resolveRange(parseWith(ReconciliationQuery, request.query), new Date());
+      const result = await getReconciliation(deps.reconciliation, request.tenantId, range);
+      return json(200, toReconciliationResponse(result));
     },
     'GET /analytics/{userId}': async (request) => {
       const userId = pathParam(request, 'userId', UserId);

@@ -1,6 +1,8 @@
 import { documentClient } from '../platform/dynamo-client.js';
 import { DynamoAggregateStore } from './adapters/dynamo-aggregate-store.js';
 import { DynamoBenchmarkStore, DynamoExpiringStore } from './adapters/dynamo-read-stores.js';
+import { DynamoReconciliationStore } from './adapters/dynamo-reconciliation-store.js';
+import { DynamoTrackedCosts } from './adapters/dynamo-tracked-costs.js';
 import { DynamoUsageRecords } from './adapters/dynamo-usage-records.js';
 import { DynamoUsageStore } from './adapters/dynamo-usage-store.js';
 
@@ -35,3 +37,10 @@ export const patternStore = (env: { USAGE_PATTERNS_TABLE: string }) =>
 
 export const benchmarkStore = (env: { BENCHMARKS_TABLE: string }) =>
   new DynamoBenchmarkStore(documentClient(), env.BENCHMARKS_TABLE);
+
+/** Reconciliation rows, kept under their own prefix in the monitoring table (see docs/CAPTURE.md). */
+export const reconciliationStore = (env: { COST_MONITORING_TABLE: string }) =>
+  new DynamoReconciliationStore(documentClient(), env.COST_MONITORING_TABLE);
+
+export const trackedCosts = (env: { TOKEN_ANALYTICS_TABLE: string }) =>
+  new DynamoTrackedCosts(documentClient(), env.TOKEN_ANALYTICS_TABLE);

@@ -217,6 +217,24 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
         events: [usage('g-2', 'alice'), usage('g-3', 'alice'), usage('g-1', 'alice')],
       }),
     );
+    // Invocation log records: one already tracked (a duplicate), one new.
+    ok(
+      await http('usage-api', 'POST', '/invocation-logs', {
+        records: ['g-1', 'g-4'].map((costRequestId) => ({
+          schemaType: 'ModelInvocationLog',
+          schemaVersion: '1.0',
+          timestamp: new Date().toISOString(),
+          accountId: '123456789012',
+          region: 'us-east-1',
+          requestId: `bedrock-${costRequestId}`,
+          operation: 'Converse',
+          modelId: SONNET,
+          input: { inputTokenCount: 10 },
+          output: { outputTokenCount: 10 },
+          requestMetadata: { costRequestId, userId: 'alice' },
+        })),
+      }),
+    );
     ok(
       await http('control-api', 'POST', '/check', {
         userId: 'alice',
@@ -243,6 +261,7 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
     ok(await http('usage-api', 'GET', '/recommendations/alice'));
     ok(await http('usage-api', 'GET', '/export/alice', undefined, { format: 'json' }));
     ok(await http('usage-api', 'GET', '/benchmarks'));
+    ok(await http('usage-api', 'GET', '/reconciliation'));
     ok(await http('pricing-api', 'GET', '/models'));
     ok(
       await http('pricing-api', 'POST', '/estimate', {

@@ -86,6 +86,8 @@ describe('route table, contract and OpenAPI document', () => {
         '/recommendations/{userId}',
         '/benchmarks',
         '/export/{userId}',
+        '/invocation-logs',
+        '/reconciliation',
       ]),
     );
     const tags = (doc as unknown as { tags: { name: string }[] }).tags.map((t) => t.name);

@@ -35,6 +35,10 @@ import { EstimateRequest, EstimateResponse, ModelsResponse } from './pricing.js'
 import { ErrorEnvelope } from './primitives.js';
 import {
   ExportQuery,
+  InvocationLogsRequest,
+  InvocationLogsResponse,
+  ReconciliationQuery,
+  ReconciliationResponse,
   TrackUsageBatchRequest,
   TrackUsageBatchResponse,
   TrackUsageRequest,
@@ -156,6 +160,16 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     success: { status: 200, schema: TrackUsageBatchResponse },
   },
   {
+    method: 'POST',
+    path: '/invocation-logs',
+    context: 'usage',
+    summary:
+      'Records Amazon Bedrock model invocation log records (up to 500) exactly once, de-duplicated with /track-usage by their idempotency key; failed calls are skipped and unreadable records rejected, each with its reason.',
+    auth: true,
+    body: InvocationLogsRequest,
+    success: { status: 200, schema: InvocationLogsResponse },
+  },
+  {
     method: 'GET',
     path: '/analytics/{userId}',
     context: 'usage',
@@ -200,6 +214,16 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     auth: true,
     query: ExportQuery,
     success: { status: 200, schema: ExportResponse },
+  },
+  {
+    method: 'GET',
+    path: '/reconciliation',
+    context: 'usage',
+    summary:
+      'What the service priced against what AWS billed for Amazon Bedrock, per day and model, from the stored reconciliation runs (default: the last 30 days).',
+    auth: true,
+    query: ReconciliationQuery,
+    success: { status: 200, schema: ReconciliationResponse },
   },
   {
     method: 'POST',

@@ -91,3 +91,59 @@ export const ExportQuery = z.strictObject({
   limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(1000)), 1000),
   cursor: z.optional(z.string().check(z.maxLength(2048))),
 });
+
+/** Largest number of invocation log records in one `POST /invocation-logs`. */
+export const MAX_INVOCATION_LOG_RECORDS = 500;
+
+export const InvocationLogsRequest = z.strictObject({
+  records: z
+    .array(z.unknown())
+    .check(
+      z.minLength(1),
+      z.maxLength(MAX_INVOCATION_LOG_RECORDS),
+      z.describe('Amazon Bedrock `ModelInvocationLog` records, as Bedrock delivers them.'),
+    ),
+});
+
+const CountOut = z.int().check(z.gte(0));
+
+export const InvocationLogsResponse = z.object({
+  recorded: CountOut.check(z.describe('Records recorded now as usage events.')),
+  duplicates: CountOut.check(
+    z.describe('Records whose idempotency key was already recorded (this route or /track-usage).'),
+  ),
+  unattributed: CountOut.check(z.describe('Of the recorded ones, those recorded under user `unattributed`.')),
+  rejected: z.array(z.object({ index: z.int(), message: z.string() })),
+  skipped: z.array(z.object({ index: z.int(), reason: z.string(), message: z.string() })),
+});
+
+export const ReconciliationQuery = z.strictObject({
+  from: z.optional(IsoDay),
+  to: z.optional(IsoDay),
+});
+
+const GapFiguresOut = z.object({
+  trackedUsd: UsdOut,
+  billedUsd: UsdOut,
+  gapUsd: z
+    .number()
+    .check(z.describe('billedUsd − trackedUsd: positive when AWS billed more than was tracked.')),
+  gapPercent: z.number(),
+});
+
+export const ReconciliationResponse = z.object({
+  items: z.array(
+    z.extend(GapFiguresOut, {
+      date: z.string(),
+      region: z
+        .string()
+        .check(
+          z.describe(
+            '`all` while tracked usage carries no Region: days and models are compared across Regions.',
+          ),
+        ),
+      modelId: z.nullable(z.string()),
+    }),
+  ),
+  totals: GapFiguresOut,
+});

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { BASE_PATH } from '@cost-management/contract';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { type Keyring, tenantForKey } from '../lambdas/platform/api-keys.js';
+import { callerForKey, type Keyring } from '../lambdas/platform/api-keys.js';
 import { MAX_BODY_BYTES } from '../lambdas/platform/http.js';
 import { toProxyEvent } from './proxy-event.js';
 
@@ -106,8 +106,11 @@ export function createLocalHttpServer(routes: LocalRoute[], keyring: Keyring): S
       }
       const headers = headersOf(req);
       let tenantId: string | null = null;
+      let keyId: string | null = null;
       if (matched.route.auth) {
-        tenantId = tenantForKey(keyring, headers['x-api-key']) ?? null;
+        const caller = callerForKey(keyring, headers['x-api-key']);
+        tenantId = caller?.tenantId ?? null;
+        keyId = caller?.keyId ?? null;
         if (!tenantId) {
           return sendError(
             res,
@@ -135,6 +138,7 @@ export function createLocalHttpServer(routes: LocalRoute[], keyring: Keyring): S
         headers,
         body: body === '' ? null : body,
         tenantId,
+        keyId,
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         now: new Date(),
       });

@@ -12,6 +12,8 @@ export interface ProxyEventInput {
   headers: Record<string, string>;
   body: string | null;
   tenantId: string | null;
+  /** Non-secret id of the caller's key, as the deployed authorizer passes it. */
+  keyId?: string | null;
   sourceIp: string;
   now: Date;
 }
@@ -43,7 +45,13 @@ export function toProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
     requestContext: {
       accountId: 'local',
       apiId: 'local',
-      authorizer: input.tenantId ? { tenantId: input.tenantId, principalId: input.tenantId } : null,
+      authorizer: input.tenantId
+        ? {
+            tenantId: input.tenantId,
+            principalId: input.tenantId,
+            ...(input.keyId ? { keyId: input.keyId } : {}),
+          }
+        : null,
       protocol: 'HTTP/1.1',
       httpMethod: input.method,
       identity: {

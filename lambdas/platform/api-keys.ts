@@ -49,6 +49,24 @@ export function keyringFromHashes(entries: Record<string, string>): Keyring {
   return { tenantByKeyHash: new Map(Object.entries(entries)) };
 }
 
+/**
+ * A stable, non-secret id of an API key for audit entries: the first 12 hex characters of its
+ * SHA-256 hash (the hash the key store holds), so it can be told apart from the tenant's other keys
+ * without revealing the key.
+ */
+export function keyIdOfHash(keyHash: string): string {
+  return keyHash.slice(0, 12);
+}
+
+/** The caller an API key stands for: its tenant and key id; undefined for a missing or unknown key. */
+export function callerForKey(
+  keyring: Keyring,
+  apiKey: string | undefined,
+): { tenantId: string; keyId: string } | undefined {
+  const tenantId = tenantForKey(keyring, apiKey);
+  return tenantId && apiKey ? { tenantId, keyId: keyIdOfHash(hashApiKey(apiKey)) } : undefined;
+}
+
 /** The tenant of `apiKey`, or undefined. Compares hashes in constant time. */
 export function tenantForKey(keyring: Keyring, apiKey: string | undefined): string | undefined {
   if (!apiKey || apiKey.length > 512) return undefined;

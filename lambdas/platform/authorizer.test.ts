@@ -2,7 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { hashApiKey } from './api-keys.js';
+import { hashApiKey, keyIdOfHash } from './api-keys.js';
 import { authorizerPolicy, createAuthorizer, parseKeySecret, REFRESH_RETRY_MS } from './authorizer.js';
 
 const METHOD_ARN =
@@ -43,7 +43,7 @@ describe('token authorizer', () => {
         Version: '2012-10-17',
         Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: STAGE_ARN }],
       },
-      context: { tenantId: 'tenant-a' },
+      context: { tenantId: 'tenant-a', keyId: keyIdOfHash(hashApiKey('key-of-tenant-a')) },
     });
     expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: SECRET_ARN });
   });
@@ -53,8 +53,14 @@ describe('token authorizer', () => {
       .on(GetSecretValueCommand)
       .resolves({ SecretString: secretOf({ 'key-of-tenant-a': 'tenant-a', 'key-of-tenant-b': 'tenant-b' }) });
     const authorize = build();
-    expect((await authorize(event('key-of-tenant-b'))).context).toEqual({ tenantId: 'tenant-b' });
-    expect((await authorize(event('key-of-tenant-a'))).context).toEqual({ tenantId: 'tenant-a' });
+    expect((await authorize(event('key-of-tenant-b'))).context).toEqual({
+      tenantId: 'tenant-b',
+      keyId: keyIdOfHash(hashApiKey('key-of-tenant-b')),
+    });
+    expect((await authorize(event('key-of-tenant-a'))).context).toEqual({
+      tenantId: 'tenant-a',
+      keyId: keyIdOfHash(hashApiKey('key-of-tenant-a')),
+    });
   });
 
   it.each([
@@ -77,12 +83,18 @@ describe('token authorizer', () => {
       .resolvesOnce({ SecretString: secretOf({ 'old-key-123': 'tenant-a' }) })
       .resolves({ SecretString: secretOf({ 'new-key-456': 'tenant-a' }) });
     const authorize = build(300);
-    expect((await authorize(event('old-key-123'))).context).toEqual({ tenantId: 'tenant-a' });
+    expect((await authorize(event('old-key-123'))).context).toEqual({
+      tenantId: 'tenant-a',
+      keyId: keyIdOfHash(hashApiKey('old-key-123')),
+    });
     clock += 299_999;
     expect((await authorize(event('new-key-456'))).context).toBeUndefined();
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     clock += 1;
-    expect((await authorize(event('new-key-456'))).context).toEqual({ tenantId: 'tenant-a' });
+    expect((await authorize(event('new-key-456'))).context).toEqual({
+      tenantId: 'tenant-a',
+      keyId: keyIdOfHash(hashApiKey('new-key-456')),
+    });
     expect((await authorize(event('old-key-123'))).context).toBeUndefined();
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
@@ -96,13 +108,19 @@ describe('token authorizer', () => {
     const authorize = build(60);
     await authorize(event('key-of-tenant-a'));
     clock += 60_000;
-    expect((await authorize(event('key-of-tenant-a'))).context).toEqual({ tenantId: 'tenant-a' });
+    expect((await authorize(event('key-of-tenant-a'))).context).toEqual({
+      tenantId: 'tenant-a',
+      keyId: keyIdOfHash(hashApiKey('key-of-tenant-a')),
+    });
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
     clock += REFRESH_RETRY_MS - 1;
     await authorize(event('key-of-tenant-a'));
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
     clock += 1;
-    expect((await authorize(event('key-of-tenant-b'))).context).toEqual({ tenantId: 'tenant-b' });
+    expect((await authorize(event('key-of-tenant-b'))).context).toEqual({
+      tenantId: 'tenant-b',
+      keyId: keyIdOfHash(hashApiKey('key-of-tenant-b')),
+    });
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(3);
   });
 
@@ -175,7 +193,10 @@ describe('handler', () => {
     secrets.reset();
     secrets.on(GetSecretValueCommand).resolves({ SecretString: secretOf({ 'key-of-tenant-a': 'tenant-a' }) });
     const { handler } = await import('../functions/authorizer-handler.js');
-    expect((await handler(event('key-of-tenant-a'))).context).toEqual({ tenantId: 'tenant-a' });
+    expect((await handler(event('key-of-tenant-a'))).context).toEqual({
+      tenantId: 'tenant-a',
+      keyId: keyIdOfHash(hashApiKey('key-of-tenant-a')),
+    });
     expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: SECRET_ARN });
   });
 

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { type Keyring, keyringFromHashes, TENANT_ID_PATTERN, tenantForKey } from './api-keys.js';
+import { callerForKey, type Keyring, keyringFromHashes, TENANT_ID_PATTERN } from './api-keys.js';
 import { logger } from './logger.js';
 
 const KEY_HASH_PATTERN = /^[0-9a-f]{64}$/;
@@ -51,6 +51,7 @@ export function parseKeySecret(secretString: string | undefined): { keyring: Key
 export function authorizerPolicy(
   methodArn: string,
   tenantId: string | undefined,
+  keyId?: string,
 ): APIGatewayAuthorizerResult {
   const [arnAndApi = '', stage = '*'] = methodArn.split('/');
   return {
@@ -65,7 +66,7 @@ export function authorizerPolicy(
         },
       ],
     },
-    ...(tenantId ? { context: { tenantId } } : {}),
+    ...(tenantId ? { context: { tenantId, ...(keyId ? { keyId } : {}) } } : {}),
   };
 }
 
@@ -106,7 +107,7 @@ export function createAuthorizer(options: AuthorizerOptions): TokenAuthorizer {
   }
 
   return async (event) => {
-    const tenantId = tenantForKey(await keyring(), event.authorizationToken);
-    return authorizerPolicy(event.methodArn, tenantId);
+    const caller = callerForKey(await keyring(), event.authorizationToken);
+    return authorizerPolicy(event.methodArn, caller?.tenantId, caller?.keyId);
   };
 }

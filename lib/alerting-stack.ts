@@ -17,6 +17,12 @@ import { EVENT_SOURCE, functionsOf, type RegisteredFunction } from './functions.
 
 export interface AlertingStackProps extends StackProps {
   senderEmail: string;
+  /** The SES identity covering the sender: the address (default) or its domain. */
+  senderIdentity?: string;
+  /** Creates the SES identity (default); false uses one that exists in the account already. */
+  createSenderIdentity?: boolean;
+  /** SES sandbox: also lets the senders send to verified recipient identities (From the sender only). */
+  sesSandbox?: boolean;
   alertPhone?: string;
   alarmEmail?: string;
   tables: ServiceTables;
@@ -31,7 +37,7 @@ export type AlertingResources = Required<
 
 /**
  * Alerting: the alerts and emergency topics (KMS-encrypted, TLS only), the SES sender
- * identity, the service's event bus, and for every `event`-triggered function a rule that
+ * identity (unless an existing one is used), the service's event bus, and for every `event`-triggered function a rule that
  * routes its detail type (source `cost-management`) to it, with retries and a dead-letter queue.
  * Operational alarms of every stack notify the alerts topic.
  */
@@ -39,7 +45,10 @@ export class AlertingStack extends Stack {
   readonly topicKey: kms.Key;
   readonly alertsTopic: sns.Topic;
   readonly emergencyTopic: sns.Topic;
-  readonly senderIdentity: ses.EmailIdentity;
+  /** The SES identity, when this stack creates it (`createSenderIdentity`). */
+  readonly senderIdentity?: ses.EmailIdentity;
+  /** Name of the SES identity the senders are granted: the address or its domain. */
+  readonly senderIdentityName: string;
   readonly eventBus: events.EventBus;
   readonly resources: AlertingResources;
   readonly functions: ServiceFunction[] = [];
@@ -69,23 +78,33 @@ export class AlertingStack extends Stack {
     if (props.alarmEmail)
       this.alertsTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
-    this.senderIdentity = new ses.EmailIdentity(this, 'SenderIdentity', {
-      identity: ses.Identity.email(props.senderEmail),
-    });
+    this.senderIdentityName = props.senderIdentity ?? props.senderEmail;
+    if (props.createSenderIdentity !== false) {
+      // Functions get the identity's ARN built from its name (bindSenderEmail), never an export
+      // of this resource: changing the sender replaces it without an "export in use" failure.
+      this.senderIdentity = new ses.EmailIdentity(this, 'SenderIdentity', {
+        identity: this.senderIdentityName.includes('@')
+          ? ses.Identity.email(this.senderIdentityName)
+          : ses.Identity.domain(this.senderIdentityName),
+      });
+    }
     this.eventBus = new events.EventBus(this, 'EventBus', {
       description: 'Cost-management domain events such as ThresholdBreached',
     });
     for (const value of [this.alertsTopic.topicArn, this.emergencyTopic.topicArn, this.topicKey.keyArn]) {
       this.exportValue(value);
     }
-    this.exportValue(this.senderIdentity.emailIdentityName);
     this.exportValue(this.eventBus.eventBusName);
     this.exportValue(this.eventBus.eventBusArn);
 
     this.resources = {
       alarmTopic: this.alertsTopic,
       topics: { alerts: this.alertsTopic, emergency: this.emergencyTopic, key: this.topicKey },
-      sender: { email: props.senderEmail, identityArn: this.senderIdentity.emailIdentityArn },
+      sender: {
+        email: props.senderEmail,
+        identity: this.senderIdentityName,
+        ...(props.sesSandbox ? { sandbox: true } : {}),
+      },
       eventBus: this.eventBus,
     };
 

@@ -4,11 +4,27 @@ import type { Node } from 'constructs';
 export interface ServiceConfig {
   /** Stage name, part of every stack name: `dev`, `prod`, … */
   stage: string;
-  /** SES sender identity of alert emails; AWS sends a verification link to it on deploy. */
+  /** Sender (From address) of alert emails. */
   senderEmail: string;
+  /**
+   * The SES identity that covers `senderEmail`: the address itself (default) or its domain. The
+   * sending grant names `arn:<partition>:ses:<region>:<account>:identity/<senderIdentity>`.
+   */
+  senderIdentity?: string;
+  /**
+   * Whether the alerting stack creates the SES identity (default true; AWS then mails a
+   * verification link to the address). False to use an identity that exists already, e.g. one
+   * shared by several stages of the account.
+   */
+  createSenderIdentity?: boolean;
+  /**
+   * The account is in the SES sandbox: recipients must be verified identities, and the sending
+   * functions are also allowed `ses:SendEmail` on those, only with `senderEmail` as From address.
+   */
+  sesSandbox?: boolean;
   /** Phone number (E.164) subscribed by SMS to the emergency topic. */
   alertPhone?: string;
-  /** Email address subscribed to the alerts topic, which receives the operational alarms. */
+  /** Email address subscribed to the alerts topic, which receives the operational alarms. Required outside dev. */
   alarmEmail?: string;
   /** Prefix of the physical table names (`dev` → `dev_bedrock_token_usage`); empty for none. */
   tablePrefix: string;
@@ -19,6 +35,28 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PHONE = /^\+[1-9]\d{6,14}$/;
 const TABLE_PREFIX = /^[A-Za-z0-9_.-]{0,32}$/;
 
+/** The stage where placeholder addresses and a missing alarm email are accepted. */
+export const DEV_STAGE = 'dev';
+
+/**
+ * Domains reserved for documentation and testing (RFC 2606, RFC 6761, RFC 6762): mail to them
+ * never arrives, so a sender or alarm address there is a placeholder left in place.
+ */
+const PLACEHOLDER_DOMAINS = ['example.com', 'example.net', 'example.org'];
+const PLACEHOLDER_TLDS = ['example', 'test', 'invalid', 'localhost', 'local'];
+
+/** True for an address (or domain) under a reserved documentation or testing domain. */
+export function isPlaceholderAddress(address: string): boolean {
+  const domain = (address.includes('@') ? address.slice(address.lastIndexOf('@') + 1) : address)
+    .toLowerCase()
+    .replace(/\.$/, '');
+  const tld = domain.slice(domain.lastIndexOf('.') + 1);
+  return (
+    PLACEHOLDER_TLDS.includes(tld) ||
+    PLACEHOLDER_DOMAINS.some((d) => domain === d || domain.endsWith(`.${d}`))
+  );
+}
+
 function text(node: Node, key: string): string | undefined {
   const value: unknown = node.tryGetContext(key);
   if (value === undefined || value === null) return undefined;
@@ -26,29 +64,75 @@ function text(node: Node, key: string): string | undefined {
   return value.trim();
 }
 
+/** A boolean context value: `true`/`false` in cdk.json or the strings of `-c key=true`. */
+function flag(node: Node, key: string, fallback: boolean): boolean {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return fallback;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`Context value '${key}' is '${String(value)}', expected true or false.`);
+}
+
 function checked(key: string, value: string, pattern: RegExp, expected: string): string {
   if (!pattern.test(value)) throw new Error(`Context value '${key}' is '${value}', expected ${expected}.`);
+  return value;
+}
+
+function notPlaceholder(key: string, value: string, stage: string): string {
+  if (stage !== DEV_STAGE && isPlaceholderAddress(value))
+    throw new Error(
+      `Context value '${key}' is '${value}', a placeholder address where mail never arrives; ` +
+        `stage '${stage}' needs a real address (-c ${key}=…). Only stage '${DEV_STAGE}' accepts placeholders.`,
+    );
   return value;
 }
 
 /**
  * Reads and checks the service settings from context. `stage` defaults to `dev`; the table
  * prefix defaults to the stage, so two stages can share an account (`-c tablePrefix=` for the
- * bare seed names).
+ * bare seed names). Outside dev, placeholder addresses are refused and `alarmEmail` is required.
  */
 export function readConfig(node: Node): ServiceConfig {
-  const stage = checked('stage', text(node, 'stage') || 'dev', STAGE, 'lower-case letters, digits and -');
-  const senderEmail = text(node, 'senderEmail');
-  if (!senderEmail)
+  const stage = checked('stage', text(node, 'stage') || DEV_STAGE, STAGE, 'lower-case letters, digits and -');
+  const rawSender = text(node, 'senderEmail');
+  if (!rawSender)
     throw new Error("Context value 'senderEmail' is required (the SES sender of alert emails).");
+  const senderEmail = notPlaceholder(
+    'senderEmail',
+    checked('senderEmail', rawSender, EMAIL, 'an email address'),
+    stage,
+  );
+  const identity = text(node, 'senderIdentity');
+  const senderDomain = senderEmail.slice(senderEmail.lastIndexOf('@') + 1);
+  if (identity && identity !== senderEmail && identity.toLowerCase() !== senderDomain.toLowerCase())
+    throw new Error(
+      `Context value 'senderIdentity' is '${identity}', expected the sender address '${senderEmail}' or its domain '${senderDomain}'.`,
+    );
   const alertPhone = text(node, 'alertPhone');
   const alarmEmail = text(node, 'alarmEmail');
+  if (!alarmEmail && stage !== DEV_STAGE)
+    throw new Error(
+      `Context value 'alarmEmail' is required for stage '${stage}': without it the operational alarms notify nobody.`,
+    );
   const tablePrefix = text(node, 'tablePrefix') ?? stage;
+  const createSenderIdentity = flag(node, 'createSenderIdentity', true);
+  const sesSandbox = flag(node, 'sesSandbox', false);
   return {
     stage,
-    senderEmail: checked('senderEmail', senderEmail, EMAIL, 'an email address'),
+    senderEmail,
+    ...(identity && identity !== senderEmail ? { senderIdentity: identity } : {}),
+    ...(createSenderIdentity ? {} : { createSenderIdentity }),
+    ...(sesSandbox ? { sesSandbox } : {}),
     ...(alertPhone ? { alertPhone: checked('alertPhone', alertPhone, PHONE, 'an E.164 phone number') } : {}),
-    ...(alarmEmail ? { alarmEmail: checked('alarmEmail', alarmEmail, EMAIL, 'an email address') } : {}),
+    ...(alarmEmail
+      ? {
+          alarmEmail: notPlaceholder(
+            'alarmEmail',
+            checked('alarmEmail', alarmEmail, EMAIL, 'an email address'),
+            stage,
+          ),
+        }
+      : {}),
     tablePrefix: checked('tablePrefix', tablePrefix, TABLE_PREFIX, 'up to 32 of A-Z a-z 0-9 _ . -'),
   };
 }

@@ -13,6 +13,7 @@ import {
   bindEventBus,
   bindSenderEmail,
   bindTopic,
+  type SenderBinding,
 } from './constructs/bindings.js';
 import { DeadLetterQueue } from './constructs/dead-letter-queue.js';
 import { bindTable, ServiceFunction } from './constructs/service-function.js';
@@ -28,7 +29,7 @@ export interface ServiceResources {
   tables: ServiceTables;
   alarmTopic?: sns.ITopic;
   topics?: { alerts: sns.ITopic; emergency: sns.ITopic; key: kms.IKey };
-  sender?: { email: string; identityArn: string };
+  sender?: SenderBinding;
   eventBus?: events.IEventBus;
   apiKeysSecret?: secretsmanager.ISecret;
 }
@@ -80,7 +81,7 @@ export function createServiceFunction(
   }
   if (spec.sendsEmail) {
     const sender = required(resources.sender, spec.name, 'the SES sender identity', resources);
-    bindSenderEmail(fn, sender.email, sender.identityArn);
+    bindSenderEmail(fn, sender);
   }
   if (spec.putsEvents) bindEventBus(fn, required(resources.eventBus, spec.name, 'the event bus', resources));
   if (spec.readsApiKeys) {

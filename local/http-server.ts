@@ -107,10 +107,12 @@ export function createLocalHttpServer(routes: LocalRoute[], keyring: Keyring): S
       const headers = headersOf(req);
       let tenantId: string | null = null;
       let role: string | null = null;
+      let keyId: string | null = null;
       if (matched.route.auth) {
         const identity = identityForKey(keyring, headers['x-api-key']);
         tenantId = identity?.tenantId ?? null;
         role = identity?.role ?? null;
+        keyId = identity?.keyId ?? null;
         if (!tenantId) {
           return sendError(
             res,
@@ -139,6 +141,7 @@ export function createLocalHttpServer(routes: LocalRoute[], keyring: Keyring): S
         body: body === '' ? null : body,
         tenantId,
         role,
+        keyId,
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         now: new Date(),
       });

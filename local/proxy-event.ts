@@ -14,6 +14,8 @@ export interface ProxyEventInput {
   tenantId: string | null;
   /** The role of the caller's key (`admin`, `ingest`, `viewer`), as the authorizer passes it. */
   role?: string | null;
+  /** Non-secret id of the caller's key, as the deployed authorizer passes it. */
+  keyId?: string | null;
   sourceIp: string;
   now: Date;
 }
@@ -46,7 +48,12 @@ export function toProxyEvent(input: ProxyEventInput): APIGatewayProxyEvent {
       accountId: 'local',
       apiId: 'local',
       authorizer: input.tenantId
-        ? { tenantId: input.tenantId, principalId: input.tenantId, role: input.role ?? 'admin' }
+        ? {
+            tenantId: input.tenantId,
+            principalId: input.tenantId,
+            role: input.role ?? 'admin',
+            ...(input.keyId ? { keyId: input.keyId } : {}),
+          }
         : null,
       protocol: 'HTTP/1.1',
       httpMethod: input.method,

@@ -53,9 +53,12 @@ export function breachResponse(b: Breach): BreachResponse {
       .filter((n) => n.channel !== 'emergency-topic')
       .map((n) => ({
         channel: n.channel as 'email' | 'sms' | 'webhook',
-        status: n.status,
+        // A channel being sent right now is still pending for the reader.
+        status: n.status === 'sending' ? ('pending' as const) : n.status,
         attempts: n.attempts,
         ...(n.error ? { error: n.error } : {}),
+        ...(n.retryAt ? { retryAt: n.retryAt } : {}),
+        ...(n.notifiedWith ? { notifiedWith: n.notifiedWith } : {}),
       })),
   };
 }

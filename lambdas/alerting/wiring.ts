@@ -81,6 +81,8 @@ export interface NotifierEnv {
   DEAD_LETTER_QUEUE_URL?: string | undefined;
   NOTIFY_ATTEMPTS?: number | undefined;
   NOTIFY_BACKOFF_MS?: number | undefined;
+  NOTIFY_RETRY_AFTER_SECONDS?: number | undefined;
+  NOTIFY_DEADLINE_SECONDS?: number | undefined;
 }
 
 function deadLetterSink(env: NotifierEnv): DeadLetterSink {
@@ -118,7 +120,16 @@ export function notifyDeps(
     webhook: new HttpWebhookSender({ allowPrivate: allowHttpWebhooks() }),
     ...(topic ? { emergencyTopic: topic } : {}),
     deadLetter: local.deadLetter ?? deadLetterSink(env),
-    retry: { attempts: env.NOTIFY_ATTEMPTS ?? 3, baseDelayMs: env.NOTIFY_BACKOFF_MS ?? 500 },
+    retry: {
+      attempts: env.NOTIFY_ATTEMPTS ?? 3,
+      baseDelayMs: env.NOTIFY_BACKOFF_MS ?? 500,
+      ...(env.NOTIFY_RETRY_AFTER_SECONDS !== undefined
+        ? { roundBackoffMs: env.NOTIFY_RETRY_AFTER_SECONDS * 1000 }
+        : {}),
+      ...(env.NOTIFY_DEADLINE_SECONDS !== undefined
+        ? { deadlineMs: env.NOTIFY_DEADLINE_SECONDS * 1000 }
+        : {}),
+    },
   };
 }
 

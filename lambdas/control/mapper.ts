@@ -68,6 +68,11 @@ export function toReverseResponse(result: ReversedAction): z.output<typeof Rever
     reversedAt: result.reverse.at,
     level: result.level,
     reverseActionId: result.reverse.actionId,
+    reversedByActor: {
+      tenantId: result.reverse.actorTenantId ?? '',
+      keyId: result.reverse.actorKeyId ?? null,
+      label: result.reverse.actorLabel ?? null,
+    },
   };
 }
 

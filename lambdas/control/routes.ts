@@ -37,7 +37,17 @@ export function controlRoutes(deps: ControlDeps): RouteTable {
     'POST /auto-control/reverse/{actionId}': async (request) => {
       const actionId = pathParam(request, 'actionId', Id);
       const body = parseWith(ReverseActionRequest, request.body);
-      const result = await reverseAction(deps, request.tenantId, actionId, body, new Date());
+      const result = await reverseAction(
+        deps,
+        request.tenantId,
+        actionId,
+        {
+          reason: body.reason,
+          caller: { tenantId: request.tenantId, ...(request.keyId ? { keyId: request.keyId } : {}) },
+          ...(body.actor ? { label: body.actor } : {}),
+        },
+        new Date(),
+      );
       return json(200, toReverseResponse(result));
     },
     'GET /auto-control/actions/{userId}': async (request) => {

@@ -12,6 +12,10 @@ export const notifierEnv = {
   ALLOW_HTTP_WEBHOOKS: z.optional(z.enum(['true', 'false'])),
   NOTIFY_ATTEMPTS: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(10))),
   NOTIFY_BACKOFF_MS: z.optional(z.coerce.number().check(z.int(), z.gte(0), z.lte(60_000))),
+  /** Wait before the sweep retries a failed channel (doubling per round); default 300. */
+  NOTIFY_RETRY_AFTER_SECONDS: z.optional(z.coerce.number().check(z.int(), z.gte(0), z.lte(3600))),
+  /** How long after a notice was due a failed channel is still retried; default 21600 (6 h). */
+  NOTIFY_DEADLINE_SECONDS: z.optional(z.coerce.number().check(z.int(), z.gte(0), z.lte(7 * 86_400))),
 };
 
 export const spec = defineFunction({

@@ -93,13 +93,29 @@ export function keyringFromHashes(entries: Record<string, string | KeyIdentity>)
   return { tenantByKeyHash: tenants, roleByKeyHash: roles };
 }
 
-/** The tenant and role of `apiKey`, or undefined. Compares hashes in constant time. */
-export function identityForKey(keyring: Keyring, apiKey: string | undefined): KeyIdentity | undefined {
+/**
+ * A stable, non-secret id of an API key for audit entries: the first 12 hex characters of its
+ * SHA-256 hash (the hash the key store holds), so it can be told apart from the tenant's other keys
+ * without revealing the key.
+ */
+export function keyIdOfHash(keyHash: string): string {
+  return keyHash.slice(0, 12);
+}
+
+/** The caller an API key stands for: its tenant, role and key id. Compares hashes in constant time. */
+export function identityForKey(
+  keyring: Keyring,
+  apiKey: string | undefined,
+): (KeyIdentity & { keyId: string }) | undefined {
   if (!apiKey || apiKey.length > 512) return undefined;
   const hash = hashApiKey(apiKey);
   for (const [known, tenant] of keyring.tenantByKeyHash) {
     if (timingSafeEqual(Buffer.from(known, 'hex'), Buffer.from(hash, 'hex'))) {
-      return { tenantId: tenant, role: keyring.roleByKeyHash?.get(known) ?? DEFAULT_ROLE };
+      return {
+        tenantId: tenant,
+        role: keyring.roleByKeyHash?.get(known) ?? DEFAULT_ROLE,
+        keyId: keyIdOfHash(known),
+      };
     }
   }
   return undefined;

@@ -2,7 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { hashApiKey } from './api-keys.js';
+import { hashApiKey, keyIdOfHash } from './api-keys.js';
 import { authorizerPolicy, createAuthorizer, parseKeySecret, REFRESH_RETRY_MS } from './authorizer.js';
 
 const METHOD_ARN =
@@ -43,7 +43,7 @@ describe('token authorizer', () => {
         Version: '2012-10-17',
         Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: STAGE_ARN }],
       },
-      context: { tenantId: 'tenant-a', role: 'admin' },
+      context: { tenantId: 'tenant-a', role: 'admin', keyId: keyIdOfHash(hashApiKey('key-of-tenant-a')) },
     });
     expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: SECRET_ARN });
   });
@@ -57,6 +57,7 @@ describe('token authorizer', () => {
     expect((await build()(event('key-of-a-viewer'))).context).toEqual({
       tenantId: 'tenant-a',
       role: 'viewer',
+      keyId: keyIdOfHash(hashApiKey('key-of-a-viewer')),
     });
   });
 
@@ -68,10 +69,12 @@ describe('token authorizer', () => {
     expect((await authorize(event('key-of-tenant-b'))).context).toEqual({
       tenantId: 'tenant-b',
       role: 'admin',
+      keyId: keyIdOfHash(hashApiKey('key-of-tenant-b')),
     });
     expect((await authorize(event('key-of-tenant-a'))).context).toEqual({
       tenantId: 'tenant-a',
       role: 'admin',
+      keyId: keyIdOfHash(hashApiKey('key-of-tenant-a')),
     });
   });
 
@@ -95,12 +98,20 @@ describe('token authorizer', () => {
       .resolvesOnce({ SecretString: secretOf({ 'old-key-123': 'tenant-a' }) })
       .resolves({ SecretString: secretOf({ 'new-key-456': 'tenant-a' }) });
     const authorize = build(300);
-    expect((await authorize(event('old-key-123'))).context).toEqual({ tenantId: 'tenant-a', role: 'admin' });
+    expect((await authorize(event('old-key-123'))).context).toEqual({
+      tenantId: 'tenant-a',
+      role: 'admin',
+      keyId: keyIdOfHash(hashApiKey('old-key-123')),
+    });
     clock += 299_999;
     expect((await authorize(event('new-key-456'))).context).toBeUndefined();
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     clock += 1;
-    expect((await authorize(event('new-key-456'))).context).toEqual({ tenantId: 'tenant-a', role: 'admin' });
+    expect((await authorize(event('new-key-456'))).context).toEqual({
+      tenantId: 'tenant-a',
+      role: 'admin',
+      keyId: keyIdOfHash(hashApiKey('new-key-456')),
+    });
     expect((await authorize(event('old-key-123'))).context).toBeUndefined();
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
@@ -117,6 +128,7 @@ describe('token authorizer', () => {
     expect((await authorize(event('key-of-tenant-a'))).context).toEqual({
       tenantId: 'tenant-a',
       role: 'admin',
+      keyId: keyIdOfHash(hashApiKey('key-of-tenant-a')),
     });
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
     clock += REFRESH_RETRY_MS - 1;
@@ -126,6 +138,7 @@ describe('token authorizer', () => {
     expect((await authorize(event('key-of-tenant-b'))).context).toEqual({
       tenantId: 'tenant-b',
       role: 'admin',
+      keyId: keyIdOfHash(hashApiKey('key-of-tenant-b')),
     });
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(3);
   });
@@ -218,6 +231,7 @@ describe('handler', () => {
     expect((await handler(event('key-of-tenant-a'))).context).toEqual({
       tenantId: 'tenant-a',
       role: 'admin',
+      keyId: keyIdOfHash(hashApiKey('key-of-tenant-a')),
     });
     expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: SECRET_ARN });
   });

@@ -75,6 +75,7 @@ export function authorizerPolicy(
   methodArn: string,
   tenantId: string | undefined,
   role: string = 'admin',
+  keyId?: string,
 ): APIGatewayAuthorizerResult {
   const [arnAndApi = '', stage = '*'] = methodArn.split('/');
   return {
@@ -89,7 +90,7 @@ export function authorizerPolicy(
         },
       ],
     },
-    ...(tenantId ? { context: { tenantId, role } } : {}),
+    ...(tenantId ? { context: { tenantId, role, ...(keyId ? { keyId } : {}) } } : {}),
   };
 }
 
@@ -131,6 +132,6 @@ export function createAuthorizer(options: AuthorizerOptions): TokenAuthorizer {
 
   return async (event) => {
     const identity = identityForKey(await keyring(), event.authorizationToken);
-    return authorizerPolicy(event.methodArn, identity?.tenantId, identity?.role);
+    return authorizerPolicy(event.methodArn, identity?.tenantId, identity?.role, identity?.keyId);
   };
 }

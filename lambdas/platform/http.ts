@@ -11,6 +11,8 @@ export interface HttpRequest {
   event: APIGatewayProxyEvent;
   /** The tenant of the API key, set by the authorizer (deployed) or the local runtime. */
   tenantId: string;
+  /** Non-secret id of the caller's API key (see `keyIdOfHash`), for audit entries; absent on public routes. */
+  keyId?: string;
   pathParameters: Record<string, string>;
   query: Record<string, string>;
   /** Parsed JSON body, or undefined when there is none. */
@@ -38,6 +40,12 @@ const COMMON_HEADERS = {
   'x-content-type-options': 'nosniff',
 };
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', ...COMMON_HEADERS };
+
+function keyIdOf(event: APIGatewayProxyEvent): string | undefined {
+  const authorizer = event.requestContext?.authorizer as { keyId?: unknown } | null | undefined;
+  const keyId = authorizer?.keyId;
+  return typeof keyId === 'string' && keyId.length > 0 ? keyId : undefined;
+}
 
 function tenantOf(event: APIGatewayProxyEvent): string | undefined {
   const authorizer = event.requestContext?.authorizer as { tenantId?: unknown } | null | undefined;
@@ -112,6 +120,7 @@ export function httpHandler(
       const result = await run({
         event,
         tenantId: tenantId ?? '',
+        ...(tenantId && keyIdOf(event) ? { keyId: keyIdOf(event) as string } : {}),
         pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
         query: (event.queryStringParameters ?? {}) as Record<string, string>,
         body: parseBody(event),

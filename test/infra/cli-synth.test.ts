@@ -30,7 +30,21 @@ describe('cdk synth (the CLI, as in a fresh clone)', () => {
     const cdk = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk');
     const { stdout, stderr } = await run(
       cdk,
-      ['synth', '--quiet', '--no-notices', '-c', 'stage=ci', '-o', outdir],
+      [
+        'synth',
+        '--quiet',
+        '--no-notices',
+        '-c',
+        'stage=ci',
+        '-c',
+        'senderEmail=cost-alerts@acme-corp.io',
+        '-c',
+        'alarmEmail=oncall@acme-corp.io',
+        '-c',
+        'sesSandbox=true',
+        '-o',
+        outdir,
+      ],
       {
         cwd: PROJECT_ROOT,
         env: offlineEnv(),
@@ -64,5 +78,11 @@ describe('cdk synth (the CLI, as in a fresh clone)', () => {
       true,
     );
     expect(tables).toHaveLength(11);
+
+    // -c sesSandbox=true: the notifier may also send to recipient identities, from the sender only.
+    const alerting = JSON.stringify(
+      JSON.parse(readFileSync(path.join(outdir, 'CostManagement-ci-Alerting.template.json'), 'utf8')),
+    );
+    expect(alerting).toContain('"ses:FromAddress":"cost-alerts@acme-corp.io"');
   }, 180_000);
 });

@@ -250,17 +250,17 @@ describe('readConfig', () => {
       readConfig(
         node({
           stage: 'prod',
-          senderEmail: 'ops@example.org',
+          senderEmail: 'ops@acme-corp.io',
           alertPhone: '+4915112345678',
-          alarmEmail: 'oncall@example.org',
+          alarmEmail: 'oncall@acme-corp.io',
           tablePrefix: '',
         }),
       ),
     ).toEqual({
       stage: 'prod',
-      senderEmail: 'ops@example.org',
+      senderEmail: 'ops@acme-corp.io',
       alertPhone: '+4915112345678',
-      alarmEmail: 'oncall@example.org',
+      alarmEmail: 'oncall@acme-corp.io',
       tablePrefix: '',
     });
   });

@@ -5,6 +5,7 @@ import { autoControlReactor } from '../../lambdas/control/use-cases/control-reac
 import { initControl } from '../../lambdas/control/use-cases/init-control.js';
 import { resetExpiredPeriods } from '../../lambdas/control/use-cases/reset-periods.js';
 import { controlDeps } from '../../lambdas/control/wiring.js';
+import { hashApiKey, keyIdOfHash } from '../../lambdas/platform/api-keys.js';
 import { userPk } from '../../lambdas/platform/keys.js';
 import { trackUsageBatch } from '../../lambdas/usage/use-cases/track-usage.js';
 import { aggregateStore, usageStore } from '../../lambdas/usage/wiring.js';
@@ -250,7 +251,13 @@ describe('reversing actions', () => {
     expect((await reverse(id, TENANT_B.key)).status).toBe(404);
     const first = await reverse(id);
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ actionId: id, level: 'severe', reversedBy: 'ops@example.com' });
+    const callerKeyId = keyIdOfHash(hashApiKey(TENANT_A.key));
+    expect(first.body).toMatchObject({
+      actionId: id,
+      level: 'severe',
+      reversedBy: `key:${callerKeyId}`,
+      reversedByActor: { tenantId: TENANT_A.tenant, keyId: callerKeyId, label: 'ops@example.com' },
+    });
     expect(typeof first.body.reversedAt).toBe('string');
     expect((await check('rev')).body.decision).toBe('cache_only');
 
@@ -263,10 +270,15 @@ describe('reversing actions', () => {
     expect((await status('rev')).body.level).toBe('severe');
 
     const history = (await actions('rev')).body.items;
+    // The actor is the caller's key, never the body's `actor`, which is kept as a label only.
+    const keyId = keyIdOfHash(hashApiKey(TENANT_A.key));
     expect(history[0]).toMatchObject({
       type: 'reverse',
       action: 'shutdown',
-      actor: 'ops@example.com',
+      actor: `key:${keyId}`,
+      actorKeyId: keyId,
+      actorTenantId: TENANT_A.tenant,
+      actorLabel: 'ops@example.com',
       reason: 'approved overrun',
       before: { level: 'shutdown' },
       after: { level: 'severe' },

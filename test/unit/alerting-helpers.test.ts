@@ -372,6 +372,19 @@ describe('notifyBreach', () => {
           updates.push(update);
           return { ...stored, ...update };
         },
+        claimChannel: async () => true,
+        recordChannel: async (
+          _t: string,
+          _id: string,
+          _l: unknown,
+          _i: number,
+          _k: string,
+          result: unknown,
+        ) => {
+          updates.push({ recorded: result } as never);
+          return stored;
+        },
+        appendChannel: async () => true,
       } as never,
       alerting: {
         get: async () => ({

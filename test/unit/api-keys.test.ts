@@ -36,11 +36,15 @@ describe('API_KEYS parsing', () => {
     const keyring = parseApiKeys(
       't:key-aaaaaaaa,t:key-bbbbbbbb:viewer,t:key-cccccccc:ingest,t:key-dddddddd:admin',
     );
-    expect(identityForKey(keyring, 'key-aaaaaaaa')).toEqual({ tenantId: 't', role: 'admin' });
-    expect(identityForKey(keyring, 'key-bbbbbbbb')).toEqual({ tenantId: 't', role: 'viewer' });
-    expect(identityForKey(keyring, 'key-cccccccc')).toEqual({ tenantId: 't', role: 'ingest' });
-    expect(identityForKey(keyring, 'key-dddddddd')).toEqual({ tenantId: 't', role: 'admin' });
+    expect(identityForKey(keyring, 'key-aaaaaaaa')).toMatchObject({ tenantId: 't', role: 'admin' });
+    expect(identityForKey(keyring, 'key-bbbbbbbb')).toMatchObject({ tenantId: 't', role: 'viewer' });
+    expect(identityForKey(keyring, 'key-cccccccc')).toMatchObject({ tenantId: 't', role: 'ingest' });
+    expect(identityForKey(keyring, 'key-dddddddd')).toMatchObject({ tenantId: 't', role: 'admin' });
     expect(identityForKey(keyring, 'key-bbbbbbbb:viewer')).toBeUndefined();
+    // The key id is the start of the key's hash: stable, distinct per key, never the key itself.
+    const a = identityForKey(keyring, 'key-aaaaaaaa')?.keyId;
+    expect(a).toMatch(/^[0-9a-f]{12}$/);
+    expect(a).not.toBe(identityForKey(keyring, 'key-bbbbbbbb')?.keyId);
   });
 
   it('refuses an unknown role rather than making an admin key of it', () => {

@@ -2,7 +2,14 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Item, queryAll } from '../../platform/dynamo-query.js';
 import { tenantPk, userPk } from '../../platform/keys.js';
-import type { Breach, BreachStatus, BreachStore, BreachUpdate } from '../ports/alerting-store.js';
+import type {
+  Breach,
+  BreachStatus,
+  BreachStore,
+  BreachUpdate,
+  NoticeList,
+  NotificationResult,
+} from '../ports/alerting-store.js';
 import { shardOf, strip, tenantOfPk } from './item-keys.js';
 
 /**
@@ -140,6 +147,102 @@ export class DynamoBreachStore implements BreachStore {
       return breach;
     } catch (error) {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
+  }
+
+  async claimChannel(
+    tenantId: string,
+    breachId: string,
+    list: NoticeList,
+    index: number,
+    claim: { channel: NotificationResult['channel']; token: string; now: string; until: string },
+  ): Promise<boolean> {
+    const at = `#list[${index}]`;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(tenantId, breachId),
+          UpdateExpression: `SET ${at}.#status = :sending, ${at}.#claim = :token, ${at}.#until = :until`,
+          ConditionExpression:
+            `${at}.#channel = :channel AND (${at}.#status = :pending` +
+            ` OR (${at}.#status = :failed AND ${at}.#retryAt <= :now)` +
+            ` OR (${at}.#status = :sending AND ${at}.#until <= :now))`,
+          ExpressionAttributeNames: {
+            '#list': list,
+            '#status': 'status',
+            '#claim': 'claim',
+            '#until': 'claimedUntil',
+            '#channel': 'channel',
+            '#retryAt': 'retryAt',
+          },
+          ExpressionAttributeValues: {
+            ':sending': 'sending',
+            ':pending': 'pending',
+            ':failed': 'failed',
+            ':token': claim.token,
+            ':until': claim.until,
+            ':now': claim.now,
+            ':channel': claim.channel,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async recordChannel(
+    tenantId: string,
+    breachId: string,
+    list: NoticeList,
+    index: number,
+    token: string,
+    result: NotificationResult,
+  ): Promise<Breach | undefined> {
+    try {
+      const res = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(tenantId, breachId),
+          UpdateExpression: `SET #list[${index}] = :result`,
+          ConditionExpression: `#list[${index}].#claim = :token`,
+          ExpressionAttributeNames: { '#list': list, '#claim': 'claim' },
+          ExpressionAttributeValues: { ':result': result, ':token': token },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return this.toBreach(res.Attributes as Item);
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
+      throw error;
+    }
+  }
+
+  async appendChannel(
+    tenantId: string,
+    breachId: string,
+    list: NoticeList,
+    length: number,
+    entry: NotificationResult,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(tenantId, breachId),
+          UpdateExpression: 'SET #list = list_append(#list, :entry)',
+          ConditionExpression: 'size(#list) = :length',
+          ExpressionAttributeNames: { '#list': list },
+          ExpressionAttributeValues: { ':entry': [entry], ':length': length },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
       throw error;
     }
   }

@@ -31,12 +31,30 @@ export interface AlertingConfig {
   updatedAt?: string;
 }
 
+/**
+ * Delivery state of one channel of a notice. `pending` → `sending` (claimed by one sender until
+ * `claimedUntil`) → `sent`, `skipped` (no contact, or the notice of a higher level crossed at the
+ * same time covers it: `notifiedWith`) or `failed`. A `failed` channel with `retryAt` is retried
+ * from then on (by the sweep); without `retryAt` the failure is final.
+ */
 export interface NotificationResult {
   channel: AlertChannel | 'emergency-topic';
-  status: 'sent' | 'failed' | 'pending';
+  status: 'sent' | 'failed' | 'pending' | 'sending' | 'skipped';
   attempts: number;
   error?: string;
+  /** Token of the sender that claimed the channel, and until when its claim holds. */
+  claim?: string;
+  claimedUntil?: string;
+  /** A retryable failure: when the next round may start. */
+  retryAt?: string;
+  /** Delivery rounds so far (each of up to `attempts` tries). */
+  rounds?: number;
+  /** Breach id of the notice that covered this one (a higher level crossed at the same time). */
+  notifiedWith?: string;
 }
+
+/** Which notice list of a breach a channel belongs to. */
+export type NoticeList = 'notifications' | 'resolutionNotifications';
 
 export type BreachStatus = 'open' | 'acknowledged' | 'resolved';
 
@@ -64,8 +82,10 @@ export interface Breach {
   notifications: NotificationResult[];
   /** Delivery of the resolution notice, once resolved. */
   resolutionNotifications?: NotificationResult[];
-  /** `pending` until a notice (breach, escalation or resolution) was attempted on every channel. */
+  /** `pending` until every channel of the notice is final (sent, skipped or failed for good). */
   delivery: 'pending' | 'done';
+  /** Crossed together with a higher level: the breach id whose notice covered this one. */
+  notifiedWith?: string;
 }
 
 /** Port: thresholds of a tenant, by user, and the enabled ones of every tenant (sweep). */
@@ -116,6 +136,36 @@ export interface BreachStore {
     update: BreachUpdate,
     ifStatus?: readonly BreachStatus[],
   ): Promise<Breach | undefined>;
+  /**
+   * Claims channel `index` of `list` for one sender: sets it `sending` with `token` until
+   * `until`, on condition that it is still `channel` and `pending`, a retryable `failed` whose
+   * `retryAt` has come, or a `sending` whose claim expired. False when another sender has it or
+   * it is final: then this sender must not send.
+   */
+  claimChannel(
+    tenantId: string,
+    breachId: string,
+    list: NoticeList,
+    index: number,
+    claim: { channel: NotificationResult['channel']; token: string; now: string; until: string },
+  ): Promise<boolean>;
+  /** Records the outcome of a claimed channel if the claim is still `token`'s; answers the breach. */
+  recordChannel(
+    tenantId: string,
+    breachId: string,
+    list: NoticeList,
+    index: number,
+    token: string,
+    result: NotificationResult,
+  ): Promise<Breach | undefined>;
+  /** Appends a channel to `list` when the list still has `length` entries; false otherwise. */
+  appendChannel(
+    tenantId: string,
+    breachId: string,
+    list: NoticeList,
+    length: number,
+    entry: NotificationResult,
+  ): Promise<boolean>;
   readonly shards: number;
 }
 

@@ -90,7 +90,13 @@ export async function openBreaches(
   now: Date,
 ): Promise<Breach[]> {
   const created: Breach[] = [];
+  // Several levels crossed at once: one notice, at the highest; the lower levels are recorded as
+  // crossed with it (their channels `skipped`, `notifiedWith` the highest level's breach), so they
+  // are never notified later either.
+  const top = [...levels].sort((a, b) => BREACH_LEVELS.indexOf(b) - BREACH_LEVELS.indexOf(a))[0];
+  const topId = top ? breachIdOf(threshold.thresholdId, period.key, top) : undefined;
   for (const level of levels) {
+    const covered = level !== top && topId !== undefined;
     const breach: Breach = {
       tenantId,
       breachId: breachIdOf(threshold.thresholdId, period.key, level),
@@ -108,9 +114,16 @@ export async function openBreaches(
       limitNano: evaluation.effectiveLimitNano,
       channels: threshold.channels,
       detectedAt: now.toISOString(),
-      notifications: threshold.channels.map((channel) => ({ channel, status: 'pending', attempts: 0 })),
-      delivery: 'pending',
+      notifications: threshold.channels.map((channel) =>
+        covered
+          ? { channel, status: 'skipped', attempts: 0, notifiedWith: topId }
+          : { channel, status: 'pending', attempts: 0 },
+      ),
+      delivery: covered ? 'done' : 'pending',
+      ...(covered ? { notifiedWith: topId } : {}),
     };
+    if (level === 'emergency' && !covered)
+      breach.notifications.push({ channel: 'emergency-topic', status: 'pending', attempts: 0 });
     if (await deps.breaches.createIfAbsent(breach)) created.push(breach);
   }
   if (created.length > 0) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { addDays, utcDay } from '@cost-management/core';
 import { logger, maskContact } from '../../platform/logger.js';
 import { backoff } from '../../platform/retry.js';
@@ -8,6 +9,7 @@ import type {
   AlertingConfigStore,
   Breach,
   BreachStore,
+  NoticeList,
   NotificationResult,
 } from '../ports/alerting-store.js';
 import type {
@@ -37,8 +39,27 @@ export interface NotifyDeps {
   /** Ops topic for emergencies; absent where none is configured. */
   emergencyTopic?: TopicPublisher;
   deadLetter: DeadLetterSink;
-  retry: { attempts: number; baseDelayMs: number };
+  /**
+   * `attempts` tries per round with `baseDelayMs` exponential backoff. A round that fails leaves
+   * the channel retryable: the next round may start `roundBackoffMs` later (doubling each round,
+   * at most an hour), while that is before `deadlineMs` after the notice was due; after that the
+   * failure is final and dead-lettered. A claim holds `claimMs` (longer than a send can take).
+   */
+  retry: {
+    attempts: number;
+    baseDelayMs: number;
+    roundBackoffMs?: number;
+    deadlineMs?: number;
+    claimMs?: number;
+  };
+  /** Claim tokens; random unless a test pins them. */
+  token?: () => string;
 }
+
+export const DEFAULT_ROUND_BACKOFF_MS = 5 * 60_000;
+export const DEFAULT_DELIVERY_DEADLINE_MS = 6 * 3600_000;
+export const DEFAULT_CLAIM_MS = 5 * 60_000;
+const MAX_ROUND_BACKOFF_MS = 3600_000;
 
 type Target = AlertChannel | 'emergency-topic';
 
@@ -142,19 +163,28 @@ async function deliver(
       }
     }
   };
-  const results = await Promise.all(targets.map(send));
-  for (const result of results.filter((r) => r.status === 'failed')) {
-    await deps.deadLetter
-      .send({ kind, tenantId: breach.tenantId, breachId: breach.breachId, ...result })
-      .catch((error: unknown) =>
-        logger.error('dead-letter write failed', { breachId: breach.breachId, error: error as Error }),
-      );
-  }
-  return results;
+  return Promise.all(targets.map(send));
+}
+
+async function deadLetter(deps: NotifyDeps, breach: Breach, kind: NoticeKind, result: NotificationResult) {
+  await deps.deadLetter
+    .send({
+      kind,
+      tenantId: breach.tenantId,
+      breachId: breach.breachId,
+      channel: result.channel,
+      status: result.status,
+      attempts: result.attempts,
+      ...(result.rounds ? { rounds: result.rounds } : {}),
+      ...(result.error ? { error: result.error } : {}),
+    })
+    .catch((error: unknown) =>
+      logger.error('dead-letter write failed', { breachId: breach.breachId, error: error as Error }),
+    );
 }
 
 function missing(target: Target): NotificationResult {
-  return { channel: target, status: 'failed', attempts: 0, error: `no ${target} contact configured` };
+  return { channel: target, status: 'skipped', attempts: 0, error: `no ${target} contact configured` };
 }
 
 function logged(result: NotificationResult, breach: Breach, to: string): NotificationResult {
@@ -169,20 +199,103 @@ function logged(result: NotificationResult, breach: Breach, to: string): Notific
   return result;
 }
 
-function merge(
-  current: readonly NotificationResult[],
-  results: readonly NotificationResult[],
-): NotificationResult[] {
-  const byChannel = new Map(current.map((n) => [n.channel, n]));
-  for (const r of results) byChannel.set(r.channel, r);
-  return [...byChannel.values()];
+/** True when a channel needs no further sending: sent, skipped, or failed for good. */
+export const isFinal = (n: NotificationResult): boolean =>
+  n.status === 'sent' || n.status === 'skipped' || (n.status === 'failed' && !n.retryAt);
+
+/** True when a sender may claim the channel at `now`. */
+function claimable(n: NotificationResult, now: string): boolean {
+  if (n.status === 'pending') return true;
+  if (n.status === 'failed') return n.retryAt !== undefined && n.retryAt <= now;
+  return n.status === 'sending' && (n.claimedUntil ?? '') <= now;
+}
+
+/**
+ * Sends the notice on every claimable channel of `list`, each at most once: a conditional claim
+ * on the breach item comes before the send, so a duplicate event or a concurrent sweep finds the
+ * channel taken and sends nothing. The outcome is recorded under the claim; a failed round stays
+ * retryable until the deadline, then is final and dead-lettered. `delivery` becomes `done` once
+ * every channel is final.
+ */
+async function deliverClaimed(
+  deps: NotifyDeps,
+  breach: Breach,
+  kind: NoticeKind,
+  list: NoticeList,
+  contacts: Contacts,
+  now: Date,
+): Promise<NotificationResult[]> {
+  const at = now.toISOString();
+  const entries = breach[list] ?? [];
+  const token = deps.token ?? (() => randomUUID());
+  const claimMs = deps.retry.claimMs ?? DEFAULT_CLAIM_MS;
+  const claimed: { index: number; entry: NotificationResult; token: string }[] = [];
+  for (const [index, entry] of entries.entries()) {
+    if (!claimable(entry, at)) continue;
+    const mine = token();
+    const ok = await deps.breaches.claimChannel(breach.tenantId, breach.breachId, list, index, {
+      channel: entry.channel,
+      token: mine,
+      now: at,
+      until: new Date(now.getTime() + claimMs).toISOString(),
+    });
+    if (ok) claimed.push({ index, entry, token: mine });
+  }
+  if (claimed.length === 0) {
+    await markDoneIfFinal(deps, breach, list);
+    return [];
+  }
+  const sent = await deliver(
+    deps,
+    breach,
+    kind,
+    claimed.map((c) => c.entry.channel),
+    contacts,
+    now,
+  );
+  const dueFrom = Date.parse((list === 'notifications' ? breach.detectedAt : breach.resolvedAt) ?? at);
+  const deadline = dueFrom + (deps.retry.deadlineMs ?? DEFAULT_DELIVERY_DEADLINE_MS);
+  const results: NotificationResult[] = [];
+  let latest: Breach | undefined;
+  for (const [i, { index, entry, token: mine }] of claimed.entries()) {
+    let result = sent[i] as NotificationResult;
+    const rounds = (entry.rounds ?? 0) + (result.status === 'skipped' ? 0 : 1);
+    result = { ...result, attempts: entry.attempts + result.attempts, ...(rounds > 0 ? { rounds } : {}) };
+    if (result.status === 'failed') {
+      const wait = Math.min(
+        (deps.retry.roundBackoffMs ?? DEFAULT_ROUND_BACKOFF_MS) * 2 ** (rounds - 1),
+        MAX_ROUND_BACKOFF_MS,
+      );
+      const next = now.getTime() + wait;
+      if (next < deadline) result = { ...result, retryAt: new Date(next).toISOString() };
+      else await deadLetter(deps, breach, kind, result);
+    }
+    const recorded = await deps.breaches.recordChannel(
+      breach.tenantId,
+      breach.breachId,
+      list,
+      index,
+      mine,
+      result,
+    );
+    if (recorded) latest = recorded;
+    results.push(result);
+  }
+  await markDoneIfFinal(deps, latest ?? breach, list);
+  return results;
+}
+
+async function markDoneIfFinal(deps: NotifyDeps, breach: Breach, list: NoticeList): Promise<void> {
+  if (breach.delivery === 'done' || !(breach[list] ?? []).every(isFinal)) return;
+  await deps.breaches.update(breach.tenantId, breach.breachId, { delivery: 'done' });
 }
 
 /**
  * Delivers the notice of `kind` for one breach on its channels and records the outcome on the
- * breach. A breach notice goes to the channels still `pending` (so a redelivery never repeats a
- * sent one), emergencies also to the ops topic; an escalation goes to the escalation contacts;
- * a resolution notice to the breach's channels. Returns the delivery results.
+ * breach. A breach notice goes to the channels that are still `pending` or due for a retry (so a
+ * redelivery never repeats a sent one), emergencies also to the ops topic; an escalation goes to
+ * the escalation contacts; a resolution notice to the breach's channels. Returns the results of
+ * the channels this call sent (or skipped).
  */
 export async function notifyBreach(
   deps: NotifyDeps,
@@ -191,7 +304,7 @@ export async function notifyBreach(
   kind: NoticeKind,
   now: Date,
 ): Promise<NotificationResult[]> {
-  const breach = await deps.breaches.get(tenantId, breachId);
+  let breach = await deps.breaches.get(tenantId, breachId);
   if (!breach) {
     logger.warn('notice for an unknown breach dropped', { breachId });
     return [];
@@ -199,18 +312,19 @@ export async function notifyBreach(
   const config = await deps.alerting.get(tenantId, breach.userId);
   const contacts = contactsFor(config, kind);
   if (kind === 'breach') {
-    const targets: Target[] = breach.notifications
-      .filter((n) => n.status === 'pending')
-      .map((n) => n.channel);
-    if (breach.level === 'emergency' && !breach.notifications.some((n) => n.channel === 'emergency-topic')) {
-      targets.push('emergency-topic');
+    if (
+      breach.level === 'emergency' &&
+      !breach.notifiedWith &&
+      !breach.notifications.some((n) => n.channel === 'emergency-topic')
+    ) {
+      await deps.breaches.appendChannel(tenantId, breachId, 'notifications', breach.notifications.length, {
+        channel: 'emergency-topic',
+        status: 'pending',
+        attempts: 0,
+      });
+      breach = (await deps.breaches.get(tenantId, breachId)) ?? breach;
     }
-    const results = await deliver(deps, breach, kind, targets, contacts, now);
-    await deps.breaches.update(tenantId, breachId, {
-      notifications: merge(breach.notifications, results),
-      delivery: 'done',
-    });
-    return results;
+    return deliverClaimed(deps, breach, kind, 'notifications', contacts, now);
   }
   if (kind === 'escalation') {
     // Read again here: acknowledged or escalated (by an overlapping sweep) since the sweep listed it.
@@ -220,15 +334,10 @@ export async function notifyBreach(
       ...(contacts.phone ? ['sms' as const] : []),
     ];
     const results = await deliver(deps, breach, kind, targets, contacts, now);
+    for (const result of results.filter((r) => r.status === 'failed'))
+      await deadLetter(deps, breach, kind, result);
     await deps.breaches.update(tenantId, breachId, { escalatedAt: now.toISOString() });
     return results;
   }
-  const pending = breach.resolutionNotifications?.filter((n) => n.status === 'pending').map((n) => n.channel);
-  const targets: Target[] = pending ?? breach.channels;
-  const results = await deliver(deps, breach, kind, targets, contacts, now);
-  await deps.breaches.update(tenantId, breachId, {
-    resolutionNotifications: merge(breach.resolutionNotifications ?? [], results),
-    delivery: 'done',
-  });
-  return results;
+  return deliverClaimed(deps, breach, kind, 'resolutionNotifications', contacts, now);
 }

@@ -296,7 +296,8 @@ async function handleActive(
     summary.redelivered++;
     await deps.notify(tenantId, breachId, breach.status === 'resolved' ? 'resolution' : 'breach', now);
   }
-  if (breach.status === 'open' && breach.level !== 'warning' && !breach.escalatedAt) {
+  // A level crossed together with a higher one is escalated through that one's breach.
+  if (breach.status === 'open' && breach.level !== 'warning' && !breach.escalatedAt && !breach.notifiedWith) {
     const config = await deps.alerting.get(tenantId, breach.userId);
     const escalation = config?.escalation;
     if (escalation && (escalation.email || escalation.phone) && age >= escalation.afterMinutes * 60_000) {

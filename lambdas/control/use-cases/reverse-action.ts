@@ -10,11 +10,28 @@ import { invalidateControl } from '../control-cache.js';
 import type { ControlDeps } from './control-deps.js';
 import { MAX_ATTEMPTS, pauseBeforeRetry, refreshControl } from './refresh-control.js';
 
+/** Who reverses: the authenticated key (its tenant and key id), never a value of the body. */
+export interface Caller {
+  tenantId: string;
+  keyId?: string;
+}
+
+/** An audit entry with the caller's identity; `actorLabel` is the free-text label of the body. */
+export type AuditedRecord = ControlActionRecord & {
+  actorTenantId?: string;
+  actorKeyId?: string;
+  actorLabel?: string;
+};
+
+/** The audit actor of a caller: `key:<key id>`, or `tenant:<tenant>` where no key id is known. */
+export const actorOf = (caller: Caller): string =>
+  caller.keyId ? `key:${caller.keyId}` : `tenant:${caller.tenantId}`;
+
 export interface ReversedAction {
   /** The applied entry, as marked reversed. */
   reversed: ControlActionRecord;
-  /** The audit entry of the reverse itself. */
-  reverse: ControlActionRecord;
+  /** The audit entry of the reverse itself, with the caller's identity. */
+  reverse: AuditedRecord;
   /** The level after the reverse. */
   level: ControlLevel;
 }
@@ -29,7 +46,7 @@ export async function reverseAction(
   deps: ControlDeps,
   tenantId: string,
   actionId: string,
-  request: { actor?: string | undefined; reason: string },
+  request: { caller: Caller; label?: string | undefined; reason: string },
   now: Date,
 ): Promise<ReversedAction> {
   const applied = await deps.actions.getAction(tenantId, actionId);
@@ -44,7 +61,7 @@ export async function reverseAction(
   const reversal = {
     actionId,
     action: applied.action,
-    actor: request.actor ?? 'operator',
+    actor: actorOf(request.caller),
     reason: request.reason,
   };
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -52,13 +69,19 @@ export async function reverseAction(
     const fresh = await refreshControl(deps, tenantId, applied.userId, now);
     if (!fresh) throw new NotFoundError(`Control action '${actionId}' does not exist.`);
     const { item, spendNano } = fresh;
-    const { next, record } = reverseTransition(
+    const { next, record: bare } = reverseTransition(
       item,
       reversal,
       spendNano,
       now.toISOString(),
       actionIdsAt(now),
     );
+    const record: AuditedRecord = {
+      ...bare,
+      actorTenantId: request.caller.tenantId,
+      ...(request.caller.keyId ? { actorKeyId: request.caller.keyId } : {}),
+      ...(request.label ? { actorLabel: request.label } : {}),
+    };
     const outcome = await deps.store.transition(tenantId, {
       userId: item.userId,
       expectedVersion: item.state.version,

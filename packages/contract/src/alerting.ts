@@ -120,11 +120,17 @@ export const AlertingConfigResponse = z.object({
 });
 export type AlertingConfigResponse = z.infer<typeof AlertingConfigResponse>;
 
+/**
+ * `skipped`: no contact configured for the channel, or covered by the notice of a higher level
+ * crossed at the same time (`notifiedWith` names that breach). `failed` with `retryAt` is retried.
+ */
 export const NotificationStatus = z.object({
   channel: AlertChannel,
-  status: z.enum(['sent', 'failed', 'pending']),
+  status: z.enum(['sent', 'failed', 'pending', 'skipped']),
   attempts: z.int(),
   error: z.optional(z.string()),
+  retryAt: z.optional(z.string()),
+  notifiedWith: z.optional(z.string()),
 });
 
 export const BreachResponse = z.object({

@@ -92,7 +92,15 @@ export const AutoControlStatusResponse = z.object({
 
 export const ReverseActionRequest = z.strictObject({
   reason: z.string().check(z.trim(), z.minLength(1), z.maxLength(500)),
+  /** A free-text label only (e.g. a person's name), kept as `actorLabel`; the actor is the caller's key. */
   actor: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
+});
+
+/** Who did it: the caller's key (tenant and key id), and the label the caller gave, if any. */
+const ActorIdentity = z.object({
+  tenantId: z.string(),
+  keyId: z.nullable(z.string()),
+  label: z.nullable(z.string()),
 });
 
 const LevelSnapshot = z.object({ level: ControlLevelName, activeActions: z.array(z.string()) });
@@ -113,6 +121,10 @@ export const ControlActionEntry = z.object({
   reversedAt: z.nullable(z.string()),
   reversedBy: z.nullable(z.string()),
   reversesActionId: z.nullable(z.string()),
+  /** On entries written for a caller (reverses): the caller's tenant and key id, and its free-text label. */
+  actorTenantId: z.optional(z.string()),
+  actorKeyId: z.optional(z.string()),
+  actorLabel: z.optional(z.string()),
 });
 
 export const ReverseActionResponse = z.extend(ControlActionEntry, {
@@ -121,6 +133,8 @@ export const ReverseActionResponse = z.extend(ControlActionEntry, {
   level: ControlLevelName,
   /** The audit entry of the reverse itself. */
   reverseActionId: z.string(),
+  /** Identity of the caller who reversed (the audit entry's `actor` is `key:<keyId>`). */
+  reversedByActor: z.optional(ActorIdentity),
 });
 
 export const ControlActionsQuery = z.strictObject({

@@ -235,12 +235,7 @@ export function expectedStatements(
     expected.push(allow(['kms:Decrypt', 'kms:GenerateDataKey'], [names.of(alerting.topicKey)]));
   }
   if (spec.sendsEmail) {
-    expected.push(
-      allow(
-        ['ses:SendEmail'],
-        [names.name(Stack.of(alerting).resolve(alerting.senderIdentity.emailIdentityArn), 'alerting')],
-      ),
-    );
+    expected.push(allow(['ses:SendEmail'], [senderIdentityArn(alerting.senderIdentityName)]));
   }
   if (spec.putsEvents) expected.push(allow(['events:PutEvents'], [names.of(alerting.eventBus)]));
   if (spec.readsApiKeys)
@@ -249,6 +244,11 @@ export function expectedStatements(
   const dlq = fn.function.deadLetterQueue;
   if (dlq) expected.push(allow(['sqs:SendMessage'], [names.of(dlq)]));
   return expected;
+}
+
+/** The sender identity's ARN as `ResourceNames` shows it: built from its name, in the function's stack. */
+export function senderIdentityArn(identity: string): string {
+  return `arn:{AWS::Partition}:ses:{AWS::Region}:{AWS::AccountId}:identity/${identity}`;
 }
 
 /** The template of the stack that holds a construct. */

@@ -3,7 +3,7 @@ import { autoControlReactor } from '../control/use-cases/control-reactor.js';
 import { controlDeps } from '../control/wiring.js';
 import type { FunctionEnvironment } from '../platform/function-spec.js';
 import type { TrackUsageDeps } from '../usage/use-cases/track-usage.js';
-import { usageMetricsReactor } from '../usage/use-cases/usage-metrics.js';
+import { unpricedMetricsReactor, usageMetricsReactor } from '../usage/use-cases/usage-metrics.js';
 import { aggregateStore, usageStore } from '../usage/wiring.js';
 import type { spec } from './usage-api-environment.js';
 
@@ -17,6 +17,11 @@ export function ingestDeps(env: FunctionEnvironment<typeof spec>): TrackUsageDep
   return {
     store: usageStore(env),
     extraAggregates: detection.extraAggregates,
-    reactors: [usageMetricsReactor, detection.reactor, autoControlReactor(controlDeps(env, spend))],
+    reactors: [
+      usageMetricsReactor,
+      unpricedMetricsReactor,
+      detection.reactor,
+      autoControlReactor(controlDeps(env, spend)),
+    ],
   };
 }

@@ -7,6 +7,7 @@ import {
   analyticsCache,
   benchmarkStore,
   patternStore,
+  unpricedReader,
   usageRecordReader,
 } from '../usage/wiring.js';
 import { ingestDeps } from './ingest-wiring.js';
@@ -24,5 +25,6 @@ export const handler = routedHandler(
     projections: { aggregates, thresholds: thresholdStore(env) },
     records: usageRecordReader(env),
     benchmarks: benchmarkStore(env),
+    unpriced: unpricedReader(env),
   }),
 );

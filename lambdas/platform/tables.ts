@@ -39,7 +39,7 @@ export const TABLES = {
     name: 'bedrock_token_usage',
     envVar: 'TOKEN_USAGE_TABLE',
     description:
-      "Raw usage records, each its own idempotency marker (pk T#tenant#REQ#requestId, sk R); a user's records by time via gsi1.",
+      "Raw usage records, each its own idempotency marker (pk T#tenant#REQ#requestId, sk R); a user's records by time via gsi1; records waiting for a price via the sparse gsi2.",
     partitionKey: 'pk',
     sortKey: 'sk',
     indexes: [
@@ -48,6 +48,12 @@ export const TABLES = {
         partitionKey: 'gsi1pk',
         sortKey: 'gsi1sk',
         purpose: 'records of one user in time order (export, period backfill)',
+      },
+      {
+        name: 'gsi2',
+        partitionKey: 'gsi2pk',
+        sortKey: 'gsi2sk',
+        purpose: 'sparse: records waiting for a price, by tenant and model in time order (repricing)',
       },
     ],
     retain: true,

@@ -8,8 +8,9 @@ import {
 } from '@cost-management/contract';
 import { json, parseWith, pathParam } from '../platform/http.js';
 import type { RouteTable } from '../platform/router.js';
-import { toBatchItem, toBenchmarkItems, toExportCsv, toExportJson } from './mapper.js';
+import { toBatchItem, toBenchmarkItems, toExportCsv, toExportJson, toUnpricedResponse } from './mapper.js';
 import type { BenchmarkStore, UsageRecordReader } from './ports/read-stores.js';
+import { type ListUnpricedDeps, listUnpriced } from './use-cases/list-unpriced.js';
 import {
   type AnalyticsDeps,
   getAnalytics,
@@ -26,6 +27,7 @@ export interface UsageRouteDeps {
   projections: ProjectionDeps;
   records: UsageRecordReader;
   benchmarks: BenchmarkStore;
+  unpriced: ListUnpricedDeps;
 }
 
 /** The usage context's routes: ingest, analytics, projections, recommendations, benchmarks, export. */
@@ -43,6 +45,8 @@ export function usageRoutes(deps: UsageRouteDeps): RouteTable {
       const outcomes = await trackUsageBatch(deps.ingest, tenantId, events, new Date());
       return json(200, { results: outcomes.map(toBatchItem) });
     },
+    'GET /unpriced': async ({ tenantId }) =>
+      json(200, toUnpricedResponse(await listUnpriced(deps.unpriced, tenantId))),
     'GET /analytics/{userId}': async (request) => {
       const userId = pathParam(request, 'userId', UserId);
       const query = parseWith(AnalyticsQuery, request.query);

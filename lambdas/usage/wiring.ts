@@ -24,6 +24,16 @@ export const aggregateStore = (env: { TOKEN_ANALYTICS_TABLE: string }) =>
 
 export const aggregateReader = aggregateStore;
 
+/** The tenant's usage waiting for a price: the summaries and the sparse index of its records. */
+export function unpricedReader(env: { TOKEN_USAGE_TABLE: string; TOKEN_ANALYTICS_TABLE: string }) {
+  const aggregates = aggregateStore(env);
+  const records = usageRecordReader(env);
+  return {
+    summaries: (tenantId: string) => aggregates.unpriced(tenantId),
+    span: (tenantId: string, modelId: string) => records.unpricedSpan(tenantId, modelId),
+  };
+}
+
 export const usageRecordReader = (env: { TOKEN_USAGE_TABLE: string }) =>
   new DynamoUsageRecords(documentClient(), env.TOKEN_USAGE_TABLE);
 

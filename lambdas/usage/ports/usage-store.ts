@@ -17,9 +17,18 @@ export interface UsageRecord {
   outputTokens: number;
   cacheReadInputTokens: number;
   cacheWriteInputTokens: number;
+  /** 0 while unpriced. */
   costNano: number;
+  /** All zero while unpriced. */
   breakdown: CostBreakdown;
+  /** Empty while unpriced. */
   priceVersion: string;
+  /**
+   * False for usage of a well-formed model id that had no price when recorded: it counts in the
+   * token aggregates at cost 0 until a covering price version reprices it (exactly once).
+   * Absent means priced.
+   */
+  priced?: boolean;
   tags?: Record<string, string>;
   latencyMs?: number;
 }
@@ -77,3 +86,6 @@ export function countersOf(record: UsageRecord): Counters {
     costNano: record.costNano,
   };
 }
+
+/** True unless the record waits for a price. */
+export const isPriced = (record: Pick<UsageRecord, 'priced'>): boolean => record.priced !== false;

@@ -20,6 +20,7 @@ import {
   scaleNano,
   summarizeAnalytics,
   toUsd,
+  tryResolveModel,
   type UsageCounters,
   type UsagePattern,
   utcDay,
@@ -210,7 +211,8 @@ export async function getRecommendations(
   const { from, to } = resolveRange({}, now);
   const summary = summarizeAnalytics(await deps.aggregates.readDays(tenantId, userId, from, to));
   const items = recommend({
-    byModel: summary.byModel,
+    // Usage of a model without a price yet gets no advice (nothing to compare it with).
+    byModel: summary.byModel.filter((m) => tryResolveModel(m.modelId) !== undefined),
     byOperation: summary.byOperation,
     windowDays: 30,
     pricer: (modelId, usage) => priceUsage({ modelId, usage, at }).costNano,

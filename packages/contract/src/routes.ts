@@ -39,6 +39,7 @@ import {
   TrackUsageBatchResponse,
   TrackUsageRequest,
   TrackUsageResponse,
+  UnpricedResponse,
 } from './usage.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -138,6 +139,15 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     auth: true,
     body: TrackUsageBatchRequest,
     success: { status: 200, schema: TrackUsageBatchResponse },
+  },
+  {
+    method: 'GET',
+    path: '/unpriced',
+    context: 'usage',
+    summary:
+      'Usage recorded without a price, by model: events, tokens of each kind, first and last seen. Priced exactly once when a covering price appears.',
+    auth: true,
+    success: { status: 200, schema: UnpricedResponse },
   },
   {
     method: 'GET',

@@ -2,6 +2,7 @@ import { thresholdDetection } from '../alerting/wiring.js';
 import { autoControlReactor } from '../control/use-cases/control-reactor.js';
 import { controlDeps } from '../control/wiring.js';
 import type { FunctionEnvironment } from '../platform/function-spec.js';
+import { effectiveCatalog, priceUse } from '../pricing/wiring.js';
 import type { TrackUsageDeps } from '../usage/use-cases/track-usage.js';
 import { unpricedMetricsReactor, usageMetricsReactor } from '../usage/use-cases/usage-metrics.js';
 import { aggregateStore, usageStore } from '../usage/wiring.js';
@@ -15,7 +16,8 @@ export function ingestDeps(env: FunctionEnvironment<typeof spec>): TrackUsageDep
   const spend = aggregateStore(env);
   const detection = thresholdDetection(env, spend);
   return {
-    store: usageStore(env),
+    store: usageStore(env, priceUse(env)),
+    catalogOf: effectiveCatalog(env),
     extraAggregates: detection.extraAggregates,
     reactors: [
       usageMetricsReactor,

@@ -1,4 +1,16 @@
+import { loadEnvironment } from '../platform/function-spec.js';
 import { routedHandler } from '../platform/router.js';
 import { pricingRoutes } from '../pricing/routes.js';
+import { effectiveCatalog, priceStore } from '../pricing/wiring.js';
+import { spec } from './pricing-api-environment.js';
 
-export const handler = routedHandler('pricing', pricingRoutes());
+const env = loadEnvironment(spec);
+const catalogOf = effectiveCatalog(env);
+
+export const handler = routedHandler(
+  'pricing',
+  pricingRoutes({
+    catalogOf,
+    prices: { store: priceStore(env), forget: catalogOf.forget },
+  }),
+);

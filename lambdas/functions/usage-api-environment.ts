@@ -11,6 +11,8 @@ export const spec = defineFunction({
     analyticsCache: ['GetItem', 'PutItem'],
     usagePatterns: ['PutItem'],
     benchmarks: ['Query'],
+    // The tenant's effective catalog (pricing context), and the counter of a tenant version's events.
+    modelPrices: ['Query', 'UpdateItem'],
     // Reactions on the ingest path, wired to the alerting and control contexts.
     costThresholds: ['Query'],
     thresholdBreaches: ['PutItem'],

@@ -1,5 +1,5 @@
 /**
- * The eleven tables, as plain data. The CDK data stack and the local runtime's table
+ * The twelve tables, as plain data. The CDK data stack and the local runtime's table
  * creation both read this list, so the deployed and the local schema cannot drift.
  *
  * Every item uses generic key attributes (`pk`, `sk`, and `gsiNpk`/`gsiNsk` on indexes).
@@ -187,6 +187,16 @@ export const TABLES = {
         purpose: 'history of one user, newest first',
       },
     ],
+    retain: true,
+  },
+  modelPrices: {
+    name: 'bedrock_model_prices',
+    envVar: 'MODEL_PRICES_TABLE',
+    description:
+      "Price versions added after the build (pricing context): a tenant's own (pk T#tenant) and the service scope's from a price sync (pk T#_service); sk V#modelId#effectiveFrom. Never rewritten.",
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [],
     retain: true,
   },
   costMonitoring: {

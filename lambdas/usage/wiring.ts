@@ -3,16 +3,24 @@ import { DynamoAggregateStore } from './adapters/dynamo-aggregate-store.js';
 import { DynamoBenchmarkStore, DynamoExpiringStore } from './adapters/dynamo-read-stores.js';
 import { DynamoUsageRecords } from './adapters/dynamo-usage-records.js';
 import { DynamoUsageStore } from './adapters/dynamo-usage-store.js';
+import type { PriceUseUpdate } from './ports/usage-store.js';
 
 /** Adapters built from a function's validated environment, once per cold start. */
-export function usageStore(env: {
-  TOKEN_USAGE_TABLE: string;
-  TOKEN_ANALYTICS_TABLE: string;
-}): DynamoUsageStore {
-  return new DynamoUsageStore(documentClient(), {
-    usageTable: env.TOKEN_USAGE_TABLE,
-    analyticsTable: env.TOKEN_ANALYTICS_TABLE,
-  });
+export function usageStore(
+  env: {
+    TOKEN_USAGE_TABLE: string;
+    TOKEN_ANALYTICS_TABLE: string;
+  },
+  priceUse?: PriceUseUpdate,
+): DynamoUsageStore {
+  return new DynamoUsageStore(
+    documentClient(),
+    {
+      usageTable: env.TOKEN_USAGE_TABLE,
+      analyticsTable: env.TOKEN_ANALYTICS_TABLE,
+    },
+    priceUse,
+  );
 }
 
 /**

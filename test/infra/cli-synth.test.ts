@@ -63,6 +63,6 @@ describe('cdk synth (the CLI, as in a fresh clone)', () => {
     expect(tables.map((t) => t.Properties.TableName).every((name) => name?.startsWith('ci_bedrock_'))).toBe(
       true,
     );
-    expect(tables).toHaveLength(11);
+    expect(tables).toHaveLength(12);
   }, 180_000);
 });

@@ -35,9 +35,9 @@ beforeAll(() => {
 });
 
 describe('data stack', () => {
-  it('has exactly the eleven tables, named with the stage prefix', () => {
+  it('has exactly the twelve tables, named with the stage prefix', () => {
     const tables = service.templates.data.findResources('AWS::DynamoDB::Table');
-    expect(Object.keys(tables)).toHaveLength(11);
+    expect(Object.keys(tables)).toHaveLength(12);
     const physical = Object.values(tables)
       .map((t) => t.Properties.TableName)
       .sort();

@@ -6,6 +6,7 @@ import {
   type CommitOutcome,
   PartialCommitError,
   type PreparedUsage,
+  type PriceUseUpdate,
   type RecordedMarker,
   type UsageStore,
 } from '../ports/usage-store.js';
@@ -29,6 +30,7 @@ export function buildTransactItems(
   tables: DynamoUsageStoreTables,
   tenantId: string,
   events: PreparedUsage[],
+  priceUse?: PriceUseUpdate,
 ): TransactItem[] {
   const items: TransactItem[] = events.map(({ record, bodyHash }) => ({
     Put: {
@@ -39,6 +41,17 @@ export function buildTransactItems(
   }));
   for (const increment of aggregateIncrements(tenantId, events)) {
     items.push({ Update: incrementUpdate(tables.analyticsTable, increment) });
+  }
+  if (priceUse) {
+    const perVersion = new Map<string, number>();
+    for (const { record } of events) {
+      if (record.priced !== false)
+        perVersion.set(record.priceVersion, (perVersion.get(record.priceVersion) ?? 0) + 1);
+    }
+    for (const [version, count] of perVersion) {
+      const update = priceUse(tenantId, version, count);
+      if (update) items.push({ Update: update });
+    }
   }
   return items;
 }
@@ -60,6 +73,7 @@ export class DynamoUsageStore implements UsageStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tables: DynamoUsageStoreTables,
+    private readonly priceUse?: PriceUseUpdate,
   ) {
     this.records = new DynamoUsageRecords(client, tables.usageTable);
   }
@@ -91,6 +105,8 @@ export class DynamoUsageStore implements UsageStore {
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as PreparedUsage;
       const keys = aggregateItemIds(tenantId, event);
+      if (this.priceUse?.(tenantId, event.record.priceVersion, 1))
+        keys.push(`price|${event.record.priceVersion}`);
       const merged = new Set([...aggregateKeys, ...keys]);
       if (current.length > 0 && current.length + 1 + merged.size > MAX_TRANSACTION_ITEMS) {
         chunks.push(current);
@@ -118,6 +134,7 @@ export class DynamoUsageStore implements UsageStore {
         this.tables,
         tenantId,
         pending.map((i) => events[i] as PreparedUsage),
+        this.priceUse,
       );
       try {
         await this.client.send(new TransactWriteCommand({ TransactItems: items }));

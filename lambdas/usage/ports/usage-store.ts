@@ -89,3 +89,21 @@ export function countersOf(record: UsageRecord): Counters {
 
 /** True unless the record waits for a price. */
 export const isPriced = (record: Pick<UsageRecord, 'priced'>): boolean => record.priced !== false;
+
+/**
+ * The update of the counter of events a price version has priced, to write in the same
+ * transaction as the events it prices (a tenant's version cannot be removed once it priced
+ * something); undefined for versions that keep no counter.
+ */
+export type PriceUseUpdate = (
+  tenantId: string,
+  priceVersion: string,
+  events: number,
+) =>
+  | {
+      TableName: string;
+      Key: { pk: string; sk: string };
+      UpdateExpression: string;
+      ExpressionAttributeValues: Record<string, number>;
+    }
+  | undefined;

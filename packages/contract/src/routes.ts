@@ -31,7 +31,15 @@ import {
   ReverseActionRequest,
   ReverseActionResponse,
 } from './control.js';
-import { EstimateRequest, EstimateResponse, ModelsResponse } from './pricing.js';
+import {
+  DeletePriceQuery,
+  EstimateRequest,
+  EstimateResponse,
+  ModelsResponse,
+  PricesResponse,
+  PutPriceRequest,
+  PutPriceResponse,
+} from './pricing.js';
 import { ErrorEnvelope } from './primitives.js';
 import {
   ExportQuery,
@@ -116,6 +124,40 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     auth: true,
     body: EstimateRequest,
     success: { status: 200, schema: EstimateResponse },
+  },
+  {
+    method: 'PUT',
+    path: '/prices/{modelId}',
+    context: 'pricing',
+    summary:
+      'Adds a tenant price version of a model (URL-encoded id), in force for the tenant from effectiveFrom; prices the unpriced usage it covers.',
+    auth: true,
+    body: PutPriceRequest,
+    success: { status: 201, schema: PutPriceResponse },
+    otherResponses: {
+      '409': 'CONFLICT: a version of the model with this effectiveFrom exists (never rewritten).',
+    },
+  },
+  {
+    method: 'GET',
+    path: '/prices',
+    context: 'pricing',
+    summary: "The tenant's own price versions.",
+    auth: true,
+    success: { status: 200, schema: PricesResponse },
+  },
+  {
+    method: 'DELETE',
+    path: '/prices/{modelId}',
+    context: 'pricing',
+    summary: 'Removes a tenant price version that has not priced any usage.',
+    auth: true,
+    query: DeletePriceQuery,
+    success: { status: 204, schema: null },
+    otherResponses: {
+      '404': NOT_FOUND,
+      '409': 'CONFLICT: the version has priced usage; add a new version instead.',
+    },
   },
   {
     method: 'POST',

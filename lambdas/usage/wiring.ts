@@ -53,3 +53,14 @@ export const patternStore = (env: { USAGE_PATTERNS_TABLE: string }) =>
 
 export const benchmarkStore = (env: { BENCHMARKS_TABLE: string }) =>
   new DynamoBenchmarkStore(documentClient(), env.BENCHMARKS_TABLE);
+
+/** The tenant's records waiting for a price: the models of its summary, then each model's records. */
+export function unpricedRecords(env: { TOKEN_USAGE_TABLE: string; TOKEN_ANALYTICS_TABLE: string }) {
+  const aggregates = aggregateStore(env);
+  const records = usageRecordReader(env);
+  return {
+    models: async (tenantId: string) => (await aggregates.unpriced(tenantId)).map((s) => s.modelId),
+    page: (tenantId: string, modelId: string, page: { limit: number; after?: Record<string, unknown> }) =>
+      records.unpricedRecords(tenantId, modelId, page),
+  };
+}

@@ -138,6 +138,37 @@ export function aggregateIncrements(
   return [...increments.values()];
 }
 
+/**
+ * The increments of repricing one record that was counted unpriced: its cost added where its
+ * tokens were counted (day with model and operation lines, UTC month, further periods), and the
+ * tenant's unpriced summary decremented.
+ */
+export function repricingIncrements(
+  tenantId: string,
+  record: UsageRecord,
+  costNano: number,
+  periods: readonly Period[],
+): AggregateIncrement[] {
+  const day = new Map<string, number>([
+    ['costNano', costNano],
+    [`M#${record.modelId}#${SUB_COUNTERS.costNano}`, costNano],
+  ]);
+  if (record.operation) day.set(`O#${record.operation}#${SUB_COUNTERS.costNano}`, costNano);
+  const seen = new Set<string>();
+  const totals: AggregateIncrement[] = [];
+  for (const period of [utcMonthOf(record.timestamp), ...periods]) {
+    const key = periodKey(tenantId, record.userId, period);
+    if (seen.has(key.sk)) continue;
+    seen.add(key.sk);
+    totals.push({ key, adds: new Map([['costNano', costNano]]) });
+  }
+  return [
+    { key: dayKey(tenantId, record.userId, record.timestamp.slice(0, 10)), adds: day },
+    ...totals,
+    unpricedIncrement(tenantId, record, -1),
+  ];
+}
+
 /** The `Update` of a transaction for one increment. */
 export function incrementUpdate(table: string, increment: AggregateIncrement) {
   const names: Record<string, string> = {};

@@ -62,6 +62,37 @@ export interface UsageStore {
   commit(tenantId: string, events: PreparedUsage[]): Promise<CommitOutcome[]>;
 }
 
+/** The price found for a record recorded unpriced. */
+export interface Repricing {
+  costNano: number;
+  breakdown: CostBreakdown;
+  priceVersion: string;
+}
+
+/**
+ * Port for pricing records recorded unpriced, one atomic write per record: the record (on
+ * condition it is still unpriced), its cost into its aggregates (`periods`: its further periods),
+ * the unpriced summary decremented. False when the record was priced meanwhile (nothing written).
+ */
+export interface RepricingStore {
+  reprice(
+    tenantId: string,
+    record: UsageRecord,
+    price: Repricing,
+    periods: readonly Period[],
+  ): Promise<boolean>;
+}
+
+/** Port: the tenant's records waiting for a price, by model. */
+export interface UnpricedRecords {
+  models(tenantId: string): Promise<string[]>;
+  page(
+    tenantId: string,
+    modelId: string,
+    page: { limit: number; after?: Record<string, unknown> },
+  ): Promise<{ records: UsageRecord[]; after?: Record<string, unknown> }>;
+}
+
 /**
  * A commit that failed after part of its events were written (a store that needs several
  * transactions for one group). `outcomes` is aligned with the events: undefined where nothing

@@ -2,21 +2,56 @@ import { thresholdDetection } from '../alerting/wiring.js';
 import { autoControlReactor } from '../control/use-cases/control-reactor.js';
 import { controlDeps } from '../control/wiring.js';
 import type { FunctionEnvironment } from '../platform/function-spec.js';
+import { effectiveCatalog, priceUse } from '../pricing/wiring.js';
+import type { RepriceDeps } from '../usage/use-cases/reprice-unpriced.js';
 import type { TrackUsageDeps } from '../usage/use-cases/track-usage.js';
-import { usageMetricsReactor } from '../usage/use-cases/usage-metrics.js';
-import { aggregateStore, usageStore } from '../usage/wiring.js';
+import { unpricedMetricsReactor, usageMetricsReactor } from '../usage/use-cases/usage-metrics.js';
+import { aggregateStore, unpricedRecords, usageStore } from '../usage/wiring.js';
 import type { spec } from './usage-api-environment.js';
 
 /**
  * The ingest path of both track-usage functions: the write, then threshold detection and cost
  * control, which read period spend from the usage context's aggregate store.
  */
-export function ingestDeps(env: FunctionEnvironment<typeof spec>): TrackUsageDeps {
+type IngestEnvironment = Omit<
+  FunctionEnvironment<typeof spec>,
+  | 'ANALYTICS_CACHE_TABLE'
+  | 'USAGE_PATTERNS_TABLE'
+  | 'BENCHMARKS_TABLE'
+  | 'COST_MONITORING_TABLE'
+  | 'INVOCATION_LOG_USER_KEY'
+  | 'INVOCATION_LOG_IDENTITY_MAP'
+>;
+
+export function ingestDeps(env: IngestEnvironment): TrackUsageDeps {
   const spend = aggregateStore(env);
   const detection = thresholdDetection(env, spend);
   return {
-    store: usageStore(env),
+    store: usageStore(env, priceUse(env)),
+    catalogOf: effectiveCatalog(env),
     extraAggregates: detection.extraAggregates,
-    reactors: [usageMetricsReactor, detection.reactor, autoControlReactor(controlDeps(env, spend))],
+    reactors: [
+      usageMetricsReactor,
+      unpricedMetricsReactor,
+      detection.reactor,
+      autoControlReactor(controlDeps(env, spend)),
+    ],
+  };
+}
+
+/**
+ * Repricing of a tenant's usage recorded without a price: the same store, catalog, further
+ * periods and reactors as ingest, so a crossing caused by repricing alerts like any other.
+ */
+export function repriceDeps(env: IngestEnvironment): RepriceDeps {
+  const ingest = ingestDeps(env);
+  return {
+    unpriced: unpricedRecords(env),
+    store: usageStore(env, priceUse(env)),
+    catalogOf: ingest.catalogOf ?? effectiveCatalog(env),
+    ...(ingest.extraAggregates ? { extraAggregates: ingest.extraAggregates } : {}),
+    reactors: (ingest.reactors ?? []).filter(
+      (r) => r !== usageMetricsReactor && r !== unpricedMetricsReactor,
+    ),
   };
 }

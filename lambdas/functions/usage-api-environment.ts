@@ -23,6 +23,8 @@ export const spec = defineFunction({
     benchmarks: ['Query'],
     // Reconciliation rows, under their own prefix of the monitoring table.
     costMonitoring: ['Query'],
+    // The tenant's effective catalog (pricing context), and the counter of a tenant version's events.
+    modelPrices: ['Query', 'UpdateItem'],
     // Reactions on the ingest path, wired to the alerting and control contexts.
     costThresholds: ['Query'],
     thresholdBreaches: ['PutItem'],

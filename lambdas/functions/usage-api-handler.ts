@@ -9,6 +9,7 @@ import {
   benchmarkStore,
   patternStore,
   reconciliationStore,
+  unpricedReader,
   usageRecordReader,
 } from '../usage/wiring.js';
 import { ingestDeps } from './ingest-wiring.js';
@@ -31,5 +32,6 @@ export const handler = routedHandler(
       identityMap: parseIdentityMap(env.INVOCATION_LOG_IDENTITY_MAP),
     },
     reconciliation: reconciliationStore(env),
+    unpriced: unpricedReader(env),
   }),
 );

@@ -10,6 +10,8 @@ export const BUSINESS_METRICS = {
   outputTokens: 'OutputTokens',
   cacheReadInputTokens: 'CacheReadInputTokens',
   cacheWriteInputTokens: 'CacheWriteInputTokens',
+  /** Usage events recorded without a price, with a `modelId` dimension (one data point per model and call). */
+  unpricedEvents: 'UnpricedEvents',
   /** New breach records (one per threshold, period and level). */
   thresholdBreaches: 'ThresholdBreaches',
   /** Notifications delivered, and deliveries that failed after their retries. */

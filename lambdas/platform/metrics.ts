@@ -28,3 +28,11 @@ export function emitMetrics(values: Partial<Record<keyof typeof BUSINESS_METRICS
   }
   if (any) m.publishStoredMetrics();
 }
+
+/** One business metric with a `modelId` dimension, published at once (one EMF line). */
+export function emitModelMetric(key: keyof typeof BUSINESS_METRICS, modelId: string, value: number): void {
+  if (value === 0) return;
+  const single = metrics().singleMetric();
+  single.addDimension('modelId', modelId);
+  single.addMetric(BUSINESS_METRICS[key], MetricUnit.Count, value);
+}

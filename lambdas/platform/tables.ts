@@ -1,5 +1,5 @@
 /**
- * The eleven tables, as plain data. The CDK data stack and the local runtime's table
+ * The twelve tables, as plain data. The CDK data stack and the local runtime's table
  * creation both read this list, so the deployed and the local schema cannot drift.
  *
  * Every item uses generic key attributes (`pk`, `sk`, and `gsiNpk`/`gsiNsk` on indexes).
@@ -39,7 +39,7 @@ export const TABLES = {
     name: 'bedrock_token_usage',
     envVar: 'TOKEN_USAGE_TABLE',
     description:
-      "Raw usage records, each its own idempotency marker (pk T#tenant#REQ#requestId, sk R); a user's records by time via gsi1.",
+      "Raw usage records, each its own idempotency marker (pk T#tenant#REQ#requestId, sk R); a user's records by time via gsi1; records waiting for a price via the sparse gsi2.",
     partitionKey: 'pk',
     sortKey: 'sk',
     indexes: [
@@ -48,6 +48,12 @@ export const TABLES = {
         partitionKey: 'gsi1pk',
         sortKey: 'gsi1sk',
         purpose: 'records of one user in time order (export, period backfill)',
+      },
+      {
+        name: 'gsi2',
+        partitionKey: 'gsi2pk',
+        sortKey: 'gsi2sk',
+        purpose: 'sparse: records waiting for a price, by tenant and model in time order (repricing)',
       },
     ],
     retain: true,
@@ -181,6 +187,16 @@ export const TABLES = {
         purpose: 'history of one user, newest first',
       },
     ],
+    retain: true,
+  },
+  modelPrices: {
+    name: 'bedrock_model_prices',
+    envVar: 'MODEL_PRICES_TABLE',
+    description:
+      "Price versions added after the build (pricing context): a tenant's own (pk T#tenant) and the service scope's from a price sync (pk T#_service); sk V#modelId#effectiveFrom. Never rewritten.",
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [],
     retain: true,
   },
   costMonitoring: {

@@ -1,4 +1,11 @@
-import { type EstimateResult, type ModelEntry, type TokenRates, toUsd } from '@cost-management/core';
+import {
+  type EstimateResult,
+  type ModelEntry,
+  type TokenRates,
+  toUsd,
+  versionId,
+} from '@cost-management/core';
+import type { StoredPrice } from './ports/price-store.js';
 
 function rates(r: TokenRates) {
   return {
@@ -64,5 +71,18 @@ export function toEstimateResponse(result: EstimateResult) {
       breakEvenMonths: result.selfHosted.breakEvenMonths,
       firstYearSavingsUsd: toUsd(result.selfHosted.firstYearSavingsNano),
     },
+  };
+}
+
+/** A stored tenant price version in the contract's shape (`/prices`). */
+export function toPriceVersion(price: StoredPrice) {
+  return {
+    modelId: price.modelId,
+    version: versionId(price.modelId, price.effectiveFrom, 'tenant'),
+    effectiveFrom: price.effectiveFrom,
+    source: 'tenant' as const,
+    ...rates(price.rates),
+    createdAt: price.createdAt,
+    pricedEvents: price.pricedEvents,
   };
 }

@@ -10,8 +10,8 @@ import {
 import { toErrorResponse } from '../platform/error-map.js';
 import { IdempotencyConflictError } from '../platform/errors.js';
 import type { HttpResult } from '../platform/http.js';
-import type { RecordPage } from './ports/read-stores.js';
-import type { UsageRecord } from './ports/usage-store.js';
+import type { RecordPage, UnpricedUsage } from './ports/read-stores.js';
+import { isPriced, type UsageRecord } from './ports/usage-store.js';
 import type { ImportSummary } from './use-cases/import-invocation-logs.js';
 import type { AnalyticsResult, ProjectionResult } from './use-cases/read-usage.js';
 import type { StoredReconciliation } from './use-cases/reconcile.js';
@@ -19,20 +19,40 @@ import type { TrackOutcome } from './use-cases/track-usage.js';
 
 /** The answer for a recorded event (`duplicate` for a replay of its requestId). */
 export function toTrackUsageResponse(record: UsageRecord, duplicate: boolean) {
+  const priced = isPriced(record);
   return {
     requestId: record.requestId,
     userId: record.userId,
     modelId: record.modelId,
     timestamp: record.timestamp,
-    costUsd: toUsd(record.costNano),
-    breakdown: {
-      inputUsd: toUsd(record.breakdown.inputNano),
-      outputUsd: toUsd(record.breakdown.outputNano),
-      cacheReadUsd: toUsd(record.breakdown.cacheReadNano),
-      cacheWriteUsd: toUsd(record.breakdown.cacheWriteNano),
-    },
-    priceVersion: record.priceVersion,
+    priced,
+    costUsd: priced ? toUsd(record.costNano) : null,
+    breakdown: priced
+      ? {
+          inputUsd: toUsd(record.breakdown.inputNano),
+          outputUsd: toUsd(record.breakdown.outputNano),
+          cacheReadUsd: toUsd(record.breakdown.cacheReadNano),
+          cacheWriteUsd: toUsd(record.breakdown.cacheWriteNano),
+        }
+      : null,
+    priceVersion: priced ? record.priceVersion : null,
     duplicate,
+  };
+}
+
+/** The tenant's unpriced usage by model, in the contract's shape. */
+export function toUnpricedResponse(items: readonly UnpricedUsage[]) {
+  return {
+    items: items.map((u) => ({
+      modelId: u.modelId,
+      events: u.events,
+      inputTokens: u.inputTokens,
+      outputTokens: u.outputTokens,
+      cacheReadInputTokens: u.cacheReadInputTokens,
+      cacheWriteInputTokens: u.cacheWriteInputTokens,
+      firstSeen: u.firstSeen,
+      lastSeen: u.lastSeen,
+    })),
   };
 }
 

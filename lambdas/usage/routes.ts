@@ -20,10 +20,12 @@ import {
   toProjectionsResponse,
   toRecommendationsResponse,
   toReconciliationResponse,
+  toUnpricedResponse,
 } from './mapper.js';
 import type { BenchmarkStore, UsageRecordReader } from './ports/read-stores.js';
 import type { ReconciliationStore } from './ports/reconciliation.js';
 import { type InvocationLogConfig, importInvocationLogs } from './use-cases/import-invocation-logs.js';
+import { type ListUnpricedDeps, listUnpriced } from './use-cases/list-unpriced.js';
 import {
   type AnalyticsDeps,
   getAnalytics,
@@ -44,6 +46,7 @@ export interface UsageRouteDeps {
   /** How invocation log records are attributed to users (configuration of the function). */
   invocationLogs: InvocationLogConfig;
   reconciliation: ReconciliationStore;
+  unpriced: ListUnpricedDeps;
 }
 
 /** The usage context's routes: ingest, analytics, projections, recommendations, benchmarks, export. */
@@ -76,6 +79,8 @@ export function usageRoutes(deps: UsageRouteDeps): RouteTable {
       const result = await getReconciliation(deps.reconciliation, request.tenantId, range);
       return json(200, toReconciliationResponse(result));
     },
+    'GET /unpriced': async ({ tenantId }) =>
+      json(200, toUnpricedResponse(await listUnpriced(deps.unpriced, tenantId))),
     'GET /analytics/{userId}': async (request) => {
       const userId = pathParam(request, 'userId', UserId);
       const query = parseWith(AnalyticsQuery, request.query);

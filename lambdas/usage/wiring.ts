@@ -5,16 +5,24 @@ import { DynamoReconciliationStore } from './adapters/dynamo-reconciliation-stor
 import { DynamoTrackedCosts } from './adapters/dynamo-tracked-costs.js';
 import { DynamoUsageRecords } from './adapters/dynamo-usage-records.js';
 import { DynamoUsageStore } from './adapters/dynamo-usage-store.js';
+import type { PriceUseUpdate } from './ports/usage-store.js';
 
 /** Adapters built from a function's validated environment, once per cold start. */
-export function usageStore(env: {
-  TOKEN_USAGE_TABLE: string;
-  TOKEN_ANALYTICS_TABLE: string;
-}): DynamoUsageStore {
-  return new DynamoUsageStore(documentClient(), {
-    usageTable: env.TOKEN_USAGE_TABLE,
-    analyticsTable: env.TOKEN_ANALYTICS_TABLE,
-  });
+export function usageStore(
+  env: {
+    TOKEN_USAGE_TABLE: string;
+    TOKEN_ANALYTICS_TABLE: string;
+  },
+  priceUse?: PriceUseUpdate,
+): DynamoUsageStore {
+  return new DynamoUsageStore(
+    documentClient(),
+    {
+      usageTable: env.TOKEN_USAGE_TABLE,
+      analyticsTable: env.TOKEN_ANALYTICS_TABLE,
+    },
+    priceUse,
+  );
 }
 
 /**
@@ -25,6 +33,16 @@ export const aggregateStore = (env: { TOKEN_ANALYTICS_TABLE: string }) =>
   new DynamoAggregateStore(documentClient(), env.TOKEN_ANALYTICS_TABLE);
 
 export const aggregateReader = aggregateStore;
+
+/** The tenant's usage waiting for a price: the summaries and the sparse index of its records. */
+export function unpricedReader(env: { TOKEN_USAGE_TABLE: string; TOKEN_ANALYTICS_TABLE: string }) {
+  const aggregates = aggregateStore(env);
+  const records = usageRecordReader(env);
+  return {
+    summaries: (tenantId: string) => aggregates.unpriced(tenantId),
+    span: (tenantId: string, modelId: string) => records.unpricedSpan(tenantId, modelId),
+  };
+}
 
 export const usageRecordReader = (env: { TOKEN_USAGE_TABLE: string }) =>
   new DynamoUsageRecords(documentClient(), env.TOKEN_USAGE_TABLE);
@@ -44,3 +62,14 @@ export const reconciliationStore = (env: { COST_MONITORING_TABLE: string }) =>
 
 export const trackedCosts = (env: { TOKEN_ANALYTICS_TABLE: string }) =>
   new DynamoTrackedCosts(documentClient(), env.TOKEN_ANALYTICS_TABLE);
+
+/** The tenant's records waiting for a price: the models of its summary, then each model's records. */
+export function unpricedRecords(env: { TOKEN_USAGE_TABLE: string; TOKEN_ANALYTICS_TABLE: string }) {
+  const aggregates = aggregateStore(env);
+  const records = usageRecordReader(env);
+  return {
+    models: async (tenantId: string) => (await aggregates.unpriced(tenantId)).map((s) => s.modelId),
+    page: (tenantId: string, modelId: string, page: { limit: number; after?: Record<string, unknown> }) =>
+      records.unpricedRecords(tenantId, modelId, page),
+  };
+}

@@ -108,10 +108,14 @@ describe('typed client against the local runtime', () => {
       'outputTokens',
     ]);
 
-    const unknown = await costClient
-      .trackUsage({ userId: 'carol', modelId: 'acme.nope-v1', inputTokens: 1, outputTokens: 1 })
-      .catch((e: unknown) => e);
-    expect(unknown).toMatchObject({ status: 422, code: 'UNKNOWN_MODEL' });
+    // A well-formed model id without a price is recorded, unpriced.
+    const unpriced = await costClient.trackUsage({
+      userId: 'carol',
+      modelId: 'acme.nope-v1',
+      inputTokens: 1,
+      outputTokens: 1,
+    });
+    expect(unpriced).toMatchObject({ priced: false, costUsd: null, priceVersion: null });
 
     const unauthorised = createCostClient({ baseUrl: runtime.apiBase, apiKey: 'wrong' });
     await expect(unauthorised.models()).rejects.toMatchObject({ status: 401, code: 'UNAUTHORIZED' });

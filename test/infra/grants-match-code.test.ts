@@ -270,6 +270,34 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
         operations: [{ name: 'op', inputTokens: 10, outputTokens: 10, perDay: 1 }],
       }),
     );
+    // Usage of a model without a price, then tenant prices (the first reprices it).
+    ok(
+      await http('usage-api', 'POST', '/track-usage', {
+        ...usage('g-unpriced', 'alice'),
+        modelId: 'acme.grant-1',
+      }),
+    );
+    ok(await http('usage-api', 'GET', '/unpriced'));
+    ok(
+      await http('pricing-api', 'PUT', `/prices/${encodeURIComponent('acme.grant-1')}`, {
+        effectiveFrom: '2020-01-01',
+        inputPerMTokUsd: 1,
+        outputPerMTokUsd: 2,
+      }),
+    );
+    ok(
+      await http('pricing-api', 'PUT', `/prices/${encodeURIComponent('acme.grant-2')}`, {
+        effectiveFrom: '2020-01-01',
+        inputPerMTokUsd: 1,
+        outputPerMTokUsd: 2,
+      }),
+    );
+    ok(await http('pricing-api', 'GET', '/prices'));
+    ok(
+      await http('pricing-api', 'DELETE', `/prices/${encodeURIComponent('acme.grant-2')}`, undefined, {
+        effectiveFrom: '2020-01-01',
+      }),
+    );
     ok(await http('platform-api', 'GET', '/openapi.json'));
     ok(await http('platform-api', 'GET', '/health'));
     // The breach, its notice, the sweep (escalation, redelivery), then acknowledge.

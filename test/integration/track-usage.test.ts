@@ -180,12 +180,14 @@ describe('POST /track-usage', () => {
       body: event('future-1', { timestamp: new Date(Date.now() + 3600_000).toISOString() }),
     });
     expect(future.status).toBe(400);
-    const unknown = await call<{ error: { code: string } }>(api, 'POST', '/track-usage', {
-      key: TENANT_A.key,
-      body: event('unknown-1', { modelId: 'openai.gpt-9' }),
-    });
-    expect(unknown.status).toBe(422);
-    expect(unknown.body.error.code).toBe('UNKNOWN_MODEL');
+    const malformed = await call<{ error: { code: string; details: { path: string }[] } }>(
+      api,
+      'POST',
+      '/track-usage',
+      { key: TENANT_A.key, body: event('malformed-1', { modelId: 'gpt-9' }) },
+    );
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.details.map((d) => d.path)).toEqual(['modelId']);
     expect(await db.count('tokenUsage')).toBe(before);
   });
 

@@ -66,7 +66,7 @@ describe('route table, contract and OpenAPI document', () => {
   it('names the bounded context of every route and tags its operation with it', () => {
     const expected = (path: string): RouteContext => {
       if (path === '/health' || path === '/openapi.json') return 'platform';
-      if (path === '/models' || path === '/estimate') return 'pricing';
+      if (path === '/models' || path === '/estimate' || path.startsWith('/prices')) return 'pricing';
       if (/^\/(thresholds|alerting|breaches)(\/|$)/.test(path)) return 'alerting';
       if (path === '/check' || path.startsWith('/auto-control/')) return 'control';
       return 'usage';
@@ -88,6 +88,7 @@ describe('route table, contract and OpenAPI document', () => {
         '/export/{userId}',
         '/invocation-logs',
         '/reconciliation',
+        '/unpriced',
       ]),
     );
     const tags = (doc as unknown as { tags: { name: string }[] }).tags.map((t) => t.name);

@@ -12,7 +12,7 @@ import { UnavailableError } from '../../platform/errors.js';
 import { userPk } from '../../platform/keys.js';
 import { backoff } from '../../platform/retry.js';
 import type { AggregateReader } from '../ports/read-stores.js';
-import { type Counters, countersOf, type PreparedUsage } from '../ports/usage-store.js';
+import { type Counters, countersOf, type PreparedUsage, type UsageRecord } from '../ports/usage-store.js';
 
 /**
  * The one owner of the aggregate layout of the token_analytics table. Per user (pk `T#tenant#U#user`):
@@ -21,7 +21,44 @@ import { type Counters, countersOf, type PreparedUsage } from '../ports/usage-st
  * - `P#<kind>#<zone>#<key>`: period totals — the UTC month for every event, and the periods of
  *   other zones that a user's thresholds watch.
  * UTC days and weeks are read from the day items (a week is at most 7 of them).
+ * Per tenant (pk `T#tenant#UNPRICED`, sk the canonical model id): the usage recorded without a
+ * price, counters as on the day item with `events` for requests; repricing decrements it.
  */
+const unpricedKey = (tenantId: string, modelId: string) => ({ pk: `T#${tenantId}#UNPRICED`, sk: modelId });
+/** The summary of one model's usage recorded without a price. */
+export interface UnpricedSummary {
+  modelId: string;
+  events: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheWriteInputTokens: number;
+}
+
+/**
+ * The increment of a tenant's unpriced summary for one record: `sign` 1 when recorded
+ * unpriced, -1 when repriced.
+ */
+export function unpricedIncrement(
+  tenantId: string,
+  record: Pick<
+    UsageRecord,
+    'modelId' | 'inputTokens' | 'outputTokens' | 'cacheReadInputTokens' | 'cacheWriteInputTokens'
+  >,
+  sign: 1 | -1,
+): AggregateIncrement {
+  const adds = new Map<string, number>();
+  adds.set('events', sign);
+  for (const name of [
+    'inputTokens',
+    'outputTokens',
+    'cacheReadInputTokens',
+    'cacheWriteInputTokens',
+  ] as const) {
+    adds.set(name, sign * record[name]);
+  }
+  return { key: unpricedKey(tenantId, record.modelId), adds };
+}
 const dayKey = (tenantId: string, userId: string, day: string) => ({
   pk: userPk(tenantId, userId),
   sk: `D#${day}`,
@@ -93,8 +130,44 @@ export function aggregateIncrements(
       const totals = target(periodKey(tenantId, record.userId, period));
       for (const [name, value] of entries) add(totals, name, value, true);
     }
+    if (record.priced === false) {
+      const summary = unpricedIncrement(tenantId, record, 1);
+      const adds = target(summary.key);
+      for (const [name, value] of summary.adds) add(adds, name, value, true);
+    }
   }
   return [...increments.values()];
+}
+
+/**
+ * The increments of repricing one record that was counted unpriced: its cost added where its
+ * tokens were counted (day with model and operation lines, UTC month, further periods), and the
+ * tenant's unpriced summary decremented.
+ */
+export function repricingIncrements(
+  tenantId: string,
+  record: UsageRecord,
+  costNano: number,
+  periods: readonly Period[],
+): AggregateIncrement[] {
+  const day = new Map<string, number>([
+    ['costNano', costNano],
+    [`M#${record.modelId}#${SUB_COUNTERS.costNano}`, costNano],
+  ]);
+  if (record.operation) day.set(`O#${record.operation}#${SUB_COUNTERS.costNano}`, costNano);
+  const seen = new Set<string>();
+  const totals: AggregateIncrement[] = [];
+  for (const period of [utcMonthOf(record.timestamp), ...periods]) {
+    const key = periodKey(tenantId, record.userId, period);
+    if (seen.has(key.sk)) continue;
+    seen.add(key.sk);
+    totals.push({ key, adds: new Map([['costNano', costNano]]) });
+  }
+  return [
+    { key: dayKey(tenantId, record.userId, record.timestamp.slice(0, 10)), adds: day },
+    ...totals,
+    unpricedIncrement(tenantId, record, -1),
+  ];
 }
 
 /** The `Update` of a transaction for one increment. */
@@ -122,6 +195,7 @@ export const aggregateItemIds = (tenantId: string, event: PreparedUsage): string
     ...[utcMonthOf(event.record.timestamp), ...event.periods].map((p) =>
       periodKey(tenantId, event.record.userId, p),
     ),
+    ...(event.record.priced === false ? [unpricedKey(tenantId, event.record.modelId)] : []),
   ].map((k) => `${k.pk}|${k.sk}`);
 
 const EMPTY: UsageCounters = emptyCounters();
@@ -232,6 +306,25 @@ export class DynamoAggregateStore implements AggregateReader {
     return keyed.map((keys) =>
       keys.reduce((sum, k) => sum + Number(items.get(`${k.pk}|${k.sk}`)?.costNano ?? 0), 0),
     );
+  }
+
+  /** The tenant's usage waiting for a price, by model (models with no such event left out). */
+  async unpriced(tenantId: string): Promise<UnpricedSummary[]> {
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': unpricedKey(tenantId, '').pk },
+    });
+    return items
+      .map((item) => ({
+        modelId: String(item.sk),
+        events: Number(item.events ?? 0),
+        inputTokens: Number(item.inputTokens ?? 0),
+        outputTokens: Number(item.outputTokens ?? 0),
+        cacheReadInputTokens: Number(item.cacheReadInputTokens ?? 0),
+        cacheWriteInputTokens: Number(item.cacheWriteInputTokens ?? 0),
+      }))
+      .filter((s) => s.events > 0);
   }
 
   /** A user's spend in one period (cost control). */

@@ -12,6 +12,12 @@ import type { RecordedMarker, UsageRecord } from '../ports/usage-store.js';
  * (gsi1pk `T#tenant#U#user`, gsi1sk `R#<timestamp>#<requestId>`).
  */
 export const USER_RECORDS_INDEX = 'gsi1';
+/**
+ * Sparse index of the records waiting for a price (only they carry its keys): gsi2pk
+ * `T#tenant#UNPRICED#<modelId>`, gsi2sk `<timestamp>#<requestId>`. Repricing removes the keys.
+ */
+export const UNPRICED_RECORDS_INDEX = 'gsi2';
+export const unpricedRecordsPk = (tenantId: string, modelId: string) => `T#${tenantId}#UNPRICED#${modelId}`;
 const RECORD_SK = 'R';
 
 export const usageRecordKey = (tenantId: string, requestId: string) => ({
@@ -26,13 +32,28 @@ export function usageRecordItem(tenantId: string, record: UsageRecord, bodyHash:
     ...usageRecordKey(tenantId, record.requestId),
     gsi1pk: userPk(tenantId, record.userId),
     gsi1sk: userRecordsSk(record.timestamp, record.requestId),
+    ...(record.priced === false
+      ? {
+          gsi2pk: unpricedRecordsPk(tenantId, record.modelId),
+          gsi2sk: `${record.timestamp}#${record.requestId}`,
+        }
+      : {}),
     ...record,
     bodyHash,
   };
 }
 
 function recordOf(item: Item): UsageRecord {
-  const { pk: _pk, sk: _sk, gsi1pk: _gp, gsi1sk: _gs, bodyHash: _h, ...record } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    gsi1pk: _gp,
+    gsi1sk: _gs,
+    gsi2pk: _up,
+    gsi2sk: _us,
+    bodyHash: _h,
+    ...record
+  } = item;
   return record as unknown as UsageRecord;
 }
 
@@ -95,6 +116,56 @@ export class DynamoUsageRecords implements UsageRecordReader {
     return {
       records: (res.Items ?? []).map(recordOf),
       ...(last ? { nextCursor: encodeCursor({ sk: last.gsi1sk }) } : {}),
+    };
+  }
+
+  /** The time of the first and last record of a model still waiting for a price (the sparse index). */
+  async unpricedSpan(
+    tenantId: string,
+    modelId: string,
+  ): Promise<{ firstSeen: string | null; lastSeen: string | null }> {
+    const edge = async (forward: boolean) => {
+      const res = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: UNPRICED_RECORDS_INDEX,
+          KeyConditionExpression: 'gsi2pk = :pk',
+          ExpressionAttributeValues: { ':pk': unpricedRecordsPk(tenantId, modelId) },
+          ProjectionExpression: '#ts',
+          ExpressionAttributeNames: { '#ts': 'timestamp' },
+          ScanIndexForward: forward,
+          Limit: 1,
+        }),
+      );
+      const item = res.Items?.[0];
+      return item ? String(item.timestamp) : null;
+    };
+    const [firstSeen, lastSeen] = await Promise.all([edge(true), edge(false)]);
+    return { firstSeen, lastSeen };
+  }
+
+  /**
+   * A page of a model's records waiting for a price, oldest first (the sparse index: eventually
+   * consistent, so a record written a moment ago may show on the next run).
+   */
+  async unpricedRecords(
+    tenantId: string,
+    modelId: string,
+    page: { limit: number; after?: Record<string, unknown> },
+  ): Promise<{ records: UsageRecord[]; after?: Record<string, unknown> }> {
+    const res = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: UNPRICED_RECORDS_INDEX,
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': unpricedRecordsPk(tenantId, modelId) },
+        Limit: page.limit,
+        ...(page.after ? { ExclusiveStartKey: page.after } : {}),
+      }),
+    );
+    return {
+      records: (res.Items ?? []).map(recordOf),
+      ...(res.LastEvaluatedKey ? { after: res.LastEvaluatedKey } : {}),
     };
   }
 }

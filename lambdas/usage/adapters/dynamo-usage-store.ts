@@ -1,16 +1,26 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Period } from '@cost-management/core';
 import { UnavailableError } from '../../platform/errors.js';
 import { backoff } from '../../platform/retry.js';
 import {
   type CommitOutcome,
   PartialCommitError,
   type PreparedUsage,
+  type PriceUseUpdate,
   type RecordedMarker,
+  type Repricing,
+  type RepricingStore,
+  type UsageRecord,
   type UsageStore,
 } from '../ports/usage-store.js';
-import { aggregateIncrements, aggregateItemIds, incrementUpdate } from './dynamo-aggregate-store.js';
-import { DynamoUsageRecords, usageRecordItem } from './dynamo-usage-records.js';
+import {
+  aggregateIncrements,
+  aggregateItemIds,
+  incrementUpdate,
+  repricingIncrements,
+} from './dynamo-aggregate-store.js';
+import { DynamoUsageRecords, usageRecordItem, usageRecordKey } from './dynamo-usage-records.js';
 
 type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
@@ -29,6 +39,7 @@ export function buildTransactItems(
   tables: DynamoUsageStoreTables,
   tenantId: string,
   events: PreparedUsage[],
+  priceUse?: PriceUseUpdate,
 ): TransactItem[] {
   const items: TransactItem[] = events.map(({ record, bodyHash }) => ({
     Put: {
@@ -39,6 +50,17 @@ export function buildTransactItems(
   }));
   for (const increment of aggregateIncrements(tenantId, events)) {
     items.push({ Update: incrementUpdate(tables.analyticsTable, increment) });
+  }
+  if (priceUse) {
+    const perVersion = new Map<string, number>();
+    for (const { record } of events) {
+      if (record.priced !== false)
+        perVersion.set(record.priceVersion, (perVersion.get(record.priceVersion) ?? 0) + 1);
+    }
+    for (const [version, count] of perVersion) {
+      const update = priceUse(tenantId, version, count);
+      if (update) items.push({ Update: update });
+    }
   }
   return items;
 }
@@ -54,12 +76,13 @@ export interface DynamoUsageStoreTables {
  * merged per item. A requestId recorded earlier cancels the transaction on its record; that event
  * is answered from the first recording and the rest is written again without it.
  */
-export class DynamoUsageStore implements UsageStore {
+export class DynamoUsageStore implements UsageStore, RepricingStore {
   private readonly records: DynamoUsageRecords;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tables: DynamoUsageStoreTables,
+    private readonly priceUse?: PriceUseUpdate,
   ) {
     this.records = new DynamoUsageRecords(client, tables.usageTable);
   }
@@ -91,6 +114,8 @@ export class DynamoUsageStore implements UsageStore {
     for (let i = 0; i < events.length; i++) {
       const event = events[i] as PreparedUsage;
       const keys = aggregateItemIds(tenantId, event);
+      if (this.priceUse?.(tenantId, event.record.priceVersion, 1))
+        keys.push(`price|${event.record.priceVersion}`);
       const merged = new Set([...aggregateKeys, ...keys]);
       if (current.length > 0 && current.length + 1 + merged.size > MAX_TRANSACTION_ITEMS) {
         chunks.push(current);
@@ -118,6 +143,7 @@ export class DynamoUsageStore implements UsageStore {
         this.tables,
         tenantId,
         pending.map((i) => events[i] as PreparedUsage),
+        this.priceUse,
       );
       try {
         await this.client.send(new TransactWriteCommand({ TransactItems: items }));
@@ -144,6 +170,52 @@ export class DynamoUsageStore implements UsageStore {
           throw retryable ? new UnavailableError() : error;
         }
         await backoff(conflicts, { baseMs: 30, capMs: 1000 });
+      }
+    }
+  }
+
+  async reprice(
+    tenantId: string,
+    record: UsageRecord,
+    price: Repricing,
+    periods: readonly Period[],
+  ): Promise<boolean> {
+    const items: TransactItem[] = [
+      {
+        Update: {
+          TableName: this.tables.usageTable,
+          Key: usageRecordKey(tenantId, record.requestId),
+          ConditionExpression: 'priced = :unpriced',
+          UpdateExpression:
+            'SET costNano = :cost, breakdown = :breakdown, priceVersion = :version, priced = :priced REMOVE gsi2pk, gsi2sk',
+          ExpressionAttributeValues: {
+            ':unpriced': false,
+            ':priced': true,
+            ':cost': price.costNano,
+            ':breakdown': price.breakdown,
+            ':version': price.priceVersion,
+          },
+        },
+      },
+      ...repricingIncrements(tenantId, record, price.costNano, periods).map((increment) => ({
+        Update: incrementUpdate(this.tables.analyticsTable, increment),
+      })),
+    ];
+    const use = this.priceUse?.(tenantId, price.priceVersion, 1);
+    if (use) items.push({ Update: use });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+        return true;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
+        const retryable = reasons.some(
+          (r) => r.Code === 'TransactionConflict' || r.Code === 'ThrottlingError',
+        );
+        if (!retryable || attempt >= MAX_CONFLICT_RETRIES) throw retryable ? new UnavailableError() : error;
+        await backoff(attempt + 1, { baseMs: 30, capMs: 1000 });
       }
     }
   }

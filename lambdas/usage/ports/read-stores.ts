@@ -46,3 +46,15 @@ export interface BenchmarkStore {
   list(filter: { industry?: string; tier?: string }): Promise<Benchmark[]>;
   seed(benchmarks: readonly Benchmark[]): Promise<void>;
 }
+
+/** One model's usage recorded without a price (the tenant's summary plus its first and last event). */
+export interface UnpricedUsage {
+  modelId: string;
+  events: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheWriteInputTokens: number;
+  firstSeen: string | null;
+  lastSeen: string | null;
+}

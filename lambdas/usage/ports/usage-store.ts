@@ -17,9 +17,18 @@ export interface UsageRecord {
   outputTokens: number;
   cacheReadInputTokens: number;
   cacheWriteInputTokens: number;
+  /** 0 while unpriced. */
   costNano: number;
+  /** All zero while unpriced. */
   breakdown: CostBreakdown;
+  /** Empty while unpriced. */
   priceVersion: string;
+  /**
+   * False for usage of a well-formed model id that had no price when recorded: it counts in the
+   * token aggregates at cost 0 until a covering price version reprices it (exactly once).
+   * Absent means priced.
+   */
+  priced?: boolean;
   tags?: Record<string, string>;
   latencyMs?: number;
 }
@@ -53,6 +62,37 @@ export interface UsageStore {
   commit(tenantId: string, events: PreparedUsage[]): Promise<CommitOutcome[]>;
 }
 
+/** The price found for a record recorded unpriced. */
+export interface Repricing {
+  costNano: number;
+  breakdown: CostBreakdown;
+  priceVersion: string;
+}
+
+/**
+ * Port for pricing records recorded unpriced, one atomic write per record: the record (on
+ * condition it is still unpriced), its cost into its aggregates (`periods`: its further periods),
+ * the unpriced summary decremented. False when the record was priced meanwhile (nothing written).
+ */
+export interface RepricingStore {
+  reprice(
+    tenantId: string,
+    record: UsageRecord,
+    price: Repricing,
+    periods: readonly Period[],
+  ): Promise<boolean>;
+}
+
+/** Port: the tenant's records waiting for a price, by model. */
+export interface UnpricedRecords {
+  models(tenantId: string): Promise<string[]>;
+  page(
+    tenantId: string,
+    modelId: string,
+    page: { limit: number; after?: Record<string, unknown> },
+  ): Promise<{ records: UsageRecord[]; after?: Record<string, unknown> }>;
+}
+
 /**
  * A commit that failed after part of its events were written (a store that needs several
  * transactions for one group). `outcomes` is aligned with the events: undefined where nothing
@@ -77,3 +117,24 @@ export function countersOf(record: UsageRecord): Counters {
     costNano: record.costNano,
   };
 }
+
+/** True unless the record waits for a price. */
+export const isPriced = (record: Pick<UsageRecord, 'priced'>): boolean => record.priced !== false;
+
+/**
+ * The update of the counter of events a price version has priced, to write in the same
+ * transaction as the events it prices (a tenant's version cannot be removed once it priced
+ * something); undefined for versions that keep no counter.
+ */
+export type PriceUseUpdate = (
+  tenantId: string,
+  priceVersion: string,
+  events: number,
+) =>
+  | {
+      TableName: string;
+      Key: { pk: string; sk: string };
+      UpdateExpression: string;
+      ExpressionAttributeValues: Record<string, number>;
+    }
+  | undefined;

@@ -19,6 +19,7 @@ import {
   resolveModel,
   scaleNano,
   summarizeAnalytics,
+  tryResolveModel,
   type UsagePattern,
   utcDay,
   ValidationError,
@@ -198,7 +199,8 @@ export async function getRecommendations(
   const { from, to } = resolveRange({}, now);
   const summary = summarizeAnalytics(await deps.aggregates.readDays(tenantId, userId, from, to));
   return recommend({
-    byModel: summary.byModel,
+    // Usage of a model without a price yet gets no advice (nothing to compare it with).
+    byModel: summary.byModel.filter((m) => tryResolveModel(m.modelId) !== undefined),
     byOperation: summary.byOperation,
     windowDays: 30,
     pricer: (modelId, usage) => priceUsage({ modelId, usage, at }).costNano,

@@ -1,5 +1,15 @@
 import { TrackUsageRequest } from '@cost-management/contract';
-import { type Period, priceUsage, ValidationError } from '@cost-management/core';
+import {
+  type Catalog,
+  DEFAULT_CATALOG,
+  type Period,
+  type PricedUsage,
+  parseBedrockModelId,
+  priceUsage,
+  tryResolveModel,
+  UnknownModelError,
+  ValidationError,
+} from '@cost-management/core';
 import type { z } from 'zod/mini';
 import { canonicalJson, sha256Hex } from '../../platform/canonical-json.js';
 import type { IngestReactor } from '../ports/ingest-reactor.js';
@@ -37,6 +47,8 @@ export interface TrackUsageDeps {
   extraAggregates?: (tenantId: string, record: UsageRecord) => Promise<Period[]>;
   /** Run, in order, after the events are written. */
   reactors?: IngestReactor[];
+  /** The tenant's effective catalog (the built-in one when absent). */
+  catalogOf?: (tenantId: string) => Promise<Catalog>;
 }
 
 type ParsedEvent = z.output<typeof TrackUsageRequest>;
@@ -68,20 +80,55 @@ function bodyHashOf(parsed: ParsedEvent): string {
   return sha256Hex(canonicalJson({ ...parsed, timestamp }));
 }
 
+const ZERO_BREAKDOWN = { inputNano: 0, outputNano: 0, cacheReadNano: 0, cacheWriteNano: 0 };
+
+/**
+ * Prices a call, or answers the canonical id of a well-formed model id that has no price (at
+ * that instant) in `catalog`: such usage is recorded unpriced. A malformed id is a 400.
+ */
+export function priceOrUnpriced(
+  input: { modelId: string; at: string; usage: Parameters<typeof priceUsage>[0]['usage'] },
+  catalog: Catalog,
+): PricedUsage | { unpricedModelId: string } {
+  try {
+    return priceUsage(input, catalog);
+  } catch (error) {
+    if (!(error instanceof UnknownModelError)) throw error;
+    const known = tryResolveModel(input.modelId, catalog);
+    if (known) return { unpricedModelId: known.model.modelId };
+    const parsed = parseBedrockModelId(input.modelId);
+    if (parsed) return { unpricedModelId: parsed.canonicalId };
+    throw new ValidationError(`'${input.modelId}' is not a Bedrock model id`, [
+      { path: 'modelId', message: 'must be a Bedrock model id, inference profile id or ARN' },
+    ]);
+  }
+}
+
 /** Validates and prices one event; throws a mapped error for a bad one. */
-export function prepareEvent(raw: unknown, now: Date): { parsed: ParsedEvent; prepared: PreparedUsage } {
+export function prepareEvent(
+  raw: unknown,
+  now: Date,
+  catalog: Catalog = DEFAULT_CATALOG,
+): { parsed: ParsedEvent; prepared: PreparedUsage } {
   const parsed = TrackUsageRequest.parse(raw);
   const timestamp = checkTimestamp(parsed.timestamp, now);
-  const priced = priceUsage({
-    modelId: parsed.modelId,
-    at: timestamp,
-    usage: {
-      inputTokens: parsed.inputTokens,
-      outputTokens: parsed.outputTokens,
-      cacheReadInputTokens: parsed.cacheReadInputTokens,
-      cacheWriteInputTokens: parsed.cacheWriteInputTokens,
+  const outcome = priceOrUnpriced(
+    {
+      modelId: parsed.modelId,
+      at: timestamp,
+      usage: {
+        inputTokens: parsed.inputTokens,
+        outputTokens: parsed.outputTokens,
+        cacheReadInputTokens: parsed.cacheReadInputTokens,
+        cacheWriteInputTokens: parsed.cacheWriteInputTokens,
+      },
     },
-  });
+    catalog,
+  );
+  const priced =
+    'unpricedModelId' in outcome
+      ? { modelId: outcome.unpricedModelId, costNano: 0, breakdown: ZERO_BREAKDOWN, priceVersion: '' }
+      : outcome;
   const record: UsageRecord = {
     requestId: parsed.requestId,
     userId: parsed.userId,
@@ -95,6 +142,7 @@ export function prepareEvent(raw: unknown, now: Date): { parsed: ParsedEvent; pr
     costNano: priced.costNano,
     breakdown: priced.breakdown,
     priceVersion: priced.priceVersion,
+    ...('unpricedModelId' in outcome ? { priced: false } : {}),
     ...(parsed.operation !== undefined ? { operation: parsed.operation } : {}),
     ...(parsed.tags !== undefined ? { tags: parsed.tags } : {}),
     ...(parsed.latencyMs !== undefined ? { latencyMs: parsed.latencyMs } : {}),
@@ -136,10 +184,11 @@ export async function trackUsageBatch(
   const toCommit: { index: number; prepared: PreparedUsage }[] = [];
   const firstByRequestId = new Map<string, PreparedUsage>();
   const repeats: { index: number; prepared: PreparedUsage }[] = [];
+  const catalog = deps.catalogOf ? await deps.catalogOf(tenantId) : DEFAULT_CATALOG;
 
   rawEvents.forEach((raw, index) => {
     try {
-      const { prepared } = prepareEvent(raw, now);
+      const { prepared } = prepareEvent(raw, now, catalog);
       if (firstByRequestId.has(prepared.record.requestId)) repeats.push({ index, prepared });
       else {
         firstByRequestId.set(prepared.record.requestId, prepared);

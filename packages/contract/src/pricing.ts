@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { ModelIdInput, TokenCount, UsdAmount, UsdOut } from './primitives.js';
+import { IsoDay, IsoTimestamp, ModelIdInput, TokenCount, UsdAmount, UsdOut } from './primitives.js';
 
 const Rates = z.object({
   inputPerMTokUsd: UsdOut,
@@ -91,3 +91,29 @@ export const EstimateResponse = z.object({
   selfHosted: z.nullable(z.object({ breakEvenMonths: z.nullable(z.number()), firstYearSavingsUsd: UsdOut })),
 });
 export type EstimateResponse = z.infer<typeof EstimateResponse>;
+
+/** `PUT /prices/{modelId}`: a tenant price version, in USD per million tokens. */
+export const PutPriceRequest = z.strictObject({
+  effectiveFrom: z.union([IsoTimestamp, IsoDay]),
+  inputPerMTokUsd: UsdAmount,
+  outputPerMTokUsd: UsdAmount,
+  cacheReadPerMTokUsd: z.optional(UsdAmount),
+  cacheWritePerMTokUsd: z.optional(UsdAmount),
+});
+export type PutPriceRequest = z.input<typeof PutPriceRequest>;
+
+/** A stored tenant price version. */
+export const PriceVersionResponse = z.extend(Rates, {
+  modelId: z.string(),
+  version: z.string(),
+  effectiveFrom: z.string(),
+  source: z.literal('tenant'),
+  createdAt: z.string(),
+  pricedEvents: z.int(),
+});
+
+export const PutPriceResponse = z.extend(PriceVersionResponse, { repricedEvents: z.int() });
+
+export const PricesResponse = z.object({ items: z.array(PriceVersionResponse) });
+
+export const DeletePriceQuery = z.strictObject({ effectiveFrom: z.union([IsoTimestamp, IsoDay]) });

@@ -31,7 +31,15 @@ import {
   ReverseActionRequest,
   ReverseActionResponse,
 } from './control.js';
-import { EstimateRequest, EstimateResponse, ModelsResponse } from './pricing.js';
+import {
+  DeletePriceQuery,
+  EstimateRequest,
+  EstimateResponse,
+  ModelsResponse,
+  PricesResponse,
+  PutPriceRequest,
+  PutPriceResponse,
+} from './pricing.js';
 import { ErrorEnvelope } from './primitives.js';
 import {
   ExportQuery,
@@ -43,6 +51,7 @@ import {
   TrackUsageBatchResponse,
   TrackUsageRequest,
   TrackUsageResponse,
+  UnpricedResponse,
 } from './usage.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -135,6 +144,40 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     success: { status: 200, schema: EstimateResponse },
   },
   {
+    method: 'PUT',
+    path: '/prices/{modelId}',
+    context: 'pricing',
+    summary:
+      'Adds a tenant price version of a model (URL-encoded id), in force for the tenant from effectiveFrom; prices the unpriced usage it covers.',
+    auth: true,
+    body: PutPriceRequest,
+    success: { status: 201, schema: PutPriceResponse },
+    otherResponses: {
+      '409': 'CONFLICT: a version of the model with this effectiveFrom exists (never rewritten).',
+    },
+  },
+  {
+    method: 'GET',
+    path: '/prices',
+    context: 'pricing',
+    summary: "The tenant's own price versions.",
+    auth: true,
+    success: { status: 200, schema: PricesResponse },
+  },
+  {
+    method: 'DELETE',
+    path: '/prices/{modelId}',
+    context: 'pricing',
+    summary: 'Removes a tenant price version that has not priced any usage.',
+    auth: true,
+    query: DeletePriceQuery,
+    success: { status: 204, schema: null },
+    otherResponses: {
+      '404': NOT_FOUND,
+      '409': 'CONFLICT: the version has priced usage; add a new version instead.',
+    },
+  },
+  {
     method: 'POST',
     path: '/track-usage',
     roles: ['admin', 'ingest'],
@@ -168,6 +211,15 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     auth: true,
     body: InvocationLogsRequest,
     success: { status: 200, schema: InvocationLogsResponse },
+  },
+  {
+    method: 'GET',
+    path: '/unpriced',
+    context: 'usage',
+    summary:
+      'Usage recorded without a price, by model: events, tokens of each kind, first and last seen. Priced exactly once when a covering price appears.',
+    auth: true,
+    success: { status: 200, schema: UnpricedResponse },
   },
   {
     method: 'GET',

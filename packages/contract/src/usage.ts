@@ -54,9 +54,11 @@ export const TrackUsageResponse = z.object({
   userId: z.string(),
   modelId: z.string(),
   timestamp: z.string(),
-  costUsd: UsdOut,
-  breakdown: UsageBreakdown,
-  priceVersion: z.string(),
+  /** False for a well-formed model id without a price yet: recorded, priced later exactly once. */
+  priced: z.boolean(),
+  costUsd: z.nullable(UsdOut),
+  breakdown: z.nullable(UsageBreakdown),
+  priceVersion: z.nullable(z.string()),
   duplicate: z.boolean(),
 });
 export type TrackUsageResponse = z.infer<typeof TrackUsageResponse>;
@@ -147,3 +149,20 @@ export const ReconciliationResponse = z.object({
   ),
   totals: GapFiguresOut,
 });
+
+/** Usage recorded without a price, by model (tokens of each kind, first and last event time). */
+export const UnpricedResponse = z.object({
+  items: z.array(
+    z.object({
+      modelId: z.string(),
+      events: z.int(),
+      inputTokens: z.int(),
+      outputTokens: z.int(),
+      cacheReadInputTokens: z.int(),
+      cacheWriteInputTokens: z.int(),
+      firstSeen: z.nullable(z.string()),
+      lastSeen: z.nullable(z.string()),
+    }),
+  ),
+});
+export type UnpricedResponse = z.infer<typeof UnpricedResponse>;

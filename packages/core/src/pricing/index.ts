@@ -5,6 +5,7 @@ export {
   catalogEntriesOf,
   DEFAULT_CATALOG,
   effectiveMillis,
+  versionId,
 } from './catalog.js';
 export { priceAt, priceUsage, versionAt } from './cost.js';
 export {

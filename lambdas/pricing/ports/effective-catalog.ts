@@ -1,0 +1,10 @@
+import type { Catalog } from '@cost-management/core';
+
+/**
+ * Port offered to the other contexts: a tenant's effective catalog (the built-in catalog plus the
+ * service scope's and the tenant's price versions), at most a minute old.
+ */
+export type EffectiveCatalog = (tenantId: string) => Promise<Catalog>;
+
+/** Port offered by the usage context to pricing: reprice a tenant's unpriced usage now. */
+export type RepriceUnpriced = (tenantId: string) => Promise<{ repriced: number }>;

@@ -2,7 +2,6 @@ import { documentClient } from '../platform/dynamo-client.js';
 import { DynamoAggregateStore } from './adapters/dynamo-aggregate-store.js';
 import { DynamoBenchmarkStore, DynamoExpiringStore } from './adapters/dynamo-read-stores.js';
 import { DynamoReconciliationStore } from './adapters/dynamo-reconciliation-store.js';
-import { DynamoTrackedCosts } from './adapters/dynamo-tracked-costs.js';
 import { DynamoUsageRecords } from './adapters/dynamo-usage-records.js';
 import { DynamoUsageStore } from './adapters/dynamo-usage-store.js';
 import type { PriceUseUpdate } from './ports/usage-store.js';
@@ -60,8 +59,8 @@ export const benchmarkStore = (env: { BENCHMARKS_TABLE: string }) =>
 export const reconciliationStore = (env: { COST_MONITORING_TABLE: string }) =>
   new DynamoReconciliationStore(documentClient(), env.COST_MONITORING_TABLE);
 
-export const trackedCosts = (env: { TOKEN_ANALYTICS_TABLE: string }) =>
-  new DynamoTrackedCosts(documentClient(), env.TOKEN_ANALYTICS_TABLE);
+/** Tracked daily cost per model for reconciliation: the aggregate store, which alone reads day items. */
+export const trackedCosts = (env: { TOKEN_ANALYTICS_TABLE: string }) => aggregateStore(env);
 
 /** The tenant's records waiting for a price: the models of its summary, then each model's records. */
 export function unpricedRecords(env: { TOKEN_USAGE_TABLE: string; TOKEN_ANALYTICS_TABLE: string }) {

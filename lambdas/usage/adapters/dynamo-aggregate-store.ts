@@ -1,4 +1,9 @@
-import { BatchGetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import {
   type AnalyticsInput,
   addDays,
@@ -12,6 +17,7 @@ import { UnavailableError } from '../../platform/errors.js';
 import { userPk } from '../../platform/keys.js';
 import { backoff } from '../../platform/retry.js';
 import type { AggregateReader } from '../ports/read-stores.js';
+import type { TrackedCostReader } from '../ports/reconciliation.js';
 import { type Counters, countersOf, type PreparedUsage, type UsageRecord } from '../ports/usage-store.js';
 
 /**
@@ -245,11 +251,46 @@ const MAX_BATCH_GET_ATTEMPTS = 8;
  * Reads and writes the aggregates of the token_analytics table: analytics (day items), period
  * totals, spend of periods for threshold detection and cost control, and backfilled zone totals.
  */
-export class DynamoAggregateStore implements AggregateReader {
+export class DynamoAggregateStore implements AggregateReader, TrackedCostReader {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
+
+  /**
+   * Daily cost per model of every user of a tenant, from the day items' per-model counters. The
+   * aggregates are kept per user, so this scans the table with a filter: fit for a daily batch run
+   * (reconciliation), not for a request path. A tenant-wide day item would make it a query.
+   */
+  async dailyModelCosts(tenantId: string, from: string, to: string) {
+    const sums = new Map<string, { date: string; modelId: string; nano: NanoUsd }>();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: 'begins_with(pk, :pk) AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': userPk(tenantId, ''),
+            ':from': dayKey(tenantId, '', from).sk,
+            ':to': dayKey(tenantId, '', to).sk,
+          },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const date = String(item.sk).slice(dayKey(tenantId, '', '').sk.length);
+        for (const [modelId, counters] of subCounters(item, 'M#')) {
+          const key = `${date} ${modelId}`;
+          const entry = sums.get(key) ?? { date, modelId, nano: 0 };
+          entry.nano += counters.costNano;
+          sums.set(key, entry);
+        }
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return [...sums.values()];
+  }
 
   /**
    * Strongly consistent: analytics caches what this returns under request counts read just

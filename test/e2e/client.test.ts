@@ -146,6 +146,46 @@ describe('typed client against the local runtime', () => {
   });
 });
 
+describe('prices, unpriced usage and invocation logs through the client', () => {
+  it('records a model without a price, prices it with a negotiated price, and imports a log record', async () => {
+    const modelId = 'acme.private-model-v1:0';
+    const userId = 'client-unpriced';
+    const tracked = await costClient.trackUsage({ userId, modelId, inputTokens: 1_000_000, outputTokens: 0 });
+    expect(tracked).toMatchObject({ priced: false, costUsd: null });
+    expect((await costClient.unpriced()).items).toContainEqual(
+      expect.objectContaining({ modelId, events: 1, inputTokens: 1_000_000 }),
+    );
+    const put = await costClient.putPrice(modelId, {
+      effectiveFrom: '2026-01-01T00:00:00Z',
+      inputPerMTokUsd: 2.5,
+      outputPerMTokUsd: 10,
+    });
+    expect(put).toMatchObject({ source: 'tenant', repricedEvents: 1 });
+    expect((await costClient.listPrices()).items.map((p) => p.modelId)).toContain(modelId);
+    expect((await costClient.analytics(userId)).totals.costUsd).toBe(2.5);
+    await expect(costClient.deletePrice(modelId, '2026-01-01T00:00:00Z')).rejects.toMatchObject({
+      status: 409,
+    });
+    const imported = await costClient.importInvocationLogs([
+      {
+        schemaType: 'ModelInvocationLog',
+        schemaVersion: '1.0',
+        timestamp: new Date().toISOString(),
+        accountId: '123456789012',
+        region: 'us-east-1',
+        requestId: 'client-log-1',
+        operation: 'Converse',
+        modelId: SONNET,
+        identity: { arn: 'arn:aws:sts::123456789012:assumed-role/app/session' },
+        requestMetadata: { userId },
+        input: { inputTokenCount: 1000 },
+        output: { outputTokenCount: 500 },
+      },
+    ]);
+    expect(imported).toMatchObject({ recorded: 1, duplicates: 0, unattributed: 0 });
+  });
+});
+
 describe('withCostTracking against the local runtime', () => {
   it('tracks Converse calls with exact costs in analytics', async () => {
     bedrock.on(ConverseCommand).resolves(answer(1000, 500));

@@ -22,10 +22,17 @@ import type {
   ExportQueryInput,
   ExportRecord,
   Health,
+  InvocationLogsInput,
+  InvocationLogsResult,
   Models,
+  PriceInput,
+  PriceList,
   Projections,
   ProjectionsQueryInput,
+  PutPriceResult,
   Recommendations,
+  Reconciliation,
+  ReconciliationQueryInput,
   ReverseActionInput,
   ReverseActionResult,
   Threshold,
@@ -35,6 +42,7 @@ import type {
   TrackUsageBatchResult,
   TrackUsageInput,
   TrackUsageResult,
+  UnpricedUsage,
 } from './types.js';
 
 export type CostClientOptions = TransportOptions;
@@ -87,6 +95,18 @@ export interface CostClient {
   reverseAction(actionId: string, body: ReverseActionInput): Promise<ReverseActionResult>;
   controlActions(userId: string, query?: ControlActionsQueryInput): Promise<ControlActionHistory>;
   health(): Promise<Health>;
+  /** Adds a negotiated price version of the caller's tenant (201); usage waiting for it is priced at once. */
+  putPrice(modelId: string, price: PriceInput): Promise<PutPriceResult>;
+  /** The tenant's own price versions. */
+  listPrices(): Promise<PriceList>;
+  /** Removes a tenant price version that has not priced any usage yet (409 otherwise). */
+  deletePrice(modelId: string, effectiveFrom: string): Promise<void>;
+  /** Usage recorded without a price, by model. */
+  unpriced(): Promise<UnpricedUsage>;
+  /** Records Amazon Bedrock model invocation log records (each idempotency key once). */
+  importInvocationLogs(records: InvocationLogsInput['records']): Promise<InvocationLogsResult>;
+  /** What the service priced against what AWS billed, per day and model. */
+  reconciliation(query?: ReconciliationQueryInput): Promise<Reconciliation>;
 }
 
 /**
@@ -141,6 +161,21 @@ export function createCostClient(options: CostClientOptions): CostClient {
     reverseAction: (actionId, body) => post(`/auto-control/reverse/${seg(actionId)}`, body, false),
     controlActions: (userId, query) => get(`/auto-control/actions/${seg(userId)}`, query),
     health: () => get('/health'),
+    putPrice: (modelId, price) =>
+      http.json({ method: 'PUT', path: `/prices/${seg(modelId)}`, body: price, idempotent: false }),
+    listPrices: () => get('/prices'),
+    deletePrice: async (modelId, effectiveFrom) => {
+      await http.send({
+        method: 'DELETE',
+        path: `/prices/${seg(modelId)}`,
+        query: { effectiveFrom },
+        idempotent: true,
+      });
+    },
+    unpriced: () => get('/unpriced'),
+    // Each record's idempotency key makes a retried import count once.
+    importInvocationLogs: (records) => post('/invocation-logs', { records }, true),
+    reconciliation: (query) => get('/reconciliation', query),
   };
   return client;
 }

@@ -21,10 +21,18 @@ import type {
   ExportQuery,
   ExportResponse,
   HealthResponse,
+  InvocationLogsRequest,
+  InvocationLogsResponse,
   ModelsResponse,
+  PricesResponse,
+  PriceVersionResponse,
   ProjectionsQuery,
   ProjectionsResponse,
+  PutPriceRequest,
+  PutPriceResponse,
   RecommendationsResponse,
+  ReconciliationQuery,
+  ReconciliationResponse,
   ReverseActionRequest,
   ReverseActionResponse,
   ThresholdListResponse,
@@ -32,6 +40,7 @@ import type {
   TrackUsageBatchResponse,
   TrackUsageRequest,
   TrackUsageResponse,
+  UnpricedResponse,
   UpdateThresholdRequest,
 } from '@cost-management/contract';
 import type { z } from 'zod/mini';
@@ -79,3 +88,13 @@ export type ControlActionsQueryInput = z.input<typeof ControlActionsQuery>;
 export type ControlActionHistory = z.output<typeof ControlActionsResponse>;
 export type CheckInput = z.input<typeof CheckRequest>;
 export type CheckResult = z.output<typeof CheckResponse>;
+
+export type PriceInput = z.input<typeof PutPriceRequest>;
+export type PutPriceResult = z.output<typeof PutPriceResponse>;
+export type PriceVersion = z.output<typeof PriceVersionResponse>;
+export type PriceList = z.output<typeof PricesResponse>;
+export type UnpricedUsage = z.output<typeof UnpricedResponse>;
+export type InvocationLogsInput = z.input<typeof InvocationLogsRequest>;
+export type InvocationLogsResult = z.output<typeof InvocationLogsResponse>;
+export type ReconciliationQueryInput = z.input<typeof ReconciliationQuery>;
+export type Reconciliation = z.output<typeof ReconciliationResponse>;

@@ -1,8 +1,13 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../lambdas/platform/dynamo-client.js';
 import { DynamoUsageStore } from '../../lambdas/usage/adapters/dynamo-usage-store.js';
 import type { UsageRecord } from '../../lambdas/usage/ports/usage-store.js';
@@ -46,6 +51,10 @@ beforeAll(async () => {
   });
 });
 afterEach(() => ddb.reset());
+// Reads before the write (the tenant's price versions, the user's thresholds) find nothing.
+beforeEach(() => {
+  ddb.on(QueryCommand).resolves({ Items: [] });
+});
 
 describe('ingest when DynamoDB fails', () => {
   it('answers 503 with Retry-After when DynamoDB throttles, after one atomic attempt per try', async () => {

@@ -12,7 +12,6 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import {
   isSubscriptionPayload,
@@ -20,6 +19,7 @@ import {
   recordsFromSubscription,
   type SplitRecords,
 } from '@cost-management/core';
+import { runMain } from './run-main.js';
 
 export const MAX_RECORDS_PER_POST = 500;
 /** Stay under the API's 256 KiB body limit with room for the envelope. */
@@ -204,14 +204,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error((error as Error).message);
-      process.exitCode = 1;
-    },
-  );
-}
+runMain(import.meta.url, main);

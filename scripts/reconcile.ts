@@ -11,13 +11,13 @@
  * `ReconciliationGap` metric) and the exit code is 3.
  */
 import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { billedItemsFromCurCsv, type ReconciliationReport, toUsd } from '@cost-management/core';
 import { physicalTableName, TABLES } from '../lambdas/platform/tables.js';
 import { operatorGapAlert } from '../lambdas/usage/adapters/operator-gap-alert.js';
 import type { GapAlert } from '../lambdas/usage/ports/reconciliation.js';
 import { runReconciliation } from '../lambdas/usage/use-cases/reconcile.js';
 import { reconciliationStore, trackedCosts } from '../lambdas/usage/wiring.js';
+import { runMain } from './run-main.js';
 
 export interface CurReconciliation {
   report: ReconciliationReport;
@@ -90,14 +90,4 @@ async function main(args: string[]): Promise<number> {
   return report.exceeded ? 3 : 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error((error as Error).message);
-      process.exitCode = 1;
-    },
-  );
-}
+runMain(import.meta.url, main);

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { defineFunction } from '../platform/function-spec.js';
+import { INGEST_REACTION_TABLES } from './ingest-reactions.js';
 
 export const spec = defineFunction({
   name: 'pricing-api',
@@ -10,10 +11,7 @@ export const spec = defineFunction({
     // Repricing: the records waiting for a price, their aggregates, and the ingest reactions.
     tokenUsage: ['Query', 'UpdateItem', 'GetItem', 'PutItem'],
     tokenAnalytics: ['UpdateItem', 'GetItem', 'BatchGetItem', 'Query'],
-    costThresholds: ['Query'],
-    thresholdBreaches: ['PutItem'],
-    autoControlConfig: ['GetItem', 'UpdateItem', 'DeleteItem'],
-    controlActions: ['PutItem'],
+    ...INGEST_REACTION_TABLES,
   },
   putsEvents: true,
   env: {

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { defineFunction } from '../platform/function-spec.js';
 import { parseIdentityMap } from '../usage/use-cases/import-invocation-logs.js';
+import { INGEST_REACTION_TABLES } from './ingest-reactions.js';
 
 const isIdentityMap = (text: string): boolean => {
   try {
@@ -26,10 +27,7 @@ export const spec = defineFunction({
     // The tenant's effective catalog (pricing context), and the counter of a tenant version's events.
     modelPrices: ['Query', 'UpdateItem'],
     // Reactions on the ingest path, wired to the alerting and control contexts.
-    costThresholds: ['Query'],
-    thresholdBreaches: ['PutItem'],
-    autoControlConfig: ['GetItem', 'UpdateItem', 'DeleteItem'],
-    controlActions: ['PutItem'],
+    ...INGEST_REACTION_TABLES,
   },
   putsEvents: true,
   env: {

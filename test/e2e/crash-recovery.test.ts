@@ -86,7 +86,10 @@ describe('crash safety of the local runtime', () => {
     const lost: number[] = [];
     for (const i of acknowledged) {
       const res = await call<{ duplicate: boolean }>(base, 'POST', '/track-usage', { body: event(i) });
-      if (res.status !== 200 || !res.body.duplicate) lost.push(i);
+      if (res.status !== 200 || !res.body.duplicate) {
+        lost.push(i);
+        console.log('replay of', i, 'answered', res.status, JSON.stringify(res.body));
+      }
     }
     console.log('acked', acknowledged.length, 'lost', lost.length, lost.slice(0, 20), 'sent', sentBeforeKill);
     expect(lost).toEqual([]);

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = join(import.meta.dirname, '..', '..', 'packages', 'core', 'src');
@@ -27,6 +27,22 @@ describe('packages/core stays pure', () => {
         .map((m) => m[1] as string)
         .filter((spec) => !spec.startsWith('./') && !spec.startsWith('../'))
         .map((spec) => `${path}: ${spec}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it('keeps its own tests free of I/O: they import core, the test runner and property testing only', () => {
+    const TESTS = join(SRC, '..', 'test');
+    const allowed = new Set(['vitest', 'fast-check']);
+    const offenders = sourceFiles(TESTS).flatMap((path) =>
+      [...readFileSync(path, 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g)]
+        .map((m) => m[1] as string)
+        .filter((spec) => {
+          if (allowed.has(spec)) return false;
+          // A relative import must stay inside packages/core (no scripts, no fixtures on disk).
+          return !spec.startsWith('.') || !resolve(dirname(path), spec).startsWith(join(SRC, '..'));
+        })
+        .map((spec) => `${relative(TESTS, path)}: ${spec}`),
     );
     expect(offenders).toEqual([]);
   });

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { calcPrice, findProvider } from '@pydantic/genai-prices';
 import { describe, expect, it } from 'vitest';
-import { buildCatalogData, CATALOG_DATA_PATH, catalogDataText } from '../../../scripts/prices-build.js';
-import { ValidationError } from '../src/errors.js';
+import { ValidationError } from '../../packages/core/src/errors.js';
 import {
   bedrockIdOfGenaiId,
   buildCatalog,
@@ -13,8 +12,9 @@ import {
   priceUsage,
   tryResolveModel,
   versionAt,
-} from '../src/pricing/index.js';
-import type { ModelEntry, Scope, TokenUsage } from '../src/pricing/types.js';
+} from '../../packages/core/src/pricing/index.js';
+import type { ModelEntry, Scope, TokenUsage } from '../../packages/core/src/pricing/types.js';
+import { buildCatalogData, CATALOG_DATA_PATH, catalogDataText } from '../../scripts/prices-build.js';
 
 /*
  * Coverage check against the price data of @pydantic/genai-prices (provider `aws`): every

@@ -17,9 +17,9 @@ import {
   usdDecimalToNano,
   usdDecimalToUnits,
   ValidationError,
-} from '../src/index.js';
+} from '../../packages/core/src/index.js';
 
-const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'reconciliation');
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'reconciliation');
 const cur = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
 
 const SONNET = 'anthropic.claude-3-5-sonnet-20240620-v1:0';

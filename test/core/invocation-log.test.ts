@@ -11,9 +11,9 @@ import {
   parseInvocationLog,
   recordsFromJsonLines,
   recordsFromSubscription,
-} from '../src/index.js';
+} from '../../packages/core/src/index.js';
 
-const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'invocation-logs');
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'invocation-logs');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name));
 
 const BATCH_ROLE = 'arn:aws:iam::123456789012:role/batch-jobs';

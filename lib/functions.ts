@@ -4,6 +4,7 @@ import { spec as controlApi } from '../lambdas/functions/control-api-environment
 import { spec as notifier } from '../lambdas/functions/notifier-environment.js';
 import { spec as platformApi } from '../lambdas/functions/platform-api-environment.js';
 import { spec as pricingApi } from '../lambdas/functions/pricing-api-environment.js';
+import { spec as privacyApi } from '../lambdas/functions/privacy-api-environment.js';
 import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/functions/routes.js';
 import { spec as sweep } from '../lambdas/functions/sweep-environment.js';
 import { spec as usageApi } from '../lambdas/functions/usage-api-environment.js';
@@ -66,6 +67,7 @@ export const FUNCTIONS: readonly RegisteredFunction[] = [
   registerFunction(usageApi, { kind: 'http' }),
   registerFunction(alertingApi, { kind: 'http' }),
   registerFunction(controlApi, { kind: 'http' }),
+  registerFunction(privacyApi, { kind: 'http' }),
   registerFunction(notifier, { kind: 'event', detailType: THRESHOLD_BREACHED }),
   registerFunction(sweep, { kind: 'schedule' }),
 ];

@@ -1,5 +1,5 @@
 /**
- * The twelve tables, as plain data. The CDK data stack and the local runtime's table
+ * The thirteen tables, as plain data. The CDK data stack and the local runtime's table
  * creation both read this list, so the deployed and the local schema cannot drift.
  *
  * Every item uses generic key attributes (`pk`, `sk`, and `gsiNpk`/`gsiNsk` on indexes).
@@ -197,6 +197,17 @@ export const TABLES = {
     partitionKey: 'pk',
     sortKey: 'sk',
     indexes: [],
+    retain: true,
+  },
+  dataProtection: {
+    name: 'bedrock_data_protection',
+    envVar: 'DATA_PROTECTION_TABLE',
+    description:
+      "Privacy context: a tenant's settings (pk T#tenant, sk SETTINGS), audit entries of configuration changes (pk T#tenant#AUDIT, sk at#id; append-only), erasure jobs (pk T#tenant, sk E#id) and their per-user markers. Audit entries and erasure records expire with the tenant's history retention.",
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [],
+    ttlAttribute: 'expiresAt',
     retain: true,
   },
   costMonitoring: {

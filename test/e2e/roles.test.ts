@@ -40,7 +40,10 @@ describe('roles are enforced by the API on every route', () => {
     );
     expect(allowed('viewer')).toEqual(
       [
-        ...CONTRACT_ROUTES.filter((r) => r.auth && r.method === 'GET').map(routeKey),
+        // Every read except the admin-only data-protection reads (settings, audit log).
+        ...CONTRACT_ROUTES.filter((r) => r.auth && r.method === 'GET')
+          .map(routeKey)
+          .filter((key) => key !== 'GET /settings' && key !== 'GET /audit'),
         'POST /breaches/{id}/acknowledge',
       ].sort(),
     );

@@ -77,7 +77,7 @@ describe('cdk synth (the CLI, as in a fresh clone)', () => {
     expect(tables.map((t) => t.Properties.TableName).every((name) => name?.startsWith('ci_bedrock_'))).toBe(
       true,
     );
-    expect(tables).toHaveLength(12);
+    expect(tables).toHaveLength(13);
 
     // -c sesSandbox=true: the notifier may also send to recipient identities, from the sender only.
     const alerting = JSON.stringify(

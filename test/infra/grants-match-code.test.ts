@@ -298,6 +298,9 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
         effectiveFrom: '2020-01-01',
       }),
     );
+    ok(await http('privacy-api', 'PUT', '/settings', { retention: { usageDays: 90 } }));
+    ok(await http('privacy-api', 'GET', '/settings'));
+    ok(await http('privacy-api', 'GET', '/audit'));
     ok(await http('platform-api', 'GET', '/openapi.json'));
     ok(await http('platform-api', 'GET', '/health'));
     // The breach, its notice, the sweep (escalation, redelivery), then acknowledge.

@@ -35,9 +35,9 @@ beforeAll(() => {
 });
 
 describe('data stack', () => {
-  it('has exactly the twelve tables, named with the stage prefix', () => {
+  it('has exactly the thirteen tables, named with the stage prefix', () => {
     const tables = service.templates.data.findResources('AWS::DynamoDB::Table');
-    expect(Object.keys(tables)).toHaveLength(12);
+    expect(Object.keys(tables)).toHaveLength(13);
     const physical = Object.values(tables)
       .map((t) => t.Properties.TableName)
       .sort();
@@ -77,13 +77,14 @@ describe('data stack', () => {
     expect(TABLE_LIST.filter((t) => t.retain).map((t) => t.name)).toContain('bedrock_token_usage');
   });
 
-  it('expires usage patterns and the analytics cache through expiresAt, nothing else', () => {
+  it('expires usage patterns, the analytics cache and data-protection records through expiresAt, nothing else', () => {
     const tables = Object.values(service.templates.data.findResources('AWS::DynamoDB::Table'));
     const withTtl = tables
       .filter((t) => t.Properties.TimeToLiveSpecification)
       .map((t) => [t.Properties.TableName, t.Properties.TimeToLiveSpecification]);
     expect(withTtl.sort()).toEqual([
       ['test_bedrock_analytics_cache', { AttributeName: 'expiresAt', Enabled: true }],
+      ['test_bedrock_data_protection', { AttributeName: 'expiresAt', Enabled: true }],
       ['test_bedrock_usage_patterns', { AttributeName: 'expiresAt', Enabled: true }],
     ]);
   });

@@ -5,14 +5,14 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * The bounded contexts' boundaries, checked on the imports of every file under `lambdas/`:
- * - a context (usage, pricing, alerting, control) imports the platform, its own files, and of
+ * - a context (usage, pricing, alerting, control, privacy) imports the platform, its own files, and of
  *   another context only that context's `ports/` (the interfaces the composition root wires);
  * - the platform imports no context;
  * - only `lambdas/functions/` (the composition roots) may import any context's adapters.
  */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const LAMBDAS = join(ROOT, 'lambdas');
-const CONTEXTS = ['usage', 'pricing', 'alerting', 'control'];
+const CONTEXTS = ['usage', 'pricing', 'alerting', 'control', 'privacy'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -43,7 +43,7 @@ describe('bounded contexts', () => {
       readdirSync(LAMBDAS)
         .filter((n) => statSync(join(LAMBDAS, n)).isDirectory())
         .sort(),
-    ).toEqual(['alerting', 'control', 'functions', 'platform', 'pricing', 'usage']);
+    ).toEqual(['alerting', 'control', 'functions', 'platform', 'pricing', 'privacy', 'usage']);
   });
 
   it('lets a context reach another context only through its ports', () => {

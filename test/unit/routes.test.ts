@@ -69,6 +69,7 @@ describe('route table, contract and OpenAPI document', () => {
       if (path === '/models' || path === '/estimate' || path.startsWith('/prices')) return 'pricing';
       if (/^\/(thresholds|alerting|breaches)(\/|$)/.test(path)) return 'alerting';
       if (path === '/check' || path.startsWith('/auto-control/')) return 'control';
+      if (/^\/(settings|audit|users|erasures)(\/|$)/.test(path)) return 'privacy';
       return 'usage';
     };
     for (const route of CONTRACT_ROUTES) {

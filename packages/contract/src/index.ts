@@ -4,5 +4,6 @@ export * from './control.js';
 export * from './openapi.js';
 export * from './pricing.js';
 export * from './primitives.js';
+export * from './privacy.js';
 export * from './routes.js';
 export * from './usage.js';

@@ -22,6 +22,8 @@ const CONTEXT_DESCRIPTIONS: Record<RouteContext, string> = {
   pricing: 'The pricing catalog and workload estimates.',
   alerting: 'Thresholds, alert channels and breaches.',
   control: 'Automatic cost control: budgets, actions and the pre-flight check.',
+  privacy:
+    'Data protection: retention settings, erasure of a user, and the audit log of configuration changes.',
 };
 
 function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): JsonObject {

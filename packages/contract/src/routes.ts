@@ -41,6 +41,7 @@ import {
   PutPriceResponse,
 } from './pricing.js';
 import { ErrorEnvelope } from './primitives.js';
+import { AuditQuery, AuditResponse, PutSettingsRequest, SettingsResponse } from './privacy.js';
 import {
   ExportQuery,
   InvocationLogsRequest,
@@ -60,7 +61,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
  * The bounded context that serves a route: the deployed API sends it to that context's function,
  * the local runtime to the same handler, and the OpenAPI document tags it with the context.
  */
-export const ROUTE_CONTEXTS = ['platform', 'usage', 'pricing', 'alerting', 'control'] as const;
+export const ROUTE_CONTEXTS = ['platform', 'usage', 'pricing', 'alerting', 'control', 'privacy'] as const;
 export type RouteContext = (typeof ROUTE_CONTEXTS)[number];
 
 /**
@@ -399,6 +400,36 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     auth: true,
     body: CheckRequest,
     success: { status: 200, schema: CheckResponse },
+  },
+  {
+    method: 'GET',
+    path: '/settings',
+    roles: ['admin'],
+    context: 'privacy',
+    summary: "The tenant's data-protection settings: how long raw usage records and history are kept.",
+    auth: true,
+    success: { status: 200, schema: SettingsResponse },
+  },
+  {
+    method: 'PUT',
+    path: '/settings',
+    context: 'privacy',
+    summary:
+      'Changes the retention of raw usage records (30–3650 days) and of history (breaches, control actions, audit); new records get it at once, existing ones through a background job.',
+    auth: true,
+    body: PutSettingsRequest,
+    success: { status: 200, schema: SettingsResponse },
+  },
+  {
+    method: 'GET',
+    path: '/audit',
+    roles: ['admin'],
+    context: 'privacy',
+    summary:
+      'Configuration changes of the tenant, newest first: who (key id), what, when, before and after with personal data masked.',
+    auth: true,
+    query: AuditQuery,
+    success: { status: 200, schema: AuditResponse },
   },
 ];
 

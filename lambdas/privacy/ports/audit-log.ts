@@ -1,0 +1,48 @@
+/**
+ * Port: the tenant's audit log of configuration changes. Every context that changes configuration
+ * (thresholds, contacts, control config and reversals, prices, retention, erasure) records one
+ * entry per change through it; the composition roots wire the privacy context's adapter in.
+ */
+
+/** Who made a change: the API key's tenant and non-secret id, never a value from a request body. */
+export interface AuditActor {
+  readonly tenant: string;
+  /** Absent only for changes the service makes on its own (a scheduled job). */
+  readonly keyId: string | null;
+}
+
+/** One change, as a context reports it. `before`/`after` must already have personal data masked. */
+export interface AuditChange {
+  readonly actor: AuditActor;
+  /** What was done, `<thing>.<verb>`: `threshold.create`, `prices.put`, `settings.update` … */
+  readonly action: string;
+  /** What it was done to: an id, never personal data (a user id is the tenant's own pseudonymous key). */
+  readonly target: string;
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+export interface AuditRecord extends AuditChange {
+  readonly auditId: string;
+  readonly at: string;
+}
+
+export interface AuditPage {
+  readonly items: AuditRecord[];
+  /** Opaque cursor to the next (older) page, null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+export interface AuditLog {
+  /** Appends one entry at `at`; an entry is never overwritten. */
+  record(change: AuditChange, at: Date): Promise<AuditRecord>;
+}
+
+export interface AuditReader {
+  /** The tenant's entries with `from <= at <= to`, newest first. */
+  list(
+    tenantId: string,
+    range: { from: string; to: string },
+    page: { limit: number; cursor?: string },
+  ): Promise<AuditPage>;
+}

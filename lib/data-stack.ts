@@ -39,6 +39,7 @@ export class DataStack extends Stack {
       // Pinned exports: a consumer stack that stops using a table cannot block this stack's update.
       this.exportValue(table.table.tableName);
       this.exportValue(table.table.tableArn);
+      if (table.key) this.exportValue(table.key.keyArn);
       tables[key] = table;
     }
     this.tables = tables;

@@ -9,6 +9,7 @@ import { LOCAL_CHANNELS } from '../lambdas/alerting/ports/senders.js';
 import { THRESHOLD_BREACHED } from '../lambdas/platform/events/event-publisher.js';
 import { installLocalEventBus } from '../lambdas/platform/events/local-event-bus.js';
 import { installLocalAdapters } from '../lambdas/platform/local-adapters.js';
+import { logger } from '../lambdas/platform/logger.js';
 import type { LocalRoute } from './http-server.js';
 import { LocalEventBus } from './local-event-bus.js';
 import { FileDeadLetterSink, FileSmsSender, FileTopicPublisher, JsonLinesFile } from './local-sinks.js';
@@ -116,7 +117,7 @@ export async function startAlertingRuntime(options: AlertingRuntimeOptions = {})
   const timer =
     interval > 0
       ? setInterval(() => {
-          void sweep().catch((error: unknown) => console.error('sweep failed', error));
+          void sweep().catch((error: unknown) => logger.error('sweep failed', { error: error as Error }));
         }, interval * 1000)
       : undefined;
   timer?.unref();

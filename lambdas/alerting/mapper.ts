@@ -1,4 +1,9 @@
-import type { AlertingConfigResponse, BreachResponse, ThresholdResponse } from '@cost-management/contract';
+import type {
+  AlertingConfigResponse,
+  BreachResponse,
+  ThresholdResponse,
+  ThresholdWriteResponse,
+} from '@cost-management/contract';
 import { toUsd } from '@cost-management/core';
 import type { AlertingConfig, Breach, Threshold } from './ports/alerting-store.js';
 
@@ -20,6 +25,14 @@ export function thresholdResponse(t: Threshold): ThresholdResponse {
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
   };
+}
+
+/** The answer of a create or update: the threshold and its redacted request fields. */
+export function thresholdWriteResponse(written: {
+  threshold: Threshold;
+  redacted: readonly string[];
+}): ThresholdWriteResponse {
+  return { ...thresholdResponse(written.threshold), redacted: [...written.redacted] };
 }
 
 export const thresholdListResponse = (items: readonly Threshold[]) => ({

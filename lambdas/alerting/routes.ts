@@ -14,7 +14,7 @@ import {
   breachListResponse,
   breachResponse,
   thresholdListResponse,
-  thresholdResponse,
+  thresholdWriteResponse,
 } from './mapper.js';
 import { acknowledgeBreach, type BreachDeps, listBreaches } from './use-cases/manage-breaches.js';
 import { type ContactDeps, getAlertingConfig, putAlertingConfig } from './use-cases/manage-contacts.js';
@@ -39,7 +39,7 @@ export function alertingRoutes(deps: AlertingRouteDeps): RouteTable {
       const input = parseWith(CreateThresholdRequest, body);
       return json(
         201,
-        thresholdResponse(await createThreshold(deps.thresholds, tenantId, input, new Date())),
+        thresholdWriteResponse(await createThreshold(deps.thresholds, tenantId, input, new Date())),
       );
     },
     'GET /thresholds/{id}': async (request) => {
@@ -53,7 +53,7 @@ export function alertingRoutes(deps: AlertingRouteDeps): RouteTable {
       const id = pathParam(request, 'id', ThresholdIdParam);
       const input = parseWith(UpdateThresholdRequest, request.body);
       const updated = await updateThreshold(deps.thresholds, request.tenantId, id, input, new Date());
-      return json(200, thresholdResponse(updated));
+      return json(200, thresholdWriteResponse(updated));
     },
     'DELETE /thresholds/{id}': async (request) => {
       await deleteThreshold(deps.thresholds, request.tenantId, pathParam(request, 'id', ThresholdIdParam));

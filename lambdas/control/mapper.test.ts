@@ -75,12 +75,14 @@ describe('the control mapper', () => {
       reversed: record({ reversedAt: AT, reversedBy: 'ops' }),
       reverse: record({ actionId: 'a2', type: 'reverse', reversesActionId: 'a1' }),
       level: 'normal',
+      redacted: ['reason'],
     });
     expect(reversed).toMatchObject({
       actionId: 'a1',
       reversedBy: 'ops',
       level: 'normal',
       reverseActionId: 'a2',
+      redacted: ['reason'],
     });
   });
 

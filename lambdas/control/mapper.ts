@@ -73,6 +73,7 @@ export function toReverseResponse(result: ReversedAction): z.output<typeof Rever
       keyId: result.reverse.actorKeyId ?? null,
       label: result.reverse.actorLabel ?? null,
     },
+    redacted: [...result.redacted],
   };
 }
 

@@ -30,6 +30,11 @@ export interface TableDefinition {
   ttlSeconds?: number;
   /** Raw financial records and audit trails are deletion-protected and retained. */
   retain: boolean;
+  /**
+   * Encrypted with a customer-managed KMS key of its own (rotated), which only the functions
+   * bound to the table may use, and only through DynamoDB: for tables that hold contacts.
+   */
+  ownKey?: boolean;
 }
 
 const HOUR = 3600;
@@ -122,6 +127,8 @@ export const TABLES = {
     sortKey: 'sk',
     indexes: [],
     retain: true,
+    // Contacts (e-mail, phone, webhook URL): a key of the table's own.
+    ownKey: true,
   },
   usagePatterns: {
     name: 'bedrock_usage_patterns',

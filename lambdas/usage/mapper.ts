@@ -17,8 +17,11 @@ import type { AnalyticsResult, ProjectionResult } from './use-cases/read-usage.j
 import type { StoredReconciliation } from './use-cases/reconcile.js';
 import type { TrackOutcome } from './use-cases/track-usage.js';
 
-/** The answer for a recorded event (`duplicate` for a replay of its requestId). */
-export function toTrackUsageResponse(record: UsageRecord, duplicate: boolean) {
+/**
+ * The answer for a recorded event (`duplicate` for a replay of its requestId); `redacted` names
+ * the free-text fields of the request whose personal data was replaced.
+ */
+export function toTrackUsageResponse(record: UsageRecord, duplicate: boolean, redacted: readonly string[]) {
   const priced = isPriced(record);
   return {
     requestId: record.requestId,
@@ -37,6 +40,7 @@ export function toTrackUsageResponse(record: UsageRecord, duplicate: boolean) {
       : null,
     priceVersion: priced ? record.priceVersion : null,
     duplicate,
+    redacted: [...redacted],
   };
 }
 
@@ -75,9 +79,9 @@ function errorItem(requestId: string | null, error: unknown) {
 export function toBatchItem(outcome: TrackOutcome) {
   switch (outcome.kind) {
     case 'recorded':
-      return { status: 201, ...toTrackUsageResponse(outcome.record, false) };
+      return { status: 201, ...toTrackUsageResponse(outcome.record, false, outcome.redacted) };
     case 'duplicate':
-      return { status: 200, ...toTrackUsageResponse(outcome.record, true) };
+      return { status: 200, ...toTrackUsageResponse(outcome.record, true, outcome.redacted) };
     case 'conflict':
       return errorItem(outcome.requestId, new IdempotencyConflictError(outcome.requestId));
     default:
@@ -205,6 +209,7 @@ export function toInvocationLogsResponse(summary: ImportSummary) {
       return { index: item.index, message: details ? `${error.message} (${details})` : error.message };
     }),
     skipped: summary.skipped,
+    redacted: summary.redacted,
   };
 }
 

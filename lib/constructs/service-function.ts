@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -221,4 +221,34 @@ export function bindTable(fn: ServiceFunction, table: ServiceTable, actions: rea
       }),
     );
   }
+  if (table.key) {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: tableKeyActions(unique),
+        resources: [table.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Stack.of(fn).region}.amazonaws.com` } },
+      }),
+    );
+  }
+}
+
+/** DynamoDB actions that write items: their caller must also be allowed to encrypt with the table's key. */
+const WRITE_ACTIONS: readonly TableAction[] = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'];
+
+/**
+ * What a function may do with a table's own key, through DynamoDB only: decrypt to read; also
+ * encrypt (and make data keys) when it writes. The same actions as CDK's table grants, spelled
+ * out without wildcards.
+ */
+export function tableKeyActions(actions: readonly TableAction[]): string[] {
+  const read = ['kms:Decrypt', 'kms:DescribeKey'];
+  if (!actions.some((a) => WRITE_ACTIONS.includes(a))) return read;
+  return [
+    ...read,
+    'kms:Encrypt',
+    'kms:GenerateDataKey',
+    'kms:GenerateDataKeyWithoutPlaintext',
+    'kms:ReEncryptFrom',
+    'kms:ReEncryptTo',
+  ].sort();
 }

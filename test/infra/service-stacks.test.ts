@@ -1,6 +1,7 @@
 import { BASE_PATH, CONTRACT_ROUTES } from '@cost-management/contract';
 import { BENCHMARKS } from '@cost-management/core';
 import { Match } from 'aws-cdk-lib/assertions';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HANDLER_ROUTES } from '../../lambdas/functions/routes.js';
@@ -75,6 +76,36 @@ describe('data stack', () => {
       });
     }
     expect(TABLE_LIST.filter((t) => t.retain).map((t) => t.name)).toContain('bedrock_token_usage');
+  });
+
+  it('encrypts the contacts table with a rotated key of its own, kept with the table, and no other table', () => {
+    const tables = Object.values(service.templates.data.findResources('AWS::DynamoDB::Table'));
+    const ownKeys = tables
+      .filter((t) => t.Properties.SSESpecification?.KMSMasterKeyId)
+      .map((t) => [t.Properties.TableName, t.Properties.SSESpecification]);
+    const key = service.stacks.data.tables.alertingConfig.key;
+    expect(key).toBeDefined();
+    expect(ownKeys).toEqual([
+      [
+        'test_bedrock_alerting_config',
+        {
+          SSEEnabled: true,
+          SSEType: 'KMS',
+          KMSMasterKeyId: { 'Fn::GetAtt': [logicalId(key as kms.Key), 'Arn'] },
+        },
+      ],
+    ]);
+    expect(TABLE_LIST.filter((t) => t.ownKey).map((t) => t.name)).toEqual(['bedrock_alerting_config']);
+    const keyResource = service.templates.data.toJSON().Resources[logicalId(key as kms.Key)];
+    expect(keyResource).toMatchObject({
+      Type: 'AWS::KMS::Key',
+      DeletionPolicy: 'Retain',
+      Properties: { EnableKeyRotation: true },
+    });
+    // The other tables keep the AWS-managed key.
+    for (const table of tables.filter((t) => t.Properties.TableName !== 'test_bedrock_alerting_config')) {
+      expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+    }
   });
 
   it('expires usage patterns, the analytics cache and data-protection records through expiresAt, nothing else', () => {
@@ -504,6 +535,45 @@ describe('functions', () => {
       actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
       resources: ['table:test_bedrock_token_usage'],
     });
+  });
+
+  it('lets only the functions bound to the contacts table use its key, through DynamoDB, to decrypt or also encrypt as they read or write', () => {
+    const key = service.stacks.data.tables.alertingConfig.key as kms.Key;
+    const keyName = names.of(key);
+    const users = allIdentityStatements(service).filter(({ where, statement }) =>
+      list(statement.Resource).some((r) => names.name(r, where.split('/')[0] as string) === keyName),
+    );
+    const byFunction = allFunctions(service)
+      .map((fn) => ({
+        fn: fn.spec.name,
+        statements: roleStatements(service, fn.role).filter((st) => st.resources.includes(keyName)),
+      }))
+      .filter((f) => f.statements.length > 0)
+      .map((f) => [f.fn, f.statements.flatMap((st) => st.actions)]);
+    expect(byFunction.sort()).toEqual([
+      [
+        'alerting-api',
+        [
+          'kms:Decrypt',
+          'kms:DescribeKey',
+          'kms:Encrypt',
+          'kms:GenerateDataKey',
+          'kms:GenerateDataKeyWithoutPlaintext',
+          'kms:ReEncryptFrom',
+          'kms:ReEncryptTo',
+        ],
+      ],
+      ['notifier', ['kms:Decrypt', 'kms:DescribeKey']],
+      ['sweep', ['kms:Decrypt', 'kms:DescribeKey']],
+    ]);
+    expect(users).toHaveLength(3);
+    for (const { statement } of users) {
+      expect(statement.Condition).toEqual({
+        StringEquals: {
+          'kms:ViaService': { 'Fn::Join': ['', ['dynamodb.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+        },
+      });
+    }
   });
 
   it('sets each bound table name in the environment, next to its grant', () => {

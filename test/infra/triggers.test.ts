@@ -260,6 +260,12 @@ describe('bindings of the test functions', () => {
           resources: ['table:test_bedrock_threshold_breaches'],
         },
         { effect: 'Allow', actions: ['dynamodb:GetItem'], resources: ['table:test_bedrock_alerting_config'] },
+        // The contacts table's own key: decrypt only, the notifier reads contacts.
+        {
+          effect: 'Allow',
+          actions: ['kms:Decrypt', 'kms:DescribeKey'],
+          resources: [names.of(service.stacks.data.tables.alertingConfig.key!)],
+        },
         { effect: 'Allow', actions: ['sns:Publish'], resources: [names.of(alerting.emergencyTopic)] },
         {
           effect: 'Allow',

@@ -21,7 +21,11 @@ import {
 } from '../../lambdas/alerting/use-cases/alert-message.js';
 import { ThresholdCache, thresholdReactor } from '../../lambdas/alerting/use-cases/detect-breaches.js';
 import { putAlertingConfig } from '../../lambdas/alerting/use-cases/manage-contacts.js';
-import { type NotifyDeps, notifyBreach } from '../../lambdas/alerting/use-cases/notify-breach.js';
+import {
+  type NotifyDeps,
+  notifyBreach,
+  scrubDeliveryError,
+} from '../../lambdas/alerting/use-cases/notify-breach.js';
 import { runSweep, type SweepDeps, spendBetween } from '../../lambdas/alerting/use-cases/sweep.js';
 import { maskContact } from '../../lambdas/platform/logger.js';
 
@@ -426,8 +430,37 @@ describe('notifyBreach', () => {
     });
     const [result] = await notifyBreach(notify, 't', breach.breachId, 'breach', new Date());
     expect(result).toMatchObject({ channel: 'email', status: 'failed', attempts: 2 });
-    expect(result?.error).toContain('o***@example.com');
-    expect(JSON.stringify([result, updates, dead])).not.toContain('owner@example.com');
+    expect(result?.error).toBe(
+      'Email address is not verified. The following identities failed the check: [email]',
+    );
+    expect(JSON.stringify([result, updates, dead])).not.toContain('example.com');
+  });
+
+  it('scrubs the contact out of any provider error, in every spelling', () => {
+    const contacts = {
+      email: 'owner@example.com',
+      phone: '+4915112345678',
+      webhookUrl: 'https://hooks.example.net:8443/cost/T0123?token=abc',
+    };
+    expect(scrubDeliveryError('getaddrinfo ENOTFOUND hooks.example.net', contacts)).toBe(
+      'getaddrinfo ENOTFOUND [webhook]',
+    );
+    expect(scrubDeliveryError('connect ECONNREFUSED hooks.example.net:8443', contacts)).toBe(
+      'connect ECONNREFUSED [webhook]',
+    );
+    expect(
+      scrubDeliveryError('POST https://hooks.example.net:8443/cost/T0123?token=abc failed', contacts),
+    ).toBe('POST [webhook] failed');
+    expect(scrubDeliveryError('Invalid parameter: PhoneNumber +4915112345678', contacts)).toBe(
+      'Invalid parameter: PhoneNumber [phone]',
+    );
+    expect(scrubDeliveryError('redirected to https://other.example.org/x', {})).toBe('redirected to [url]');
+    expect(scrubDeliveryError('rejected lead@example.org and +4930123456', {})).toBe(
+      'rejected [email] and [phone]',
+    );
+    expect(scrubDeliveryError('webhook answered 500', { webhookUrl: 'not a url' })).toBe(
+      'webhook answered 500',
+    );
   });
 });
 

@@ -4,6 +4,7 @@ import {
   type ErrorDetail,
   fromUsd,
   isValidTimezone,
+  redactFields,
   THRESHOLD_DEFAULTS,
   ValidationError,
   validateThresholdLevels,
@@ -11,6 +12,15 @@ import {
 import { NotFoundError } from '../../platform/errors.js';
 import type { Threshold, ThresholdStore } from '../ports/alerting-store.js';
 import { forgetThresholds } from './detect-breaches.js';
+
+/** The free text of a threshold: redacted before it is stored, logged or sent in a notice. */
+export const THRESHOLD_FREE_TEXT = ['name'] as const;
+
+/** A stored threshold and the request fields whose personal data was replaced. */
+export interface WrittenThreshold {
+  threshold: Threshold;
+  redacted: string[];
+}
 
 export interface ThresholdDeps {
   thresholds: ThresholdStore;
@@ -39,9 +49,10 @@ function checkThreshold(t: Threshold): void {
 export async function createThreshold(
   deps: ThresholdDeps,
   tenantId: string,
-  input: CreateThresholdRequest,
+  request: CreateThresholdRequest,
   now: Date,
-): Promise<Threshold> {
+): Promise<WrittenThreshold> {
+  const { value: input, redacted } = redactFields(request, THRESHOLD_FREE_TEXT);
   const at = now.toISOString();
   const threshold: Threshold = {
     thresholdId: randomUUID(),
@@ -63,7 +74,7 @@ export async function createThreshold(
   await deps.backfill?.(tenantId, threshold, now);
   await deps.thresholds.put(tenantId, threshold);
   forgetThresholds(tenantId, threshold.userId);
-  return threshold;
+  return { threshold, redacted };
 }
 
 export function listThresholds(deps: ThresholdDeps, tenantId: string, userId: string): Promise<Threshold[]> {
@@ -74,9 +85,10 @@ export async function updateThreshold(
   deps: ThresholdDeps,
   tenantId: string,
   thresholdId: string,
-  input: UpdateThresholdRequest,
+  request: UpdateThresholdRequest,
   now: Date,
-): Promise<Threshold> {
+): Promise<WrittenThreshold> {
+  const { value: input, redacted } = redactFields(request, THRESHOLD_FREE_TEXT);
   const current = await deps.thresholds.get(tenantId, thresholdId);
   if (!current) throw new NotFoundError(`No threshold '${thresholdId}'.`);
   const { limitUsd, channels, ...rest } = input;
@@ -97,7 +109,7 @@ export async function updateThreshold(
   }
   await deps.thresholds.put(tenantId, next);
   forgetThresholds(tenantId, next.userId);
-  return next;
+  return { threshold: next, redacted };
 }
 
 export async function deleteThreshold(deps: ThresholdDeps, tenantId: string, thresholdId: string) {

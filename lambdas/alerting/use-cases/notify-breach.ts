@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { addDays, utcDay } from '@cost-management/core';
-import { logger, maskContact } from '../../platform/logger.js';
+import { logger, redactForLog } from '../../platform/logger.js';
 import { backoff } from '../../platform/retry.js';
 import type { AggregateReader } from '../../usage/ports/read-stores.js';
 import type {
@@ -63,14 +63,37 @@ const MAX_ROUND_BACKOFF_MS = 3600_000;
 
 type Target = AlertChannel | 'emergency-topic';
 
-/** Masks email addresses and phone numbers in a provider's error text (SES names the rejected address). */
-const maskContacts = (text: string): string =>
-  text.replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+|\+\d{7,15}/g, (contact) => maskContact(contact));
+/**
+ * A provider's error text without the contact it was sent to: SES names a rejected address, a
+ * webhook failure its host (`getaddrinfo ENOTFOUND hooks.example.com`, `connect ECONNREFUSED
+ * 10.0.0.5:443`). The contact's own spellings go first, then anything else that looks like one.
+ * The text is stored on the breach, answered by `GET /breaches` and put in dead letters.
+ */
+export function scrubDeliveryError(text: string, contacts: Contacts): string {
+  const known: [string, string][] = [];
+  if (contacts.email) known.push([contacts.email, '[email]']);
+  if (contacts.phone) known.push([contacts.phone, '[phone]']);
+  if (contacts.webhookUrl) {
+    known.push([contacts.webhookUrl, '[webhook]']);
+    try {
+      const url = new URL(contacts.webhookUrl);
+      known.push([url.host, '[webhook]'], [url.hostname.replace(/^\[|\]$/g, ''), '[webhook]']);
+    } catch {
+      // Not a URL: only its full spelling is replaced.
+    }
+  }
+  let scrubbed = text;
+  for (const [value, placeholder] of known.sort((a, b) => b[0].length - a[0].length)) {
+    if (value) scrubbed = scrubbed.split(value).join(placeholder);
+  }
+  return redactForLog(scrubbed);
+}
 
 /** Runs `send` up to `attempts` times with exponential backoff; the result says how it went. */
 async function withRetries(
   target: Target,
   retry: NotifyDeps['retry'],
+  contacts: Contacts,
   send: () => Promise<void>,
 ): Promise<NotificationResult> {
   let lastError = '';
@@ -79,7 +102,7 @@ async function withRetries(
       await send();
       return { channel: target, status: 'sent', attempts: attempt };
     } catch (error) {
-      lastError = maskContacts((error as Error).message ?? String(error));
+      lastError = scrubDeliveryError((error as Error).message ?? String(error), contacts);
       if (attempt < retry.attempts) await backoff(attempt, { baseMs: retry.baseDelayMs, jitter: false });
     }
   }
@@ -103,7 +126,8 @@ async function periodDays(deps: NotifyDeps, breach: Breach, now: Date): Promise<
   }
 }
 
-interface Contacts {
+/** The contacts a notice goes to (the user's, or the escalation contacts). */
+export interface Contacts {
   email?: string;
   phone?: string;
   webhookUrl?: string;
@@ -132,34 +156,36 @@ async function deliver(
       case 'email': {
         const to = contacts.email;
         if (!to) return Promise.resolve(missing(target));
-        return withRetries(target, deps.retry, () =>
+        return withRetries(target, deps.retry, contacts, () =>
           deps.email.send({
             to,
             subject,
             html: noticeHtml(breach, kind, days),
             text: noticeText(breach, kind, days),
           }),
-        ).then((r) => logged(r, breach, maskContact(to)));
+        ).then((r) => logged(r, breach));
       }
       case 'sms': {
         const phone = contacts.phone;
         if (!phone) return Promise.resolve(missing(target));
-        return withRetries(target, deps.retry, () => deps.sms.send(phone, noticeSms(breach, kind))).then(
-          (r) => logged(r, breach, maskContact(phone)),
-        );
+        return withRetries(target, deps.retry, contacts, () =>
+          deps.sms.send(phone, noticeSms(breach, kind)),
+        ).then((r) => logged(r, breach));
       }
       case 'webhook': {
         const { webhookUrl, webhookSecret } = contacts;
         if (!webhookUrl || !webhookSecret) return Promise.resolve(missing(target));
         const body = noticeWebhookBody(breach, kind, now.toISOString());
-        return withRetries(target, deps.retry, () => deps.webhook.send(webhookUrl, webhookSecret, body)).then(
-          (r) => logged(r, breach, new URL(webhookUrl).host),
-        );
+        return withRetries(target, deps.retry, contacts, () =>
+          deps.webhook.send(webhookUrl, webhookSecret, body),
+        ).then((r) => logged(r, breach));
       }
       default: {
         const topic = deps.emergencyTopic;
         if (!topic) return Promise.resolve(missing(target));
-        return withRetries(target, deps.retry, () => topic.publish(subject, noticeText(breach, kind, days)));
+        return withRetries(target, deps.retry, contacts, () =>
+          topic.publish(subject, noticeText(breach, kind, days)),
+        );
       }
     }
   };
@@ -187,12 +213,12 @@ function missing(target: Target): NotificationResult {
   return { channel: target, status: 'skipped', attempts: 0, error: `no ${target} contact configured` };
 }
 
-function logged(result: NotificationResult, breach: Breach, to: string): NotificationResult {
+/** Logs a delivery by breach and channel: the contact itself never goes into a log. */
+function logged(result: NotificationResult, breach: Breach): NotificationResult {
   const log = result.status === 'sent' ? logger.info.bind(logger) : logger.warn.bind(logger);
   log('notice delivery', {
     breachId: breach.breachId,
     channel: result.channel,
-    to,
     status: result.status,
     attempts: result.attempts,
   });

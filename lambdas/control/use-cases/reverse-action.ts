@@ -1,6 +1,7 @@
 import {
   type ControlActionRecord,
   type ControlLevel,
+  redactFields,
   reverseTransition,
   transitionFields,
 } from '@cost-management/core';
@@ -34,6 +35,8 @@ export interface ReversedAction {
   reverse: AuditedRecord;
   /** The level after the reverse. */
   level: ControlLevel;
+  /** The request fields whose personal data was replaced (`reason`, `actor`). */
+  redacted: string[];
 }
 
 /**
@@ -49,6 +52,11 @@ export async function reverseAction(
   request: { caller: Caller; label?: string | undefined; reason: string },
   now: Date,
 ): Promise<ReversedAction> {
+  // The reason and the label are free text: redacted before they reach the audit trail.
+  const { value: text, redacted } = redactFields(
+    { reason: request.reason, ...(request.label ? { actor: request.label } : {}) },
+    ['reason', 'actor'],
+  );
   const applied = await deps.actions.getAction(tenantId, actionId);
   if (!applied) throw new NotFoundError(`Control action '${actionId}' does not exist.`);
   if (applied.type !== 'apply' || applied.action === null) {
@@ -62,7 +70,7 @@ export async function reverseAction(
     actionId,
     action: applied.action,
     actor: actorOf(request.caller),
-    reason: request.reason,
+    reason: text.reason,
   };
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) await pauseBeforeRetry(attempt);
@@ -80,7 +88,7 @@ export async function reverseAction(
       ...bare,
       actorTenantId: request.caller.tenantId,
       ...(request.caller.keyId ? { actorKeyId: request.caller.keyId } : {}),
-      ...(request.label ? { actorLabel: request.label } : {}),
+      ...(text.actor ? { actorLabel: text.actor } : {}),
     };
     const outcome = await deps.store.transition(tenantId, {
       userId: item.userId,
@@ -97,6 +105,7 @@ export async function reverseAction(
         reversed: { ...applied, reversedAt: record.at, reversedBy: reversal.actor },
         reverse: record,
         level: next.level,
+        redacted,
       };
     }
   }

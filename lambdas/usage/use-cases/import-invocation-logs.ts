@@ -28,6 +28,8 @@ export interface ImportSummary {
   /** A record the parser could not read (its reason), or an event the ingest refused (its error). */
   rejected: ({ index: number; message: string } | { index: number; error: unknown })[];
   skipped: { index: number; reason: string; message: string }[];
+  /** Free-text fields of the records whose personal data was replaced (`records.3.operation`). */
+  redacted: string[];
 }
 
 /** The track-usage event of a log record: the idempotency key is its requestId. */
@@ -59,7 +61,14 @@ export async function importInvocationLogs(
   records: readonly unknown[],
   now: Date,
 ): Promise<ImportSummary> {
-  const summary: ImportSummary = { recorded: 0, duplicates: 0, unattributed: 0, rejected: [], skipped: [] };
+  const summary: ImportSummary = {
+    recorded: 0,
+    duplicates: 0,
+    unattributed: 0,
+    rejected: [],
+    skipped: [],
+    redacted: [],
+  };
   const userOfIdentity = identityMapper(deps.config.identityMap);
   const events: { index: number; event: TrackUsageRequest }[] = [];
   records.forEach((record, index) => {
@@ -83,6 +92,9 @@ export async function importInvocationLogs(
     );
     outcomes.forEach((outcome, i) => {
       const { index, event } = chunk[i] as { index: number; event: TrackUsageRequest };
+      if (outcome.kind === 'recorded' || outcome.kind === 'duplicate') {
+        summary.redacted.push(...outcome.redacted.map((field) => `records.${index}.${field}`));
+      }
       switch (outcome.kind) {
         case 'recorded':
           summary.recorded += 1;

@@ -6,6 +6,7 @@ import {
   type PricedUsage,
   parseBedrockModelId,
   priceUsage,
+  redactFields,
   tryResolveModel,
   UnknownModelError,
   ValidationError,
@@ -26,16 +27,20 @@ export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 /** How far back a usage timestamp may lie (late reports, backfills). */
 export const MAX_AGE_MS = 400 * 24 * 3600 * 1000;
 
+/** The free-text fields of a usage event: redacted before anything is stored, hashed or logged. */
+export const TRACK_USAGE_FREE_TEXT = ['operation', 'tags.*'] as const;
+
 /**
  * What became of one event of a call, in input order:
  * - `recorded`: written now (the record, priced);
  * - `duplicate`: its requestId was recorded before with the same body (the first recording);
  * - `conflict`: its requestId was recorded before with another body;
  * - `rejected`: invalid (the error says why); nothing was written for it.
+ * `redacted` names the free-text fields of the event whose personal data was replaced.
  */
 export type TrackOutcome =
-  | { kind: 'recorded'; record: UsageRecord }
-  | { kind: 'duplicate'; record: UsageRecord }
+  | { kind: 'recorded'; record: UsageRecord; redacted: string[] }
+  | { kind: 'duplicate'; record: UsageRecord; redacted: string[] }
   | { kind: 'conflict'; requestId: string }
   | { kind: 'rejected'; requestId: string | null; error: unknown };
 
@@ -71,9 +76,12 @@ function checkTimestamp(timestamp: string | undefined, now: Date): string {
 }
 
 /**
- * The idempotency hash of a request body: its fields as parsed (defaults filled), with the
- * timestamp normalised, so the same instant written as `…Z`, `….000Z` or `+02:00` is the same
- * body. A missing timestamp stays missing: a replay without one matches the first call.
+ * The idempotency hash of a request body: its fields as parsed (defaults filled) and redacted,
+ * with the timestamp normalised, so the same instant written as `…Z`, `….000Z` or `+02:00` is
+ * the same body. A missing timestamp stays missing: a replay without one matches the first call.
+ * Hashing the redacted body keeps even a hash of personal data out of the table: a retry with the
+ * same body hashes the same, and two bodies that differ only inside redacted text are stored alike
+ * and so answer alike.
  */
 function bodyHashOf(parsed: ParsedEvent): string {
   const timestamp = parsed.timestamp === undefined ? undefined : new Date(parsed.timestamp).toISOString();
@@ -104,13 +112,16 @@ export function priceOrUnpriced(
   }
 }
 
-/** Validates and prices one event; throws a mapped error for a bad one. */
+/**
+ * Validates, redacts and prices one event; throws a mapped error for a bad one. Only the redacted
+ * event goes on: into the record, the aggregates' operation lines and the idempotency hash.
+ */
 export function prepareEvent(
   raw: unknown,
   now: Date,
   catalog: Catalog = DEFAULT_CATALOG,
-): { parsed: ParsedEvent; prepared: PreparedUsage } {
-  const parsed = TrackUsageRequest.parse(raw);
+): { parsed: ParsedEvent; prepared: PreparedUsage; redacted: string[] } {
+  const { value: parsed, redacted } = redactFields(TrackUsageRequest.parse(raw), TRACK_USAGE_FREE_TEXT);
   const timestamp = checkTimestamp(parsed.timestamp, now);
   const outcome = priceOrUnpriced(
     {
@@ -150,6 +161,7 @@ export function prepareEvent(
   return {
     parsed,
     prepared: { record, bodyHash: bodyHashOf(parsed), periods: [] },
+    redacted,
   };
 }
 
@@ -160,12 +172,18 @@ function requestIdOf(raw: unknown): string | null {
 
 /** A requestId recorded before: the first recording again, or a conflict when the body differs. */
 function replayOutcome(
-  prepared: PreparedUsage,
+  { prepared, redacted }: Prepared,
   first: { bodyHash: string; record: UsageRecord },
 ): TrackOutcome {
   return first.bodyHash === prepared.bodyHash
-    ? { kind: 'duplicate', record: first.record }
+    ? { kind: 'duplicate', record: first.record, redacted }
     : { kind: 'conflict', requestId: prepared.record.requestId };
+}
+
+interface Prepared {
+  index: number;
+  prepared: PreparedUsage;
+  redacted: string[];
 }
 
 /**
@@ -181,18 +199,18 @@ export async function trackUsageBatch(
   now: Date,
 ): Promise<TrackOutcome[]> {
   const results: (TrackOutcome | undefined)[] = new Array(rawEvents.length);
-  const toCommit: { index: number; prepared: PreparedUsage }[] = [];
+  const toCommit: Prepared[] = [];
   const firstByRequestId = new Map<string, PreparedUsage>();
-  const repeats: { index: number; prepared: PreparedUsage }[] = [];
+  const repeats: Prepared[] = [];
   const catalog = deps.catalogOf ? await deps.catalogOf(tenantId) : DEFAULT_CATALOG;
 
   rawEvents.forEach((raw, index) => {
     try {
-      const { prepared } = prepareEvent(raw, now, catalog);
-      if (firstByRequestId.has(prepared.record.requestId)) repeats.push({ index, prepared });
+      const { prepared, redacted } = prepareEvent(raw, now, catalog);
+      if (firstByRequestId.has(prepared.record.requestId)) repeats.push({ index, prepared, redacted });
       else {
         firstByRequestId.set(prepared.record.requestId, prepared);
-        toCommit.push({ index, prepared });
+        toCommit.push({ index, prepared, redacted });
       }
     } catch (error) {
       results[index] = { kind: 'rejected', requestId: requestIdOf(raw), error };
@@ -228,19 +246,20 @@ export async function trackUsageBatch(
     throw error.failure;
   }
   const effective = new Map<string, { bodyHash: string; record: UsageRecord }>();
-  toCommit.forEach(({ index, prepared }, i) => {
+  toCommit.forEach((item, i) => {
+    const { index, prepared, redacted } = item;
     const outcome = outcomes[i];
     if (!outcome || outcome.status === 'recorded') {
-      results[index] = { kind: 'recorded', record: prepared.record };
+      results[index] = { kind: 'recorded', record: prepared.record, redacted };
       effective.set(prepared.record.requestId, prepared);
     } else {
       effective.set(prepared.record.requestId, outcome.marker);
-      results[index] = replayOutcome(prepared, outcome.marker);
+      results[index] = replayOutcome(item, outcome.marker);
     }
   });
-  for (const { index, prepared } of repeats) {
-    const first = effective.get(prepared.record.requestId);
-    if (first) results[index] = replayOutcome(prepared, first);
+  for (const repeat of repeats) {
+    const first = effective.get(repeat.prepared.record.requestId);
+    if (first) results[repeat.index] = replayOutcome(repeat, first);
   }
   const recorded = toCommit
     .filter((_, i) => !outcomes[i] || outcomes[i]?.status === 'recorded')

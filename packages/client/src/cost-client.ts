@@ -35,10 +35,10 @@ import type {
   ReconciliationQueryInput,
   ReverseActionInput,
   ReverseActionResult,
-  Threshold,
   ThresholdInput,
   ThresholdList,
   ThresholdUpdateInput,
+  ThresholdWrite,
   TrackUsageBatchResult,
   TrackUsageInput,
   TrackUsageResult,
@@ -82,9 +82,9 @@ export interface CostClient {
   exportItems(userId: string, query?: Omit<ExportQueryInput, 'cursor'>): AsyncIterableIterator<ExportRecord>;
   models(): Promise<Models>;
   estimate(scenario: EstimateInput): Promise<Estimate>;
-  createThreshold(threshold: ThresholdInput): Promise<Threshold>;
+  createThreshold(threshold: ThresholdInput): Promise<ThresholdWrite>;
   listThresholds(userId: string): Promise<ThresholdList>;
-  updateThreshold(thresholdId: string, changes: ThresholdUpdateInput): Promise<Threshold>;
+  updateThreshold(thresholdId: string, changes: ThresholdUpdateInput): Promise<ThresholdWrite>;
   deleteThreshold(thresholdId: string): Promise<void>;
   putAlerting(userId: string, config: AlertingInput): Promise<Alerting>;
   getAlerting(userId: string): Promise<Alerting>;

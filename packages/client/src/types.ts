@@ -37,6 +37,7 @@ import type {
   ReverseActionResponse,
   ThresholdListResponse,
   ThresholdResponse,
+  ThresholdWriteResponse,
   TrackUsageBatchResponse,
   TrackUsageRequest,
   TrackUsageResponse,
@@ -71,6 +72,8 @@ export type Health = z.output<typeof HealthResponse>;
 export type ThresholdInput = z.input<typeof CreateThresholdRequest>;
 export type ThresholdUpdateInput = z.input<typeof UpdateThresholdRequest>;
 export type Threshold = z.output<typeof ThresholdResponse>;
+/** A created or updated threshold, with `redacted`: the request fields personal data was taken out of. */
+export type ThresholdWrite = z.output<typeof ThresholdWriteResponse>;
 export type ThresholdList = z.output<typeof ThresholdListResponse>;
 export type AlertingInput = z.input<typeof AlertingConfigRequest>;
 export type Alerting = z.output<typeof AlertingConfigResponse>;

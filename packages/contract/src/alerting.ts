@@ -1,5 +1,13 @@
 import * as z from 'zod/mini';
-import { hasAtMostNineDecimals, Id, IsoTimestamp, UsdAmount, UsdOut, UserId } from './primitives.js';
+import {
+  hasAtMostNineDecimals,
+  Id,
+  IsoTimestamp,
+  RedactedFields,
+  UsdAmount,
+  UsdOut,
+  UserId,
+} from './primitives.js';
 
 export const ThresholdType = z.enum(['absolute', 'forecast', 'percentage']);
 export const ThresholdPeriod = z.enum(['daily', 'weekly', 'monthly']);
@@ -79,6 +87,10 @@ export const ThresholdResponse = z.object({
   updatedAt: z.string(),
 });
 export type ThresholdResponse = z.infer<typeof ThresholdResponse>;
+
+/** The answer of a create or update: the threshold, and whether personal data was taken out of its name. */
+export const ThresholdWriteResponse = z.extend(ThresholdResponse, { redacted: RedactedFields });
+export type ThresholdWriteResponse = z.infer<typeof ThresholdWriteResponse>;
 
 export const ThresholdListResponse = z.object({ items: z.array(ThresholdResponse) });
 

@@ -3,6 +3,7 @@ import {
   hasAtMostNineDecimals,
   Id,
   ModelIdInput,
+  RedactedFields,
   TokenCount,
   UsdAmount,
   UsdOut,
@@ -135,6 +136,8 @@ export const ReverseActionResponse = z.extend(ControlActionEntry, {
   reverseActionId: z.string(),
   /** Identity of the caller who reversed (the audit entry's `actor` is `key:<keyId>`). */
   reversedByActor: z.optional(ActorIdentity),
+  /** `reason` and `actor` when personal data was taken out of them. */
+  redacted: RedactedFields,
 });
 
 export const ControlActionsQuery = z.strictObject({

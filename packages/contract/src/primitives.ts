@@ -56,6 +56,18 @@ export const UsdOut = z.number();
 export const IsoTimestamp = z.iso.datetime({ offset: true });
 export const IsoDay = z.iso.date();
 
+/**
+ * The answer of a write that takes free text: the paths of the fields whose e-mail addresses,
+ * phone numbers, IBANs or card numbers were replaced before anything was stored or logged.
+ */
+export const RedactedFields = z
+  .array(z.string())
+  .check(
+    z.describe(
+      'Free-text fields whose e-mail addresses, phone numbers, IBANs or card numbers were replaced by [email], [phone], [iban] or [card] before anything was stored or logged (e.g. `operation`, `tags.contact`); empty when none.',
+    ),
+  );
+
 export const ErrorEnvelope = z.object({
   error: z.object({
     code: z.string(),

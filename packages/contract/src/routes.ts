@@ -7,7 +7,7 @@ import {
   BreachResponse,
   CreateThresholdRequest,
   ThresholdListResponse,
-  ThresholdResponse,
+  ThresholdWriteResponse,
   UpdateThresholdRequest,
 } from './alerting.js';
 import {
@@ -286,7 +286,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
       'Creates an absolute, forecast or percentage threshold over a calendar period in a time zone; 201 with every default filled in.',
     auth: true,
     body: CreateThresholdRequest,
-    success: { status: 201, schema: ThresholdResponse },
+    success: { status: 201, schema: ThresholdWriteResponse },
   },
   {
     method: 'GET',
@@ -303,7 +303,7 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     summary: 'Changes the given fields of the threshold {id}.',
     auth: true,
     body: UpdateThresholdRequest,
-    success: { status: 200, schema: ThresholdResponse },
+    success: { status: 200, schema: ThresholdWriteResponse },
     otherResponses: { '404': NOT_FOUND },
   },
   {

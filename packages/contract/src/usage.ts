@@ -1,5 +1,14 @@
 import * as z from 'zod/mini';
-import { Id, IsoDay, IsoTimestamp, ModelIdInput, TokenCount, UsdOut, UserId } from './primitives.js';
+import {
+  Id,
+  IsoDay,
+  IsoTimestamp,
+  ModelIdInput,
+  RedactedFields,
+  TokenCount,
+  UsdOut,
+  UserId,
+} from './primitives.js';
 
 export const MAX_TAGS = 20;
 export const MAX_BATCH_EVENTS = 25;
@@ -60,6 +69,7 @@ export const TrackUsageResponse = z.object({
   breakdown: z.nullable(UsageBreakdown),
   priceVersion: z.nullable(z.string()),
   duplicate: z.boolean(),
+  redacted: RedactedFields,
 });
 export type TrackUsageResponse = z.infer<typeof TrackUsageResponse>;
 
@@ -73,6 +83,8 @@ export const TrackUsageBatchResponse = z.object({
       z.object({
         requestId: z.nullable(z.string()),
         status: z.int(),
+        /** On a recorded or duplicate event: its redacted free-text fields. */
+        redacted: z.optional(RedactedFields),
         error: z.optional(
           z.object({
             code: z.string(),
@@ -117,6 +129,7 @@ export const InvocationLogsResponse = z.object({
   unattributed: CountOut.check(z.describe('Of the recorded ones, those recorded under user `unattributed`.')),
   rejected: z.array(z.object({ index: z.int(), message: z.string() })),
   skipped: z.array(z.object({ index: z.int(), reason: z.string(), message: z.string() })),
+  redacted: RedactedFields,
 });
 
 export const ReconciliationQuery = z.strictObject({

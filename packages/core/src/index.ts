@@ -13,4 +13,5 @@ export * from './periods.js';
 export * from './pricing/index.js';
 export * from './recommendations.js';
 export * from './reconciliation.js';
+export * from './redaction.js';
 export * from './thresholds.js';

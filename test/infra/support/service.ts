@@ -1,9 +1,10 @@
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import type { TableAction } from '../../../lambdas/platform/function-spec.js';
 import { physicalTableName, TABLES, type TableKey } from '../../../lambdas/platform/tables.js';
 import type { ServiceConfig } from '../../../lib/config.js';
-import type { ServiceFunction } from '../../../lib/constructs/service-function.js';
+import { type ServiceFunction, tableKeyActions } from '../../../lib/constructs/service-function.js';
 import type { RegisteredFunction } from '../../../lib/functions.js';
 import { createServiceStacks, type ServiceStacks } from '../../../lib/service-app.js';
 
@@ -226,6 +227,10 @@ export function expectedStatements(
           TABLES[key].indexes.map((i) => `${table}/index/${i.name}`),
         ),
       );
+    }
+    const tableKey = service.stacks.data.tables[key].key;
+    if (tableKey) {
+      expected.push(allow(tableKeyActions(actions as readonly TableAction[]), [names.of(tableKey)]));
     }
   }
   for (const topic of spec.publishes ?? []) {

@@ -279,6 +279,11 @@ describe('DELETE /users/{userId}', () => {
     );
     // The pseudonym is not kept with the job.
     const job = (after.get('dataProtection') ?? []).find((i) => i.sk === `E#${first.erasureId}`);
+    console.info(
+      `erasure: ${[...itemsNaming(before, TENANT.a, USER).values()].flat().length} items of the user, ` +
+        `requested → completed in ${Date.parse(done.completedAt ?? '') - Date.parse(first.requestedAt)} ms, ` +
+        `per part ${JSON.stringify(job?.erased)}`,
+    );
     expect(job?.pseudonym).toBeUndefined();
     expect(JSON.stringify(after.get('dataProtection'))).not.toContain(pseudonyms[0]?.split('#U#')[1]);
     // The completed record expires with the history retention (730 days by default).

@@ -236,6 +236,14 @@ async function erase(key: string, userId: string): Promise<Erasure> {
 /** After an erasure: nothing of the tenant names the user but the erasure records, and only by their `userId`. */
 function expectErased(all: Map<TableKey, Item[]>, tenant: string, erasureIds: string[]) {
   const left = itemsNaming(all, tenant, USER);
+  // Nor does anything outside the test's tenants (a service-wide row, an item without a tenant).
+  const tenants = new Set(Object.values(TENANT));
+  const stray = [...all].flatMap(([table, items]) =>
+    items
+      .filter((item) => !tenants.has(tenantOf(item)) && JSON.stringify(item).includes(USER))
+      .map((item) => `${table} ${String(item.pk)} ${String(item.sk)}`),
+  );
+  expect(stray).toEqual([]);
   expect([...left.keys()]).toEqual(['dataProtection']);
   const records = left.get('dataProtection') ?? [];
   expect(records.map((r) => r.sk).sort()).toEqual(erasureIds.map((id) => `E#${id}`).sort());

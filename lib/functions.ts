@@ -1,6 +1,7 @@
 import { spec as alertingApi } from '../lambdas/functions/alerting-api-environment.js';
 import { spec as authorizer } from '../lambdas/functions/authorizer-environment.js';
 import { spec as controlApi } from '../lambdas/functions/control-api-environment.js';
+import { spec as erasure } from '../lambdas/functions/erasure-environment.js';
 import { spec as notifier } from '../lambdas/functions/notifier-environment.js';
 import { spec as platformApi } from '../lambdas/functions/platform-api-environment.js';
 import { spec as pricingApi } from '../lambdas/functions/pricing-api-environment.js';
@@ -8,7 +9,11 @@ import { spec as privacyApi } from '../lambdas/functions/privacy-api-environment
 import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/functions/routes.js';
 import { spec as sweep } from '../lambdas/functions/sweep-environment.js';
 import { spec as usageApi } from '../lambdas/functions/usage-api-environment.js';
-import { EVENT_SOURCE, THRESHOLD_BREACHED } from '../lambdas/platform/events/event-publisher.js';
+import {
+  ERASURE_REQUESTED,
+  EVENT_SOURCE,
+  THRESHOLD_BREACHED,
+} from '../lambdas/platform/events/event-publisher.js';
 import type { FunctionSpec } from '../lambdas/platform/function-spec.js';
 import type { ServiceFunctionEnvironment } from './constructs/service-function.js';
 
@@ -69,6 +74,7 @@ export const FUNCTIONS: readonly RegisteredFunction[] = [
   registerFunction(controlApi, { kind: 'http' }),
   registerFunction(privacyApi, { kind: 'http' }),
   registerFunction(notifier, { kind: 'event', detailType: THRESHOLD_BREACHED }),
+  registerFunction(erasure, { kind: 'event', detailType: ERASURE_REQUESTED }),
   registerFunction(sweep, { kind: 'schedule' }),
 ];
 

@@ -6,7 +6,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { SesEmailSender } from '../lambdas/alerting/adapters/aws-senders.js';
 import { LOCAL_CHANNELS } from '../lambdas/alerting/ports/senders.js';
-import { THRESHOLD_BREACHED } from '../lambdas/platform/events/event-publisher.js';
+import { ERASURE_REQUESTED, THRESHOLD_BREACHED } from '../lambdas/platform/events/event-publisher.js';
 import { installLocalEventBus } from '../lambdas/platform/events/local-event-bus.js';
 import { installLocalAdapters } from '../lambdas/platform/local-adapters.js';
 import { logger } from '../lambdas/platform/logger.js';
@@ -59,10 +59,10 @@ const jsonResult = (statusCode: number, body: unknown): APIGatewayProxyResult =>
 
 /**
  * The alerting side of the local runtime: the SES emulator the real SESv2 client sends to, the SMS
- * log, the in-process event bus delivering `ThresholdBreached` to the notifier handler, and the
- * sweep on a timer and on demand. Sets the environment the handlers read and installs the local
- * channels (emulator inbox, SMS log, dead-letter file) in place of SES, SNS and SQS, so call it
- * before the handlers are loaded.
+ * log, the in-process event bus delivering `ThresholdBreached` to the notifier handler and
+ * `ErasureRequested` to the erasure handler, and the sweep on a timer and on demand. Sets the
+ * environment the handlers read and installs the local channels (emulator inbox, SMS log,
+ * dead-letter file) in place of SES, SNS and SQS, so call it before the handlers are loaded.
  */
 export async function startAlertingRuntime(options: AlertingRuntimeOptions = {}): Promise<AlertingRuntime> {
   const ses = await startSesEmulator(options.sesPort ?? Number(process.env.SES_PORT ?? 8005));
@@ -97,6 +97,12 @@ export async function startAlertingRuntime(options: AlertingRuntimeOptions = {})
   )) as typeof import('../lambdas/functions/notifier-handler.js');
   bus.subscribe(THRESHOLD_BREACHED, (event) =>
     notifier.handler(event as unknown as Parameters<typeof notifier.handler>[0]),
+  );
+  const erasure = (await import(
+    '../lambdas/functions/erasure-handler.js'
+  )) as typeof import('../lambdas/functions/erasure-handler.js');
+  bus.subscribe(ERASURE_REQUESTED, (event) =>
+    erasure.handler(event as unknown as Parameters<typeof erasure.handler>[0]),
   );
   const sweepModule = (await import(
     '../lambdas/functions/sweep-handler.js'

@@ -24,6 +24,7 @@ import { DynamoAlertingConfigStore } from './adapters/dynamo-alerting-config-sto
 import { DynamoBreachStore } from './adapters/dynamo-breach-store.js';
 import { DynamoSweepLog } from './adapters/dynamo-sweep-log.js';
 import { DynamoThresholdStore } from './adapters/dynamo-threshold-store.js';
+import { DynamoAlertingDataEraser } from './adapters/dynamo-user-data-eraser.js';
 import { HttpWebhookSender } from './adapters/webhook-sender.js';
 import type { Threshold } from './ports/alerting-store.js';
 import { type DeadLetterSink, LOCAL_CHANNELS, type LocalChannels } from './ports/senders.js';
@@ -193,3 +194,15 @@ export function periodBackfill(deps: BackfillDeps) {
   return (tenantId: string, threshold: Threshold, now: Date) =>
     backfillPeriodTotal(deps, tenantId, threshold, now);
 }
+
+/** What the alerting context holds of a user, for erasure: thresholds, breaches, contacts. */
+export const alertingDataEraser = (env: {
+  COST_THRESHOLDS_TABLE: string;
+  THRESHOLD_BREACHES_TABLE: string;
+  ALERTING_CONFIG_TABLE: string;
+}) =>
+  new DynamoAlertingDataEraser(documentClient(), {
+    thresholds: env.COST_THRESHOLDS_TABLE,
+    breaches: env.THRESHOLD_BREACHES_TABLE,
+    config: env.ALERTING_CONFIG_TABLE,
+  });

@@ -5,7 +5,7 @@ import { notifierEnv } from './notifier-environment.js';
 export const spec = defineFunction({
   name: 'sweep',
   description:
-    'Every 15 minutes: forecast and percentage thresholds, absolute safety net, escalation, resolution, redelivery of pending notices, and cost-control period resets.',
+    'Every 15 minutes: forecast and percentage thresholds, absolute safety net, escalation, resolution, redelivery of pending notices, cost-control period resets, and erasure jobs left open.',
   tables: {
     costThresholds: ['Query'],
     thresholdBreaches: ['PutItem', 'GetItem', 'Query', 'UpdateItem'],
@@ -14,6 +14,8 @@ export const spec = defineFunction({
     costMonitoring: ['PutItem'],
     autoControlConfig: ['Query', 'GetItem', 'UpdateItem'],
     controlActions: ['PutItem'],
+    // Erasure jobs left pending or running (a lost event, a crashed run) are put on the bus again.
+    dataProtection: ['Query'],
   },
   sendsEmail: true,
   sendsSms: true,
@@ -27,5 +29,7 @@ export const spec = defineFunction({
     EVENT_BUS_NAME: z.optional(z.string().check(z.minLength(1))),
     /** A breach notice still pending this long after detection is delivered by the sweep. */
     REDELIVER_AFTER_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(86_400)), 120),
+    /** An erasure job still open this long after its request is started again (a running one ignores it). */
+    ERASURE_RESUME_AFTER_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(86_400)), 300),
   },
 });

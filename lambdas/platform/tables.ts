@@ -210,7 +210,7 @@ export const TABLES = {
     name: 'bedrock_data_protection',
     envVar: 'DATA_PROTECTION_TABLE',
     description:
-      "Privacy context: a tenant's settings (pk T#tenant, sk SETTINGS), audit entries of configuration changes (pk T#tenant#AUDIT, sk at#id; append-only), erasure jobs (pk T#tenant, sk E#id) and their per-user markers. Audit entries and erasure records expire with the tenant's history retention.",
+      "Privacy context: a tenant's settings (pk T#tenant, sk SETTINGS), audit entries of configuration changes (pk T#tenant#AUDIT, sk at#id; append-only), erasure jobs (pk T#tenant, sk E#id), their per-user markers (sk EU#digest) and the list of open jobs (pk T#_system#ERASURES). Audit entries and erasure records expire with the tenant's history retention.",
     partitionKey: 'pk',
     sortKey: 'sk',
     indexes: [],

@@ -1,4 +1,5 @@
 import type { AuditPage } from './ports/audit-log.js';
+import type { ErasureJob } from './ports/erasure.js';
 import type { TenantSettings } from './ports/settings-store.js';
 
 /** Settings in the contract's shape (`GET`/`PUT /settings`). */
@@ -22,5 +23,16 @@ export function auditResponse(page: AuditPage) {
       after: entry.after ?? null,
     })),
     nextCursor: page.nextCursor,
+  };
+}
+
+/** An erasure in the contract's shape (`DELETE /users/{userId}`, `GET /erasures/{erasureId}`). */
+export function erasureResponse(job: ErasureJob) {
+  return {
+    erasureId: job.erasureId,
+    userId: job.userId,
+    status: job.status,
+    requestedAt: job.requestedAt,
+    completedAt: job.completedAt,
   };
 }

@@ -1,14 +1,16 @@
-import { AuditQuery, PutSettingsRequest } from '@cost-management/contract';
-import { type HttpRequest, json, parseWith } from '../platform/http.js';
+import { AuditQuery, ErasureIdParam, PutSettingsRequest, UserId } from '@cost-management/contract';
+import { type HttpRequest, json, parseWith, pathParam } from '../platform/http.js';
 import type { RouteTable } from '../platform/router.js';
-import { auditResponse, settingsResponse } from './mapper.js';
+import { auditResponse, erasureResponse, settingsResponse } from './mapper.js';
 import type { AuditActor, AuditReader } from './ports/audit-log.js';
 import { listAudit } from './use-cases/list-audit.js';
 import { getSettings, putSettings, type SettingsDeps } from './use-cases/manage-settings.js';
+import { getErasure, type RequestErasureDeps, requestErasure } from './use-cases/request-erasure.js';
 
 export interface PrivacyRouteDeps {
   settings: SettingsDeps;
   audit: AuditReader;
+  erasure: RequestErasureDeps;
 }
 
 /** Who made a change: the caller's key, never a body value. */
@@ -17,7 +19,7 @@ export const actorOf = (request: HttpRequest): AuditActor => ({
   keyId: request.keyId ?? null,
 });
 
-/** The privacy context's routes: settings (retention) and the audit log. Each: parse, use case, mapper. */
+/** The privacy context's routes: settings (retention), the audit log, erasure. Each: parse, use case, mapper. */
 export function privacyRoutes(deps: PrivacyRouteDeps): RouteTable {
   return {
     'GET /settings': async ({ tenantId }) =>
@@ -32,6 +34,15 @@ export function privacyRoutes(deps: PrivacyRouteDeps): RouteTable {
     'GET /audit': async (request) => {
       const query = parseWith(AuditQuery, request.query);
       return json(200, auditResponse(await listAudit(deps.audit, request.tenantId, query, new Date())));
+    },
+    'DELETE /users/{userId}': async (request) => {
+      const userId = pathParam(request, 'userId', UserId);
+      const job = await requestErasure(deps.erasure, actorOf(request), userId, new Date());
+      return json(202, erasureResponse(job));
+    },
+    'GET /erasures/{erasureId}': async (request) => {
+      const erasureId = pathParam(request, 'erasureId', ErasureIdParam);
+      return json(200, erasureResponse(await getErasure(deps.erasure.store, request.tenantId, erasureId)));
     },
   };
 }

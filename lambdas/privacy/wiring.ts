@@ -1,5 +1,6 @@
 import { documentClient } from '../platform/dynamo-client.js';
 import { DynamoAuditLog } from './adapters/dynamo-audit-log.js';
+import { DynamoErasureStore } from './adapters/dynamo-erasure-store.js';
 import { DynamoSettingsStore } from './adapters/dynamo-settings-store.js';
 import type { RetentionPolicy } from './ports/settings-store.js';
 import { getSettings } from './use-cases/manage-settings.js';
@@ -23,3 +24,7 @@ export const auditLog = (env: { DATA_PROTECTION_TABLE: string }) => {
     async (tenantId) => (await retention.retentionOf(tenantId)).historyDays,
   );
 };
+
+/** Erasure jobs; the request's audit entry is written in the job's transaction. */
+export const erasureStore = (env: { DATA_PROTECTION_TABLE: string }) =>
+  new DynamoErasureStore(documentClient(), env.DATA_PROTECTION_TABLE, auditLog(env));

@@ -4,6 +4,7 @@ import { DynamoBenchmarkStore, DynamoExpiringStore } from './adapters/dynamo-rea
 import { DynamoReconciliationStore } from './adapters/dynamo-reconciliation-store.js';
 import { DynamoUsageRecords } from './adapters/dynamo-usage-records.js';
 import { DynamoUsageStore } from './adapters/dynamo-usage-store.js';
+import { DynamoUsageDataEraser } from './adapters/dynamo-user-data-eraser.js';
 import type { PriceUseUpdate } from './ports/usage-store.js';
 
 /** Adapters built from a function's validated environment, once per cold start. */
@@ -72,3 +73,19 @@ export function unpricedRecords(env: { TOKEN_USAGE_TABLE: string; TOKEN_ANALYTIC
       records.unpricedRecords(tenantId, modelId, page),
   };
 }
+
+/** What the usage context holds of a user, for erasure: records, aggregates, cached analytics and patterns. */
+export const usageDataEraser = (env: {
+  TOKEN_USAGE_TABLE: string;
+  TOKEN_ANALYTICS_TABLE: string;
+  ANALYTICS_CACHE_TABLE: string;
+  USAGE_PATTERNS_TABLE: string;
+}) =>
+  new DynamoUsageDataEraser({
+    client: documentClient(),
+    usageTable: env.TOKEN_USAGE_TABLE,
+    analyticsTable: env.TOKEN_ANALYTICS_TABLE,
+    aggregates: aggregateStore(env),
+    cache: analyticsCache(env),
+    patterns: patternStore(env),
+  });

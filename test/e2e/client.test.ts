@@ -395,3 +395,21 @@ describe('typed management methods against the local runtime', () => {
     expect(history.items[0]).toMatchObject({ type: 'reverse' });
   });
 });
+
+describe('erasure through the client', () => {
+  it('erases a user, reads the erasure until it completes, and answers the same one again', async () => {
+    await costClient.trackUsage({ userId: 'erin', modelId: HAIKU, inputTokens: 100, outputTokens: 10 });
+    const erasure = await costClient.eraseUser('erin');
+    expect(erasure).toMatchObject({ userId: 'erin', status: 'pending', completedAt: null });
+    await runtime.alerting.bus.idle();
+    const done = await costClient.erasure(erasure.erasureId);
+    expect(done).toMatchObject({ erasureId: erasure.erasureId, status: 'completed' });
+    expect(done.completedAt).not.toBeNull();
+    expect((await costClient.eraseUser('erin')).erasureId).toBe(erasure.erasureId);
+    expect((await costClient.analytics('erin')).totals.requests).toBe(0);
+    await expect(costClient.erasure('no-such-erasure')).rejects.toMatchObject({
+      status: 404,
+      code: 'NOT_FOUND',
+    });
+  });
+});

@@ -40,10 +40,11 @@ describe('roles are enforced by the API on every route', () => {
     );
     expect(allowed('viewer')).toEqual(
       [
-        // Every read except the admin-only data-protection reads (settings, audit log).
+        // Every read except the admin-only data-protection reads (settings, audit log, erasures).
         ...CONTRACT_ROUTES.filter((r) => r.auth && r.method === 'GET')
           .map(routeKey)
-          .filter((key) => key !== 'GET /settings' && key !== 'GET /audit'),
+          .filter((key) => key !== 'GET /settings' && key !== 'GET /audit')
+          .filter((key) => key !== 'GET /erasures/{erasureId}'),
         'POST /breaches/{id}/acknowledge',
       ].sort(),
     );

@@ -132,6 +132,7 @@ beforeAll(async () => {
     NOTIFY_ATTEMPTS: '1',
     NOTIFY_BACKOFF_MS: '0',
     REDELIVER_AFTER_SECONDS: '0',
+    ERASURE_RESUME_AFTER_SECONDS: '0',
     API_KEYS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:keys',
   });
   const admin = new DynamoDBClient({
@@ -324,6 +325,33 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
     await invoke('sweep', {});
     ok(await http('alerting-api', 'POST', `/breaches/${breach.breachId}/acknowledge`));
     ok(await http('alerting-api', 'DELETE', `/thresholds/${thresholdId}`));
+    // Erasure of alice, who has data in every table (a record waiting for a price among it): the
+    // request, the sweep finding the open job, the run, the status, and a repeated request (which
+    // asks every table whether alice has data again).
+    ok(
+      await http('usage-api', 'POST', '/track-usage', {
+        ...usage('g-erase', 'alice'),
+        modelId: 'acme.grant-erase',
+      }),
+    );
+    const requested = await http('privacy-api', 'DELETE', '/users/alice');
+    ok(requested);
+    const erasureId = (JSON.parse(requested.body) as { erasureId: string }).erasureId;
+    await invoke('sweep', {});
+    expect(
+      await invoke('erasure', {
+        ...event,
+        'detail-type': 'ErasureRequested',
+        detail: { tenantId: TENANT, erasureId },
+      }),
+    ).toMatchObject({
+      outcome: 'completed',
+    });
+    ok(await http('privacy-api', 'GET', `/erasures/${erasureId}`));
+    expect(JSON.parse((await http('privacy-api', 'DELETE', '/users/alice')).body)).toMatchObject({
+      erasureId,
+      status: 'completed',
+    });
 
     const missing: string[] = [];
     for (const { spec } of FUNCTIONS) {
@@ -337,6 +365,15 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
       }
     }
     expect([...new Set(missing)]).toEqual([]);
+    // The erasure function and the privacy API use every action they are granted, and no more.
+    for (const name of ['erasure', 'privacy-api']) {
+      const spec = FUNCTIONS.find((f) => f.spec.name === name)?.spec;
+      const used = new Set((seen.get(name) ?? []).map((n) => `${n.table}:${n.action}`));
+      const unused = Object.entries(spec?.tables ?? {}).flatMap(([table, actions]) =>
+        (actions ?? []).map((action) => `${table}:${action}`).filter((grant) => !used.has(grant)),
+      );
+      expect(unused, name).toEqual([]);
+    }
     // The scenario really reached the stores of the functions that have tables.
     for (const { spec } of FUNCTIONS) {
       if (Object.keys(spec.tables).length > 0)

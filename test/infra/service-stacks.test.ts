@@ -283,6 +283,59 @@ describe('alerting stack', () => {
       'ThresholdBreached',
     ]);
   });
+
+  it('runs erasure jobs from ErasureRequested with retries and a DLQ, granted only what erasing needs', () => {
+    const fn = fnNamed(service, 'erasure');
+    service.templates.alerting.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: logicalId(service.stacks.alerting.eventBus) },
+      EventPattern: { source: ['cost-management'], 'detail-type': ['ErasureRequested'] },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(fn.function), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(fn.function.deadLetterQueue!), 'Arn'] } },
+          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+        }),
+      ],
+    });
+    expect(propertiesOf(service, fn.function)).toMatchObject({ Timeout: 300 });
+    const statements = roleStatements(service, fn.role);
+    // Deletes where a user's data is; the aggregates' moves and the unpriced summary in transactions.
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        {
+          effect: 'Allow',
+          actions: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+          resources: ['table:test_bedrock_token_usage'],
+        },
+        {
+          effect: 'Allow',
+          actions: ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+          resources: ['table:test_bedrock_token_analytics'],
+        },
+        {
+          effect: 'Allow',
+          actions: ['dynamodb:BatchWriteItem', 'dynamodb:Query'],
+          resources: ['table:test_bedrock_alerting_config'],
+        },
+        {
+          effect: 'Allow',
+          actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          resources: ['table:test_bedrock_data_protection'],
+        },
+        {
+          effect: 'Allow',
+          actions: ['events:PutEvents'],
+          resources: [names.of(service.stacks.alerting.eventBus)],
+        },
+      ]),
+    );
+    // Nothing of the tables that hold no user's data, and no put anywhere.
+    const granted = statements.flatMap((st) => st.resources).filter((r) => r.startsWith('table:'));
+    for (const table of ['model_prices', 'benchmarks', 'cost_monitoring']) {
+      expect(granted.some((r) => r.startsWith(`table:test_bedrock_${table}`))).toBe(false);
+    }
+    expect(statements.flatMap((st) => st.actions)).not.toContain('dynamodb:PutItem');
+  });
 });
 
 interface MethodInfo {

@@ -18,6 +18,15 @@ export interface ThresholdBreachedDetail {
   detectedAt: string;
 }
 
+/** An erasure job to run (or to go on with): the privacy context's erasure function takes it. */
+export const ERASURE_REQUESTED = 'ErasureRequested';
+
+/** What an `ErasureRequested` event carries: the job's key only, never the user id. */
+export interface ErasureRequestedDetail {
+  tenantId: string;
+  erasureId: string;
+}
+
 export interface DomainEvent<D = Record<string, unknown>> {
   detailType: string;
   detail: D;

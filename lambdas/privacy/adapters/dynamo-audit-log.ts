@@ -24,22 +24,30 @@ export class DynamoAuditLog implements AuditLog, AuditReader {
   ) {}
 
   async record(change: AuditChange, at: Date): Promise<AuditRecord> {
+    const { record, put } = await this.entry(change, at);
+    await this.client.send(new PutCommand(put));
+    return record;
+  }
+
+  /**
+   * The conditional put of one entry, for a caller that writes it in the same transaction as the
+   * change it records (an erasure request).
+   */
+  async entry(change: AuditChange, at: Date) {
     const record: AuditRecord = { ...change, auditId: randomUUID(), at: at.toISOString() };
     const days = await this.historyDays(change.actor.tenant);
-    await this.client.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          pk: auditPk(change.actor.tenant),
-          sk: `${record.at}#${record.auditId}`,
-          ...record,
-          expiresAt: Math.floor(at.getTime() / 1000) + days * DAY_SECONDS,
-        },
-        // Append-only: an entry is never overwritten.
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return record;
+    const put = {
+      TableName: this.table,
+      Item: {
+        pk: auditPk(change.actor.tenant),
+        sk: `${record.at}#${record.auditId}`,
+        ...record,
+        expiresAt: Math.floor(at.getTime() / 1000) + days * DAY_SECONDS,
+      },
+      // Append-only: an entry is never overwritten.
+      ConditionExpression: 'attribute_not_exists(pk)',
+    };
+    return { record, put };
   }
 
   async list(

@@ -1,7 +1,10 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
+  QueryCommand,
   ScanCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
@@ -12,6 +15,7 @@ import {
   type Period,
   type UsageCounters,
 } from '@cost-management/core';
+import { partitionKeys } from '../../platform/dynamo-erase.js';
 import { type Item, queryAll } from '../../platform/dynamo-query.js';
 import { UnavailableError } from '../../platform/errors.js';
 import { userPk } from '../../platform/keys.js';
@@ -248,6 +252,21 @@ function spendItems({ tenantId, userId, period }: SpendTarget): { pk: string; sk
 const MAX_BATCH_GET_ATTEMPTS = 8;
 
 /**
+ * Counters moved in one transaction when a user's aggregates move to a pseudonym: keeps each
+ * expression far below DynamoDB's 4 KB (a day item has six counters per model and operation).
+ */
+const MOVE_CHUNK_COUNTERS = 80;
+/**
+ * The counters every write to an aggregate changes (ingest adds `requests`, repricing `costNano`):
+ * a move is conditioned on them, so a write that lands between its read and its transaction makes
+ * it read again instead of losing or doubling that write. They move last, with the item's delete.
+ */
+const MOVE_GUARDS = ['requests', 'costNano'] as const;
+const MAX_MOVE_ATTEMPTS = 10;
+/** Items of one user moved side by side. */
+const MOVE_PARALLELISM = 4;
+
+/**
  * Reads and writes the aggregates of the token_analytics table: analytics (day items), period
  * totals, spend of periods for threshold detection and cost control, and backfilled zone totals.
  */
@@ -401,6 +420,124 @@ export class DynamoAggregateStore implements AggregateReader, TrackedCostReader 
     }
   }
 
+  /** True while the user has a day or period total (erasure). */
+  async holdsUser(tenantId: string, userId: string): Promise<boolean> {
+    return (await partitionKeys(this.client, this.table, userPk(tenantId, userId), 1)).length > 0;
+  }
+
+  /**
+   * Erasure: moves up to `limit` of a user's aggregate items to the items of the same day or
+   * period under `pseudonym` (a user id no API call can carry), and answers how many it moved.
+   * Every counter is added to the pseudonym's item and removed from the user's in one transaction,
+   * so sums over the tenant's items (per day, model, operation and period) stay exact at every
+   * moment, and a move repeated after a crash finds nothing left to add twice.
+   */
+  async moveUser(tenantId: string, userId: string, pseudonym: string, limit = 25): Promise<number> {
+    const res = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': userPk(tenantId, userId) },
+        ConsistentRead: true,
+        Limit: limit,
+      }),
+    );
+    const items = (res.Items ?? []) as Item[];
+    for (let i = 0; i < items.length; i += MOVE_PARALLELISM) {
+      await Promise.all(
+        items.slice(i, i + MOVE_PARALLELISM).map((item) => this.moveItem(tenantId, pseudonym, item)),
+      );
+    }
+    return items.length;
+  }
+
+  /** Moves one item's counters in chunks; the last chunk deletes the item (non-counter attributes go with it). */
+  private async moveItem(tenantId: string, pseudonym: string, read: Item): Promise<void> {
+    const source = { pk: String(read.pk), sk: String(read.sk) };
+    const target = { pk: userPk(tenantId, pseudonym), sk: source.sk };
+    let item: Item | undefined = read;
+    for (let attempt = 0; item; ) {
+      const guards = MOVE_GUARDS as readonly string[];
+      const counters = Object.entries(item).filter(
+        ([name, value]) => name !== 'pk' && name !== 'sk' && typeof value === 'number',
+      ) as [string, number][];
+      // The guards stay on the item until its final chunk, conditioning every chunk.
+      const others = counters.filter(([name]) => !guards.includes(name));
+      const last = others.length <= MOVE_CHUNK_COUNTERS;
+      const chunk = last ? counters : others.slice(0, MOVE_CHUNK_COUNTERS);
+      const condition = guardCondition(item);
+      const adds = addExpression(chunk);
+      const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+        last
+          ? {
+              Delete: {
+                TableName: this.table,
+                Key: source,
+                ConditionExpression: condition.expression,
+                ExpressionAttributeNames: condition.names,
+                ...(Object.keys(condition.values).length > 0
+                  ? { ExpressionAttributeValues: condition.values }
+                  : {}),
+              },
+            }
+          : {
+              Update: {
+                TableName: this.table,
+                Key: source,
+                UpdateExpression: `REMOVE ${chunk.map((_, i) => `#a${i}`).join(', ')}`,
+                ConditionExpression: condition.expression,
+                ExpressionAttributeNames: { ...condition.names, ...adds.names },
+                ...(Object.keys(condition.values).length > 0
+                  ? { ExpressionAttributeValues: condition.values }
+                  : {}),
+              },
+            },
+      ];
+      if (chunk.length > 0) {
+        items.push({
+          Update: {
+            TableName: this.table,
+            Key: target,
+            UpdateExpression: adds.expression,
+            ExpressionAttributeNames: adds.names,
+            ExpressionAttributeValues: adds.values,
+          },
+        });
+      }
+      try {
+        await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+        if (last) return;
+        const moved = new Set(chunk.map(([name]) => name));
+        item = Object.fromEntries(Object.entries(item).filter(([name]) => !moved.has(name)));
+        attempt = 0;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        if (++attempt > MAX_MOVE_ATTEMPTS)
+          throw new UnavailableError('an aggregate kept changing during its move');
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+          // Written meanwhile (or already moved): move what the item holds now.
+          // A query of the one key: the same read the move starts from, so it needs no other grant.
+          const fresh = await this.client.send(
+            new QueryCommand({
+              TableName: this.table,
+              KeyConditionExpression: 'pk = :pk AND sk = :sk',
+              ExpressionAttributeValues: { ':pk': source.pk, ':sk': source.sk },
+              ConsistentRead: true,
+            }),
+          );
+          item = fresh.Items?.[0] as Item | undefined;
+          continue;
+        }
+        const retryable = reasons.some(
+          (r) => r.Code === 'TransactionConflict' || r.Code === 'ThrottlingError',
+        );
+        if (!retryable) throw error;
+        await backoff(attempt, { baseMs: 30, capMs: 1000 });
+      }
+    }
+  }
+
   /** Items by `pk|sk`, read consistently in batches of 100; throws when keys stay unprocessed. */
   private async batchGet(keys: readonly { pk: string; sk: string }[], projection?: string) {
     const out = new Map<string, Item>();
@@ -430,4 +567,30 @@ export class DynamoAggregateStore implements AggregateReader, TrackedCostReader 
     }
     return out;
   }
+}
+
+/** The condition that the guard counters still hold the values read (or are still absent). */
+function guardCondition(item: Item) {
+  const names: Record<string, string> = {};
+  const values: Record<string, number> = {};
+  const parts = MOVE_GUARDS.map((guard, i) => {
+    names[`#g${i}`] = guard;
+    const value = item[guard];
+    if (typeof value !== 'number') return `attribute_not_exists(#g${i})`;
+    values[`:g${i}`] = value;
+    return `#g${i} = :g${i}`;
+  });
+  return { expression: `attribute_exists(pk) AND ${parts.join(' AND ')}`, names, values };
+}
+
+/** `ADD #a0 :a0, …` of counters (placeholders `#a<i>` shared with the REMOVE of the same chunk). */
+function addExpression(counters: readonly [string, number][]) {
+  const names: Record<string, string> = {};
+  const values: Record<string, number> = {};
+  const adds = counters.map(([name, value], i) => {
+    names[`#a${i}`] = name;
+    values[`:a${i}`] = value;
+    return `#a${i} :a${i}`;
+  });
+  return { expression: `ADD ${adds.join(', ')}`, names, values };
 }

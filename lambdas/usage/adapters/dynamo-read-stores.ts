@@ -5,6 +5,7 @@ import {
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { BENCHMARK_TIERS, type Benchmark, INDUSTRIES } from '@cost-management/core';
+import { deleteKeys, partitionKeys } from '../../platform/dynamo-erase.js';
 import { queryAll } from '../../platform/dynamo-query.js';
 import { userPk } from '../../platform/keys.js';
 import type { BenchmarkStore, ExpiringStore } from '../ports/read-stores.js';
@@ -44,6 +45,18 @@ export class DynamoExpiringStore implements ExpiringStore {
         },
       }),
     );
+  }
+
+  /** True while the user has an entry, expired or not (erasure). */
+  async holdsUser(tenantId: string, userId: string): Promise<boolean> {
+    return (await partitionKeys(this.client, this.table, userPk(tenantId, userId), 1)).length > 0;
+  }
+
+  /** Deletes up to `limit` entries of the user (erasure); answers how many. */
+  async eraseUser(tenantId: string, userId: string, limit = 100): Promise<number> {
+    const keys = await partitionKeys(this.client, this.table, userPk(tenantId, userId), limit);
+    await deleteKeys(this.client, this.table, keys);
+    return keys.length;
   }
 }
 

@@ -16,6 +16,7 @@ import type {
   ControlActionHistory,
   ControlActionsQueryInput,
   ControlStatus,
+  Erasure,
   Estimate,
   EstimateInput,
   ExportPage,
@@ -107,6 +108,14 @@ export interface CostClient {
   importInvocationLogs(records: InvocationLogsInput['records']): Promise<InvocationLogsResult>;
   /** What the service priced against what AWS billed, per day and model. */
   reconciliation(query?: ReconciliationQueryInput): Promise<Reconciliation>;
+  /**
+   * Erases a user (admin key): answers the erasure at once (`pending`), the work runs in the
+   * background. Asking again answers the same erasure while it runs, and after it completed as
+   * long as the user has no data again.
+   */
+  eraseUser(userId: string): Promise<Erasure>;
+  /** The status of an erasure: `pending`, `running` or `completed` (with `completedAt`). */
+  erasure(erasureId: string): Promise<Erasure>;
 }
 
 /**
@@ -176,6 +185,9 @@ export function createCostClient(options: CostClientOptions): CostClient {
     // Each record's idempotency key makes a retried import count once.
     importInvocationLogs: (records) => post('/invocation-logs', { records }, true),
     reconciliation: (query) => get('/reconciliation', query),
+    // A repeated request answers the same erasure, so a retry is safe.
+    eraseUser: (userId) => http.json({ method: 'DELETE', path: `/users/${seg(userId)}`, idempotent: true }),
+    erasure: (erasureId) => get(`/erasures/${seg(erasureId)}`),
   };
   return client;
 }

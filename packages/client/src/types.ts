@@ -16,6 +16,7 @@ import type {
   ControlActionsQuery,
   ControlActionsResponse,
   CreateThresholdRequest,
+  ErasureResponse,
   EstimateRequest,
   EstimateResponse,
   ExportQuery,
@@ -101,3 +102,6 @@ export type InvocationLogsInput = z.input<typeof InvocationLogsRequest>;
 export type InvocationLogsResult = z.output<typeof InvocationLogsResponse>;
 export type ReconciliationQueryInput = z.input<typeof ReconciliationQuery>;
 export type Reconciliation = z.output<typeof ReconciliationResponse>;
+/** An erasure of a user (right to be forgotten) and its progress. */
+export type Erasure = z.output<typeof ErasureResponse>;
+export type ErasureStatus = Erasure['status'];

@@ -248,6 +248,51 @@ describe('createCostClient requests', () => {
   });
 });
 
+describe('erasure', () => {
+  const pending = {
+    erasureId: 'e-1',
+    userId: 'a b',
+    status: 'pending',
+    requestedAt: '2026-11-30T10:00:00.000Z',
+    completedAt: null,
+  };
+
+  it('erases a user with DELETE /users/{userId} (encoded) and reads the erasure back', async () => {
+    const fetch = fakeFetch(
+      jsonReply(202, pending),
+      jsonReply(200, { ...pending, status: 'completed', completedAt: '2026-11-30T10:00:05.000Z' }),
+    );
+    const { client } = setup(fetch);
+    const erasure = await client.eraseUser('a b');
+    expect(erasure).toEqual(pending);
+    const done = await client.erasure(erasure.erasureId);
+    expect(done.status).toBe('completed');
+    expect(done.completedAt).toBe('2026-11-30T10:00:05.000Z');
+    expect(fetch.calls.map((c) => `${c.method} ${c.url.slice(BASE.length)}`)).toEqual([
+      'DELETE /users/a%20b',
+      'GET /erasures/e-1',
+    ]);
+    expect(fetch.calls[0]?.body).toBeUndefined();
+  });
+
+  it('retries an erasure request on 503 (a repeated request answers the same erasure)', async () => {
+    const fetch = fakeFetch(errorReply(503, 'UNAVAILABLE', { 'retry-after': '1' }), jsonReply(202, pending));
+    const { client, waits } = setup(fetch);
+    expect((await client.eraseUser('a b')).erasureId).toBe('e-1');
+    expect(fetch.calls).toHaveLength(2);
+    expect(waits).toEqual([1000]);
+  });
+
+  it('throws the API error of an unknown erasure', async () => {
+    const fetch = fakeFetch(errorReply(404, 'NOT_FOUND'));
+    const { client } = setup(fetch);
+    const error = await rejection(client.erasure('nope'));
+    expect(error.status).toBe(404);
+    expect(error.code).toBe('NOT_FOUND');
+    expect(fetch.calls).toHaveLength(1);
+  });
+});
+
 describe('parseRetryAfter', () => {
   it('reads seconds and HTTP dates', () => {
     expect(parseRetryAfter('3')).toBe(3000);

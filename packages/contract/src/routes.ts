@@ -41,7 +41,13 @@ import {
   PutPriceResponse,
 } from './pricing.js';
 import { ErrorEnvelope } from './primitives.js';
-import { AuditQuery, AuditResponse, PutSettingsRequest, SettingsResponse } from './privacy.js';
+import {
+  AuditQuery,
+  AuditResponse,
+  ErasureResponse,
+  PutSettingsRequest,
+  SettingsResponse,
+} from './privacy.js';
 import {
   ExportQuery,
   InvocationLogsRequest,
@@ -430,6 +436,25 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     auth: true,
     query: AuditQuery,
     success: { status: 200, schema: AuditResponse },
+  },
+  {
+    method: 'DELETE',
+    path: '/users/{userId}',
+    context: 'privacy',
+    summary:
+      'Erases a user (202, then in the background): raw records, contacts, thresholds, breaches, control config and history are deleted, aggregates move to a one-way pseudonym so tenant totals stay exact. A repeated request answers the same erasure while it runs, and after it completed as long as the user has no data again.',
+    auth: true,
+    success: { status: 202, schema: ErasureResponse },
+  },
+  {
+    method: 'GET',
+    path: '/erasures/{erasureId}',
+    roles: ['admin'],
+    context: 'privacy',
+    summary: 'The status of an erasure: pending, running or completed (with its completion time).',
+    auth: true,
+    success: { status: 200, schema: ErasureResponse },
+    otherResponses: { '404': NOT_FOUND },
   },
 ];
 

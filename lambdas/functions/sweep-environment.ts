@@ -5,15 +5,20 @@ import { notifierEnv } from './notifier-environment.js';
 export const spec = defineFunction({
   name: 'sweep',
   description:
-    'Every 15 minutes: forecast and percentage thresholds, absolute safety net, escalation, resolution, redelivery of pending notices, and cost-control period resets.',
+    'Every 15 minutes: forecast and percentage thresholds, absolute safety net, escalation, resolution, redelivery of pending notices, cost-control period resets, and retention jobs (a changed retention applied to stored items).',
   tables: {
     costThresholds: ['Query'],
     thresholdBreaches: ['PutItem', 'GetItem', 'Query', 'UpdateItem'],
     alertingConfig: ['GetItem'],
-    tokenAnalytics: ['BatchGetItem', 'Query', 'GetItem'],
+    // UpdateItem: the expiry of unpriced summaries (retention jobs).
+    tokenAnalytics: ['BatchGetItem', 'Query', 'GetItem', 'UpdateItem'],
     costMonitoring: ['PutItem'],
     autoControlConfig: ['Query', 'GetItem', 'UpdateItem'],
-    controlActions: ['PutItem'],
+    controlActions: ['PutItem', 'Query', 'UpdateItem'],
+    // Retention jobs: raw records have no tenant-wide index, so a job pages through a filtered Scan.
+    tokenUsage: ['Scan', 'UpdateItem'],
+    // Settings (expiry of new breaches and entries), the open retention jobs and their progress, audit expiry.
+    dataProtection: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
   },
   sendsEmail: true,
   sendsSms: true,

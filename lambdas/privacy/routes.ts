@@ -2,9 +2,9 @@ import { AuditQuery, PutSettingsRequest } from '@cost-management/contract';
 import { type HttpRequest, json, parseWith } from '../platform/http.js';
 import type { RouteTable } from '../platform/router.js';
 import { auditResponse, settingsResponse } from './mapper.js';
-import type { AuditActor, AuditReader } from './ports/audit-log.js';
+import { type AuditActor, type AuditReader, callerOf } from './ports/audit-log.js';
 import { listAudit } from './use-cases/list-audit.js';
-import { getSettings, putSettings, type SettingsDeps } from './use-cases/manage-settings.js';
+import { putSettings, type SettingsDeps, viewSettings } from './use-cases/manage-settings.js';
 
 export interface PrivacyRouteDeps {
   settings: SettingsDeps;
@@ -12,16 +12,13 @@ export interface PrivacyRouteDeps {
 }
 
 /** Who made a change: the caller's key, never a body value. */
-export const actorOf = (request: HttpRequest): AuditActor => ({
-  tenant: request.tenantId,
-  keyId: request.keyId ?? null,
-});
+export const actorOf = (request: HttpRequest): AuditActor => callerOf(request);
 
 /** The privacy context's routes: settings (retention) and the audit log. Each: parse, use case, mapper. */
 export function privacyRoutes(deps: PrivacyRouteDeps): RouteTable {
   return {
     'GET /settings': async ({ tenantId }) =>
-      json(200, settingsResponse(await getSettings(deps.settings, tenantId))),
+      json(200, settingsResponse(await viewSettings(deps.settings, tenantId))),
     'PUT /settings': async (request) => {
       const input = parseWith(PutSettingsRequest, request.body);
       return json(

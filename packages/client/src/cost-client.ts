@@ -4,6 +4,9 @@ import type {
   AlertingInput,
   Analytics,
   AnalyticsQueryInput,
+  AuditEntry,
+  AuditPage,
+  AuditQueryInput,
   AutoControlConfig,
   AutoControlInput,
   Benchmarks,
@@ -35,6 +38,8 @@ import type {
   ReconciliationQueryInput,
   ReverseActionInput,
   ReverseActionResult,
+  Settings,
+  SettingsInput,
   Threshold,
   ThresholdInput,
   ThresholdList,
@@ -107,6 +112,14 @@ export interface CostClient {
   importInvocationLogs(records: InvocationLogsInput['records']): Promise<InvocationLogsResult>;
   /** What the service priced against what AWS billed, per day and model. */
   reconciliation(query?: ReconciliationQueryInput): Promise<Reconciliation>;
+  /** The tenant's data-protection settings (retention) and the progress of its retention job (admin). */
+  getSettings(): Promise<Settings>;
+  /** Changes the retention; new records get it within a minute, stored ones through a background job (admin). */
+  putSettings(settings: SettingsInput): Promise<Settings>;
+  /** One page of the audit log of configuration changes, newest first (admin). */
+  audit(query?: AuditQueryInput): Promise<AuditPage>;
+  /** Every audit entry of the range, newest first, page by page. */
+  auditEntries(query?: Omit<AuditQueryInput, 'cursor'>): AsyncIterableIterator<AuditEntry>;
 }
 
 /**
@@ -176,6 +189,18 @@ export function createCostClient(options: CostClientOptions): CostClient {
     // Each record's idempotency key makes a retried import count once.
     importInvocationLogs: (records) => post('/invocation-logs', { records }, true),
     reconciliation: (query) => get('/reconciliation', query),
+    getSettings: () => get('/settings'),
+    putSettings: (settings) =>
+      http.json({ method: 'PUT', path: '/settings', body: settings, idempotent: true }),
+    audit: (query) => get('/audit', query),
+    async *auditEntries(query) {
+      let cursor: string | undefined;
+      do {
+        const page = await client.audit({ ...query, ...(cursor ? { cursor } : {}) });
+        yield* page.items;
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+    },
   };
   return client;
 }

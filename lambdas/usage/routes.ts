@@ -55,10 +55,15 @@ export interface UsageRouteDeps {
 
 /** The usage context's routes: ingest, analytics, projections, recommendations, benchmarks, export. */
 export function usageRoutes(deps: UsageRouteDeps): RouteTable {
-  const coverage = async (tenantId: string, range: { from: string }, now: Date) => {
+  /** Where the tenant's retained raw data begins, against the range asked for. */
+  const coverage = async (
+    tenantId: string,
+    range: { from: string },
+    now: Date,
+  ): Promise<RetentionCoverage | undefined> => {
     if (!deps.retention) return undefined;
     const { usageDays } = await deps.retention.retentionOf(tenantId);
-    return retentionCoverage(range, now.toISOString(), usageDays) satisfies RetentionCoverage;
+    return retentionCoverage(range, now.toISOString(), usageDays);
   };
   return {
     'POST /track-usage': async ({ tenantId, body }) => {

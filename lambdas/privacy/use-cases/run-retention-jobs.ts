@@ -33,7 +33,7 @@ export async function runRetentionJobs(
   for (const job of due) {
     if (clock() >= deadline) break;
     summary.jobs++;
-    const result = await runJob(deps, job, now, deadline, clock);
+    const result = await runJob(deps, job, deadline, clock);
     summary.rewritten += result.rewritten;
     if (result.completed) summary.completed++;
   }
@@ -43,7 +43,6 @@ export async function runRetentionJobs(
 async function runJob(
   deps: RetentionJobDeps,
   stored: RetentionJob,
-  now: Date,
   deadline: number,
   clock: () => number,
 ): Promise<{ completed: boolean; rewritten: number }> {
@@ -70,7 +69,13 @@ async function runJob(
       ? { ...base, part: part.part, position: page.next }
       : following
         ? { ...base, part: following.part, position: null }
-        : { ...base, status: 'completed', part: null, position: null, completedAt: now.toISOString() };
+        : {
+            ...base,
+            status: 'completed',
+            part: null,
+            position: null,
+            completedAt: new Date(clock()).toISOString(),
+          };
     if (!(await deps.jobs.save(job, next))) return { completed: false, rewritten };
     job = next;
     if (job.status === 'completed') return { completed: true, rewritten };

@@ -2,6 +2,7 @@ import {
   CreateTableCommand,
   type CreateTableCommandInput,
   DescribeTableCommand,
+  DescribeTimeToLiveCommand,
   type DynamoDBClient,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
@@ -44,6 +45,8 @@ export async function ensureTables(client: DynamoDBClient, prefix = ''): Promise
     const name = physicalTableName(table, prefix);
     try {
       await client.send(new DescribeTableCommand({ TableName: name }));
+      // A table created before its definition had a TTL (data kept under DATA_DIR) gets it now.
+      await enableTtl(client, table, name, true);
       continue;
     } catch (error) {
       if ((error as Error).name !== 'ResourceNotFoundException') throw error;
@@ -54,16 +57,29 @@ export async function ensureTables(client: DynamoDBClient, prefix = ''): Promise
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }
-    if (table.ttlAttribute) {
-      await client.send(
-        new UpdateTimeToLiveCommand({
-          TableName: name,
-          TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true },
-        }),
-      );
-    }
+    await enableTtl(client, table, name, false);
   }
   return created;
+}
+
+async function enableTtl(
+  client: DynamoDBClient,
+  table: TableDefinition,
+  name: string,
+  existing: boolean,
+): Promise<void> {
+  if (!table.ttlAttribute) return;
+  if (existing) {
+    const current = await client.send(new DescribeTimeToLiveCommand({ TableName: name }));
+    const status = current.TimeToLiveDescription?.TimeToLiveStatus;
+    if (status === 'ENABLED' || status === 'ENABLING') return;
+  }
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: name,
+      TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true },
+    }),
+  );
 }
 
 /** Environment variables that point each function at its physical table. */

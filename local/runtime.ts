@@ -85,6 +85,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     DYNAMODB_ENDPOINT: endpoint,
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    // One process, one retention cache shared by every handler: a retention job may start at once.
+    RETENTION_JOB_DELAY_SECONDS: process.env.RETENTION_JOB_DELAY_SECONDS ?? '0',
     ...tableEnvironment(options.tablePrefix),
   });
   try {

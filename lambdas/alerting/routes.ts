@@ -9,6 +9,7 @@ import {
 } from '@cost-management/contract';
 import { json, parseWith, pathParam } from '../platform/http.js';
 import type { RouteTable } from '../platform/router.js';
+import { callerOf } from '../privacy/ports/audit-log.js';
 import {
   alertingResponse,
   breachListResponse,
@@ -35,12 +36,16 @@ export interface AlertingRouteDeps {
 /** The alerting context's routes: thresholds, alert channels, breaches. Each: parse, use case, mapper. */
 export function alertingRoutes(deps: AlertingRouteDeps): RouteTable {
   return {
-    'POST /thresholds': async ({ tenantId, body }) => {
-      const input = parseWith(CreateThresholdRequest, body);
-      return json(
-        201,
-        thresholdWriteResponse(await createThreshold(deps.thresholds, tenantId, input, new Date())),
+    'POST /thresholds': async (request) => {
+      const input = parseWith(CreateThresholdRequest, request.body);
+      const created = await createThreshold(
+        deps.thresholds,
+        request.tenantId,
+        input,
+        new Date(),
+        callerOf(request),
       );
+      return json(201, thresholdWriteResponse(created));
     },
     'GET /thresholds/{id}': async (request) => {
       const userId = pathParam(request, 'id', UserId);
@@ -52,17 +57,32 @@ export function alertingRoutes(deps: AlertingRouteDeps): RouteTable {
     'PUT /thresholds/{id}': async (request) => {
       const id = pathParam(request, 'id', ThresholdIdParam);
       const input = parseWith(UpdateThresholdRequest, request.body);
-      const updated = await updateThreshold(deps.thresholds, request.tenantId, id, input, new Date());
+      const updated = await updateThreshold(
+        deps.thresholds,
+        request.tenantId,
+        id,
+        input,
+        new Date(),
+        callerOf(request),
+      );
       return json(200, thresholdWriteResponse(updated));
     },
     'DELETE /thresholds/{id}': async (request) => {
-      await deleteThreshold(deps.thresholds, request.tenantId, pathParam(request, 'id', ThresholdIdParam));
+      const id = pathParam(request, 'id', ThresholdIdParam);
+      await deleteThreshold(deps.thresholds, request.tenantId, id, new Date(), callerOf(request));
       return { status: 204 };
     },
     'PUT /alerting/{userId}': async (request) => {
       const userId = pathParam(request, 'userId', UserId);
       const input = parseWith(AlertingConfigRequest, request.body);
-      const config = await putAlertingConfig(deps.alerting, request.tenantId, userId, input, new Date());
+      const config = await putAlertingConfig(
+        deps.alerting,
+        request.tenantId,
+        userId,
+        input,
+        new Date(),
+        callerOf(request),
+      );
       return json(200, alertingResponse(config));
     },
     'GET /alerting/{userId}': async (request) => {

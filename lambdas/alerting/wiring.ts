@@ -13,6 +13,7 @@ import { localEventBus } from '../platform/events/local-event-bus.js';
 import { localAdapters } from '../platform/local-adapters.js';
 import { logger } from '../platform/logger.js';
 import { emitMetrics } from '../platform/metrics.js';
+import type { RetentionPolicy } from '../privacy/ports/settings-store.js';
 import type { AggregateReader } from '../usage/ports/read-stores.js';
 import {
   SesEmailSender,
@@ -41,8 +42,14 @@ import type { SweepDeps } from './use-cases/sweep.js';
 export const thresholdStore = (env: { COST_THRESHOLDS_TABLE: string }) =>
   new DynamoThresholdStore(documentClient(), env.COST_THRESHOLDS_TABLE);
 
-export const breachStore = (env: { THRESHOLD_BREACHES_TABLE: string }) =>
-  new DynamoBreachStore(documentClient(), env.THRESHOLD_BREACHES_TABLE);
+/** Breaches; with the tenant's `retention`, each new breach carries its expiry (history retention). */
+export const breachStore = (env: { THRESHOLD_BREACHES_TABLE: string }, retention?: RetentionPolicy) =>
+  new DynamoBreachStore(
+    documentClient(),
+    env.THRESHOLD_BREACHES_TABLE,
+    undefined,
+    retention ? async (tenantId) => (await retention.retentionOf(tenantId)).historyDays : undefined,
+  );
 
 export const alertingConfigStore = (env: { ALERTING_CONFIG_TABLE: string }) =>
   new DynamoAlertingConfigStore(documentClient(), env.ALERTING_CONFIG_TABLE);
@@ -145,6 +152,7 @@ export function thresholdDetection(
     EVENT_BUS_NAME?: string | undefined;
   },
   spend: SpendReader,
+  retention?: RetentionPolicy,
 ) {
   const cache = new ThresholdCache(thresholdStore(env));
   return {
@@ -152,7 +160,7 @@ export function thresholdDetection(
     reactor: thresholdReactor({
       cache,
       spend,
-      breaches: breachStore(env),
+      breaches: breachStore(env, retention),
       publisher: eventPublisher(env),
       known: new Set<string>(),
     }),
@@ -171,11 +179,13 @@ export function sweepDeps(
     REDELIVER_AFTER_SECONDS: number;
   },
   usage: SpendReader & Pick<AggregateReader, 'readDays'>,
+  retention?: RetentionPolicy,
 ): SweepDeps {
   const notify = notifyDeps(env, usage);
   return {
     thresholds: thresholdStore(env),
-    breaches: notify.breaches,
+    // The sweep opens breaches (forecast, percentage, safety net): they carry their expiry.
+    breaches: breachStore(env, retention),
     spend: usage,
     aggregates: notify.aggregates,
     alerting: notify.alerting,
@@ -206,3 +216,5 @@ export const alertingDataEraser = (env: {
     breaches: env.THRESHOLD_BREACHES_TABLE,
     config: env.ALERTING_CONFIG_TABLE,
   });
+/** The breaches' expiry rewriter (retention jobs). */
+export const breachExpiry = (env: { THRESHOLD_BREACHES_TABLE: string }) => breachStore(env);

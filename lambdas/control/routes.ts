@@ -8,6 +8,7 @@ import {
 } from '@cost-management/contract';
 import { json, parseWith, pathParam } from '../platform/http.js';
 import type { RouteTable } from '../platform/router.js';
+import { callerOf } from '../privacy/ports/audit-log.js';
 import {
   toActionsResponse,
   toCheckResponse,
@@ -25,9 +26,15 @@ import { reverseAction } from './use-cases/reverse-action.js';
 /** The control context's routes: cost-control configuration, status, audit, reversal and `/check`. */
 export function controlRoutes(deps: ControlDeps): RouteTable {
   return {
-    'POST /auto-control/init': async ({ tenantId, body }) => {
-      const request = parseWith(AutoControlInitRequest, body);
-      const { created, item } = await initControl(deps, tenantId, request, new Date());
+    'POST /auto-control/init': async (request) => {
+      const body = parseWith(AutoControlInitRequest, request.body);
+      const { created, item } = await initControl(
+        deps,
+        request.tenantId,
+        body,
+        new Date(),
+        callerOf(request),
+      );
       return json(created ? 201 : 200, toConfigResponse(item));
     },
     'GET /auto-control/status/{userId}': async (request) => {

@@ -12,6 +12,8 @@ export const spec = defineFunction({
     // Period-to-date of a threshold in another zone than UTC: raw records read once, one total written.
     tokenUsage: ['Query'],
     tokenAnalytics: ['UpdateItem'],
+    // The audit entry of each threshold and contact change, in the change's transaction.
+    dataProtection: ['GetItem', 'PutItem'],
   },
   env: {
     /** `true` only in the local runtime: webhooks may then use http. */

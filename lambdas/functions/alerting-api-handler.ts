@@ -2,10 +2,12 @@ import { alertingRoutes } from '../alerting/routes.js';
 import { alertingConfigStore, breachStore, periodBackfill, thresholdStore } from '../alerting/wiring.js';
 import { loadEnvironment } from '../platform/function-spec.js';
 import { routedHandler } from '../platform/router.js';
+import { auditLog } from '../privacy/wiring.js';
 import { aggregateStore, usageRecordReader } from '../usage/wiring.js';
 import { spec } from './alerting-api-environment.js';
 
 const env = loadEnvironment(spec);
+const audit = auditLog(env);
 
 export const handler = routedHandler(
   'alerting',
@@ -13,8 +15,13 @@ export const handler = routedHandler(
     thresholds: {
       thresholds: thresholdStore(env),
       backfill: periodBackfill({ records: usageRecordReader(env), writer: aggregateStore(env) }),
+      audit,
     },
-    alerting: { alerting: alertingConfigStore(env), allowHttpWebhooks: env.ALLOW_HTTP_WEBHOOKS === 'true' },
+    alerting: {
+      alerting: alertingConfigStore(env),
+      allowHttpWebhooks: env.ALLOW_HTTP_WEBHOOKS === 'true',
+      audit,
+    },
     breaches: { breaches: breachStore(env) },
   }),
 );

@@ -8,6 +8,8 @@ export const spec = defineFunction({
     autoControlConfig: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'],
     controlActions: ['GetItem', 'PutItem', 'UpdateItem', 'Query'],
     tokenAnalytics: ['BatchGetItem'],
+    // Settings (history retention of control entries) and the audit entry of init and reverse.
+    dataProtection: ['GetItem', 'PutItem'],
   },
   env: {},
 });

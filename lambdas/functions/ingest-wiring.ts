@@ -3,6 +3,7 @@ import { autoControlReactor } from '../control/use-cases/control-reactor.js';
 import { controlDeps } from '../control/wiring.js';
 import type { FunctionEnvironment } from '../platform/function-spec.js';
 import { effectiveCatalog, priceUse } from '../pricing/wiring.js';
+import { retentionPolicy } from '../privacy/wiring.js';
 import type { RepriceDeps } from '../usage/use-cases/reprice-unpriced.js';
 import type { TrackUsageDeps } from '../usage/use-cases/track-usage.js';
 import { unpricedMetricsReactor, usageMetricsReactor } from '../usage/use-cases/usage-metrics.js';
@@ -11,7 +12,8 @@ import type { spec } from './usage-api-environment.js';
 
 /**
  * The ingest path of both track-usage functions: the write, then threshold detection and cost
- * control, which read period spend from the usage context's aggregate store.
+ * control, which read period spend from the usage context's aggregate store. Records, breaches
+ * and control entries carry their expiry from the tenant's retention (privacy context).
  */
 type IngestEnvironment = Omit<
   FunctionEnvironment<typeof spec>,
@@ -25,16 +27,18 @@ type IngestEnvironment = Omit<
 
 export function ingestDeps(env: IngestEnvironment): TrackUsageDeps {
   const spend = aggregateStore(env);
-  const detection = thresholdDetection(env, spend);
+  const retention = retentionPolicy(env);
+  const detection = thresholdDetection(env, spend, retention);
   return {
     store: usageStore(env, priceUse(env)),
     catalogOf: effectiveCatalog(env),
+    retention,
     extraAggregates: detection.extraAggregates,
     reactors: [
       usageMetricsReactor,
       unpricedMetricsReactor,
       detection.reactor,
-      autoControlReactor(controlDeps(env, spend)),
+      autoControlReactor(controlDeps(env, spend, { retention })),
     ],
   };
 }

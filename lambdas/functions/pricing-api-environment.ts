@@ -12,6 +12,8 @@ export const spec = defineFunction({
     tokenUsage: ['Query', 'UpdateItem', 'GetItem', 'PutItem'],
     tokenAnalytics: ['UpdateItem', 'GetItem', 'BatchGetItem', 'Query'],
     ...INGEST_REACTION_TABLES,
+    // Settings (retention) as on ingest, and the audit entry of a price change, in its transaction.
+    dataProtection: ['GetItem', 'PutItem'],
   },
   putsEvents: true,
   env: {

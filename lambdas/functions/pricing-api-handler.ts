@@ -2,6 +2,7 @@ import { loadEnvironment } from '../platform/function-spec.js';
 import { routedHandler } from '../platform/router.js';
 import { pricingRoutes } from '../pricing/routes.js';
 import { effectiveCatalog, priceStore } from '../pricing/wiring.js';
+import { auditLog } from '../privacy/wiring.js';
 import { repriceUnpriced } from '../usage/use-cases/reprice-unpriced.js';
 import { repriceDeps } from './ingest-wiring.js';
 import { spec } from './pricing-api-environment.js';
@@ -18,6 +19,7 @@ export const handler = routedHandler(
       store: priceStore(env),
       forget: catalogOf.forget,
       reprice: (tenantId) => repriceUnpriced(reprice, tenantId, new Date()),
+      audit: auditLog(env),
     },
   }),
 );

@@ -5,17 +5,21 @@ import { notifierEnv } from './notifier-environment.js';
 export const spec = defineFunction({
   name: 'sweep',
   description:
-    'Every 15 minutes: forecast and percentage thresholds, absolute safety net, escalation, resolution, redelivery of pending notices, cost-control period resets, and erasure jobs left open.',
+    'Every 15 minutes: forecast and percentage thresholds, absolute safety net, escalation, resolution, redelivery of pending notices, cost-control period resets, retention jobs (a changed retention applied to stored items), and erasure jobs left open.',
   tables: {
     costThresholds: ['Query'],
     thresholdBreaches: ['PutItem', 'GetItem', 'Query', 'UpdateItem'],
     alertingConfig: ['GetItem'],
-    tokenAnalytics: ['BatchGetItem', 'Query', 'GetItem'],
+    // UpdateItem: the expiry of unpriced summaries (retention jobs).
+    tokenAnalytics: ['BatchGetItem', 'Query', 'GetItem', 'UpdateItem'],
     costMonitoring: ['PutItem'],
     autoControlConfig: ['Query', 'GetItem', 'UpdateItem'],
-    controlActions: ['PutItem'],
-    // Erasure jobs left pending or running (a lost event, a crashed run) are put on the bus again.
-    dataProtection: ['Query'],
+    controlActions: ['PutItem', 'Query', 'UpdateItem'],
+    // Retention jobs: raw records have no tenant-wide index, so a job pages through a filtered Scan.
+    tokenUsage: ['Scan', 'UpdateItem'],
+    // Settings (expiry of new breaches and entries), the open retention jobs and their progress, audit
+    // expiry; erasure jobs left pending or running (a lost event, a crashed run) are put on the bus again.
+    dataProtection: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
   },
   sendsEmail: true,
   sendsSms: true,

@@ -1,20 +1,31 @@
-import type { ScheduledEvent } from 'aws-lambda';
+import type { Context, ScheduledEvent } from 'aws-lambda';
 import { runSweep } from '../alerting/use-cases/sweep.js';
-import { sweepDeps } from '../alerting/wiring.js';
+import { breachExpiry, sweepDeps } from '../alerting/wiring.js';
 import { resetExpiredPeriods } from '../control/use-cases/reset-periods.js';
-import { controlDeps } from '../control/wiring.js';
+import { controlDeps, controlHistoryExpiry } from '../control/wiring.js';
 import { busPublisher } from '../platform/events/bus-publisher.js';
 import { loadEnvironment } from '../platform/function-spec.js';
 import { logger } from '../platform/logger.js';
 import { resumeErasures } from '../privacy/use-cases/run-erasure.js';
-import { erasureStore } from '../privacy/wiring.js';
-import { aggregateStore } from '../usage/wiring.js';
+import { runRetentionJobs } from '../privacy/use-cases/run-retention-jobs.js';
+import { auditExpiry, erasureStore, retentionJobStore, retentionPolicy } from '../privacy/wiring.js';
+import { aggregateStore, usageExpiry } from '../usage/wiring.js';
 import { spec } from './sweep-environment.js';
 
 const env = loadEnvironment(spec);
 const spend = aggregateStore(env);
-const deps = sweepDeps(env, spend);
-const control = controlDeps(env, spend);
+const retention = retentionPolicy(env);
+const deps = sweepDeps(env, spend, retention);
+const control = controlDeps(env, spend, { retention });
+/** The tenant's stored items that expire, in the order a retention job rewrites them. */
+const retentionJobs = {
+  jobs: retentionJobStore(env),
+  parts: [...usageExpiry(env), breachExpiry(env), controlHistoryExpiry(env), auditExpiry(env)],
+};
+/** Time a run leaves for its retention jobs when it does not know its own deadline (local runtime). */
+const DEFAULT_JOB_BUDGET_MS = 120_000;
+/** Time kept back from the function's timeout to save a job's last page. */
+const JOB_MARGIN_MS = 30_000;
 const erasures = { store: erasureStore(env), publisher: busPublisher(env) };
 
 /** Erasure jobs put on the bus again; a failure is logged and left to the next sweep. */
@@ -29,11 +40,17 @@ async function resumeOpenErasures(now: Date): Promise<number> {
 }
 
 /** EventBridge schedule target (every 15 minutes); the local runtime calls it on a timer and on demand. */
-export const handler = async (_event?: Partial<ScheduledEvent>) => {
-  const now = new Date();
+export const handler = async (_event?: Partial<ScheduledEvent>, context?: Partial<Context>) => {
+  const started = Date.now();
+  const now = new Date(started);
   const summary = await runSweep(deps, now);
   const controlPeriods = await resetExpiredPeriods(control, now);
   const erasuresResumed = await resumeOpenErasures(now);
-  logger.info('sweep finished', { ...summary, controlPeriods, erasuresResumed });
-  return { ...summary, controlPeriods, erasuresResumed };
+  // Retention jobs use what time is left; an unfinished job resumes from its saved page next run.
+  const deadline = context?.getRemainingTimeInMillis
+    ? Date.now() + context.getRemainingTimeInMillis() - JOB_MARGIN_MS
+    : started + DEFAULT_JOB_BUDGET_MS;
+  const jobs = await runRetentionJobs(retentionJobs, now, deadline);
+  logger.info('sweep finished', { ...summary, controlPeriods, erasuresResumed, retentionJobs: jobs });
+  return { ...summary, controlPeriods, erasuresResumed, retentionJobs: jobs };
 };

@@ -1,6 +1,7 @@
 import { thresholdStore } from '../alerting/wiring.js';
 import { loadEnvironment } from '../platform/function-spec.js';
 import { routedHandler } from '../platform/router.js';
+import { retentionPolicy } from '../privacy/wiring.js';
 import { usageRoutes } from '../usage/routes.js';
 import { parseIdentityMap } from '../usage/use-cases/import-invocation-logs.js';
 import {
@@ -17,6 +18,7 @@ import { spec } from './usage-api-environment.js';
 
 const env = loadEnvironment(spec);
 const aggregates = aggregateStore(env);
+const retention = retentionPolicy(env);
 
 export const handler = routedHandler(
   'usage',
@@ -32,6 +34,7 @@ export const handler = routedHandler(
       identityMap: parseIdentityMap(env.INVOCATION_LOG_IDENTITY_MAP),
     },
     reconciliation: reconciliationStore(env),
-    unpriced: unpricedReader(env),
+    unpriced: unpricedReader(env, retention),
+    retention,
   }),
 );

@@ -10,7 +10,9 @@ export type TableAction =
   | 'UpdateItem'
   | 'DeleteItem'
   | 'BatchWriteItem'
-  | 'ConditionCheckItem';
+  | 'ConditionCheckItem'
+  /** Only for rare tenant-wide jobs over a table without a tenant-wide index (retention rewrite). */
+  | 'Scan';
 
 /** SNS topics of the service a function may publish to. */
 export type TopicKey = 'alerts' | 'emergency';

@@ -61,6 +61,8 @@ export const TABLES = {
         purpose: 'sparse: records waiting for a price, by tenant and model in time order (repricing)',
       },
     ],
+    // Each record expires the tenant's usage retention after its own timestamp (privacy settings).
+    ttlAttribute: 'expiresAt',
     retain: true,
   },
   tokenAnalytics: {
@@ -71,6 +73,8 @@ export const TABLES = {
     partitionKey: 'pk',
     sortKey: 'sk',
     indexes: [],
+    // Aggregates never expire; only the per-day summaries of records waiting for a price do, with those records.
+    ttlAttribute: 'expiresAt',
     retain: true,
   },
   costThresholds: {
@@ -117,6 +121,8 @@ export const TABLES = {
         purpose: 'open breaches by shard (escalation, resolution)',
       },
     ],
+    // A breach expires the tenant's history retention after the end of its period.
+    ttlAttribute: 'expiresAt',
     retain: true,
   },
   alertingConfig: {
@@ -194,6 +200,8 @@ export const TABLES = {
         purpose: 'history of one user, newest first',
       },
     ],
+    // An entry expires the tenant's history retention after it was written.
+    ttlAttribute: 'expiresAt',
     retain: true,
   },
   modelPrices: {
@@ -210,7 +218,7 @@ export const TABLES = {
     name: 'bedrock_data_protection',
     envVar: 'DATA_PROTECTION_TABLE',
     description:
-      "Privacy context: a tenant's settings (pk T#tenant, sk SETTINGS), audit entries of configuration changes (pk T#tenant#AUDIT, sk at#id; append-only), erasure jobs (pk T#tenant, sk E#id), their per-user markers (sk EU#digest) and the list of open jobs (pk T#_system#ERASURES). Audit entries and erasure records expire with the tenant's history retention.",
+      "Privacy context: a tenant's settings (pk T#tenant, sk SETTINGS), audit entries of configuration changes (pk T#tenant#AUDIT, sk at#id; append-only), erasure jobs (pk T#tenant, sk E#id), their per-user markers (sk EU#digest) and the list of open jobs (pk T#_system#ERASURES), retention jobs (pk T#_retention, sk tenant; run by the sweep). Audit entries and erasure records expire with the tenant's history retention.",
     partitionKey: 'pk',
     sortKey: 'sk',
     indexes: [],

@@ -2,6 +2,7 @@ import { DeletePriceQuery, EstimateRequest, ModelIdInput, PutPriceRequest } from
 import { estimateWorkload, fromUsd, listModels } from '@cost-management/core';
 import { type HttpRequest, json, parseWith, pathParam } from '../platform/http.js';
 import type { RouteTable } from '../platform/router.js';
+import { callerOf } from '../privacy/ports/audit-log.js';
 import { toEstimateResponse, toModelsResponse, toPriceVersion } from './mapper.js';
 import type { EffectiveCatalog } from './ports/effective-catalog.js';
 import { deletePrice, listPrices, type ManagePricesDeps, putPrice } from './use-cases/manage-prices.js';
@@ -51,7 +52,14 @@ export function pricingRoutes(deps: PricingRouteDeps): RouteTable {
     'PUT /prices/{modelId}': async (request) => {
       const modelId = modelIdOf(request);
       const body = parseWith(PutPriceRequest, request.body);
-      const { price, repriced } = await putPrice(deps.prices, request.tenantId, modelId, body, new Date());
+      const { price, repriced } = await putPrice(
+        deps.prices,
+        request.tenantId,
+        modelId,
+        body,
+        new Date(),
+        callerOf(request),
+      );
       return json(201, { ...toPriceVersion(price), repricedEvents: repriced });
     },
     'GET /prices': async ({ tenantId }) =>
@@ -59,7 +67,7 @@ export function pricingRoutes(deps: PricingRouteDeps): RouteTable {
     'DELETE /prices/{modelId}': async (request) => {
       const modelId = modelIdOf(request);
       const { effectiveFrom } = parseWith(DeletePriceQuery, request.query);
-      await deletePrice(deps.prices, request.tenantId, modelId, effectiveFrom);
+      await deletePrice(deps.prices, request.tenantId, modelId, effectiveFrom, new Date(), callerOf(request));
       return { status: 204 };
     },
   };

@@ -1,12 +1,29 @@
 import type { AuditPage } from './ports/audit-log.js';
 import type { ErasureJob } from './ports/erasure.js';
-import type { TenantSettings } from './ports/settings-store.js';
+import type { RetentionJob } from './ports/retention-job.js';
+import type { SettingsView } from './use-cases/manage-settings.js';
+
+/** Progress of the job applying a retention change to stored items, in the contract's shape. */
+function retentionJobResponse(job: RetentionJob | null) {
+  if (!job) return null;
+  return {
+    status: job.status,
+    usageDays: job.retention.usageDays,
+    historyDays: job.retention.historyDays,
+    requestedAt: job.requestedAt,
+    startAfter: job.startAfter,
+    completedAt: job.completedAt,
+    examined: job.examined,
+    rewritten: job.rewritten,
+  };
+}
 
 /** Settings in the contract's shape (`GET`/`PUT /settings`). */
-export function settingsResponse(settings: TenantSettings) {
+export function settingsResponse(settings: SettingsView) {
   return {
     retention: { usageDays: settings.retention.usageDays, historyDays: settings.retention.historyDays },
     updatedAt: settings.updatedAt,
+    retentionJob: retentionJobResponse(settings.job),
   };
 }
 

@@ -2,9 +2,9 @@ import { AuditQuery, ErasureIdParam, PutSettingsRequest, UserId } from '@cost-ma
 import { type HttpRequest, json, parseWith, pathParam } from '../platform/http.js';
 import type { RouteTable } from '../platform/router.js';
 import { auditResponse, erasureResponse, settingsResponse } from './mapper.js';
-import type { AuditActor, AuditReader } from './ports/audit-log.js';
+import { type AuditActor, type AuditReader, callerOf } from './ports/audit-log.js';
 import { listAudit } from './use-cases/list-audit.js';
-import { getSettings, putSettings, type SettingsDeps } from './use-cases/manage-settings.js';
+import { putSettings, type SettingsDeps, viewSettings } from './use-cases/manage-settings.js';
 import { getErasure, type RequestErasureDeps, requestErasure } from './use-cases/request-erasure.js';
 
 export interface PrivacyRouteDeps {
@@ -14,16 +14,13 @@ export interface PrivacyRouteDeps {
 }
 
 /** Who made a change: the caller's key, never a body value. */
-export const actorOf = (request: HttpRequest): AuditActor => ({
-  tenant: request.tenantId,
-  keyId: request.keyId ?? null,
-});
+export const actorOf = (request: HttpRequest): AuditActor => callerOf(request);
 
 /** The privacy context's routes: settings (retention), the audit log, erasure. Each: parse, use case, mapper. */
 export function privacyRoutes(deps: PrivacyRouteDeps): RouteTable {
   return {
     'GET /settings': async ({ tenantId }) =>
-      json(200, settingsResponse(await getSettings(deps.settings, tenantId))),
+      json(200, settingsResponse(await viewSettings(deps.settings, tenantId))),
     'PUT /settings': async (request) => {
       const input = parseWith(PutSettingsRequest, request.body);
       return json(

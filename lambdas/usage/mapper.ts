@@ -3,6 +3,7 @@ import {
   EXPORT_CSV_HEADER,
   EXPORT_CSV_LINE_END,
   type Recommendation,
+  type RetentionCoverage,
   toCsvRow,
   toUsd,
   type UsageCounters,
@@ -100,8 +101,13 @@ export function toBenchmarkItems(items: readonly Benchmark[]) {
 
 type Range = { from: string; to: string };
 
-/** One export page as CSV; the next page's cursor rides in `x-next-cursor`. */
-export function toExportCsv(userId: string, range: Range, page: RecordPage): HttpResult {
+/** One export page as CSV; the next page's cursor rides in `x-next-cursor`, the retention in its own headers. */
+export function toExportCsv(
+  userId: string,
+  range: Range,
+  page: RecordPage,
+  retention?: RetentionCoverage,
+): HttpResult {
   const lines = [EXPORT_CSV_HEADER, ...page.records.map((r) => toCsvRow(r))];
   return {
     status: 200,
@@ -110,15 +116,22 @@ export function toExportCsv(userId: string, range: Range, page: RecordPage): Htt
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="usage-${userId}-${range.from}-${range.to}.csv"`,
       ...(page.nextCursor ? { 'x-next-cursor': page.nextCursor } : {}),
+      ...(retention
+        ? {
+            'x-retention-first-retained-day': retention.firstRetainedDay,
+            'x-retention-range-before': String(retention.rangeBeforeRetention),
+          }
+        : {}),
     },
   };
 }
 
 /** One export page as JSON. */
-export function toExportJson(userId: string, range: Range, page: RecordPage) {
+export function toExportJson(userId: string, range: Range, page: RecordPage, retention?: RetentionCoverage) {
   return {
     userId,
     ...range,
+    ...(retention ? { retention } : {}),
     items: page.records.map((r) => ({
       timestamp: r.timestamp,
       requestId: r.requestId,
@@ -147,7 +160,7 @@ const usd = (c: UsageCounters) => ({
 });
 
 /** `GET /analytics/{userId}`. */
-export function toAnalyticsResponse(result: AnalyticsResult) {
+export function toAnalyticsResponse(result: AnalyticsResult, retention?: RetentionCoverage) {
   const { summary, pattern } = result;
   return {
     userId: result.userId,
@@ -161,6 +174,7 @@ export function toAnalyticsResponse(result: AnalyticsResult) {
     pattern: { type: pattern.type, confidence: pattern.confidence },
     benchmark: { ...result.benchmark, monthlyCostUsd: toUsd(result.monthlyNano) },
     cached: result.cached,
+    ...(retention ? { retention } : {}),
   };
 }
 

@@ -8,8 +8,10 @@ import {
   TrackUsageBatchRequest,
   UserId,
 } from '@cost-management/contract';
+import { type RetentionCoverage, retentionCoverage } from '@cost-management/core';
 import { json, parseWith, pathParam } from '../platform/http.js';
 import type { RouteTable } from '../platform/router.js';
+import type { RetentionPolicy } from '../privacy/ports/settings-store.js';
 import {
   toAnalyticsResponse,
   toBatchItem,
@@ -47,10 +49,22 @@ export interface UsageRouteDeps {
   invocationLogs: InvocationLogConfig;
   reconciliation: ReconciliationStore;
   unpriced: ListUnpricedDeps;
+  /** The tenant's retention (privacy context): export and analytics say what raw data it has expired. */
+  retention?: RetentionPolicy;
 }
 
 /** The usage context's routes: ingest, analytics, projections, recommendations, benchmarks, export. */
 export function usageRoutes(deps: UsageRouteDeps): RouteTable {
+  /** Where the tenant's retained raw data begins, against the range asked for. */
+  const coverage = async (
+    tenantId: string,
+    range: { from: string },
+    now: Date,
+  ): Promise<RetentionCoverage | undefined> => {
+    if (!deps.retention) return undefined;
+    const { usageDays } = await deps.retention.retentionOf(tenantId);
+    return retentionCoverage(range, now.toISOString(), usageDays);
+  };
   return {
     'POST /track-usage': async ({ tenantId, body }) => {
       const [outcome] = await trackUsageBatch(deps.ingest, tenantId, [body ?? {}], new Date());
@@ -84,8 +98,9 @@ export function usageRoutes(deps: UsageRouteDeps): RouteTable {
     'GET /analytics/{userId}': async (request) => {
       const userId = pathParam(request, 'userId', UserId);
       const query = parseWith(AnalyticsQuery, request.query);
-      const result = await getAnalytics(deps.analytics, request.tenantId, userId, query, new Date());
-      return json(200, toAnalyticsResponse(result));
+      const now = new Date();
+      const result = await getAnalytics(deps.analytics, request.tenantId, userId, query, now);
+      return json(200, toAnalyticsResponse(result, await coverage(request.tenantId, result, now)));
     },
     'GET /projections/{userId}': async (request) => {
       const userId = pathParam(request, 'userId', UserId);
@@ -112,14 +127,16 @@ export function usageRoutes(deps: UsageRouteDeps): RouteTable {
       // One page per call (at most `limit` records): memory never grows with the range.
       const userId = pathParam(request, 'userId', UserId);
       const query = parseWith(ExportQuery, request.query);
-      const range = resolveRange(query, new Date());
+      const now = new Date();
+      const range = resolveRange(query, now);
       const page = await deps.records.listRecords(request.tenantId, userId, range, {
         limit: query.limit,
         ...(query.cursor ? { cursor: query.cursor } : {}),
       });
+      const retention = await coverage(request.tenantId, range, now);
       return query.format === 'csv'
-        ? toExportCsv(userId, range, page)
-        : json(200, toExportJson(userId, range, page));
+        ? toExportCsv(userId, range, page, retention)
+        : json(200, toExportJson(userId, range, page, retention));
     },
   };
 }

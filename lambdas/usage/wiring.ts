@@ -1,4 +1,6 @@
+import { firstRetainedDay, oldestRetainedInstant } from '@cost-management/core';
 import { documentClient } from '../platform/dynamo-client.js';
+import type { RetentionPolicy } from '../privacy/ports/settings-store.js';
 import { DynamoAggregateStore } from './adapters/dynamo-aggregate-store.js';
 import { DynamoBenchmarkStore, DynamoExpiringStore } from './adapters/dynamo-read-stores.js';
 import { DynamoReconciliationStore } from './adapters/dynamo-reconciliation-store.js';
@@ -34,13 +36,32 @@ export const aggregateStore = (env: { TOKEN_ANALYTICS_TABLE: string }) =>
 
 export const aggregateReader = aggregateStore;
 
-/** The tenant's usage waiting for a price: the summaries and the sparse index of its records. */
-export function unpricedReader(env: { TOKEN_USAGE_TABLE: string; TOKEN_ANALYTICS_TABLE: string }) {
+/**
+ * The tenant's usage waiting for a price: the summaries and the sparse index of its records. With
+ * the tenant's `retention`, records past it (and the days of them) are left out.
+ */
+export function unpricedReader(
+  env: { TOKEN_USAGE_TABLE: string; TOKEN_ANALYTICS_TABLE: string },
+  retention?: RetentionPolicy,
+) {
   const aggregates = aggregateStore(env);
   const records = usageRecordReader(env);
+  const usageDays = async (tenantId: string) => (await retention?.retentionOf(tenantId))?.usageDays;
   return {
-    summaries: (tenantId: string) => aggregates.unpriced(tenantId),
-    span: (tenantId: string, modelId: string) => records.unpricedSpan(tenantId, modelId),
+    summaries: async (tenantId: string) => {
+      const days = await usageDays(tenantId);
+      const now = new Date().toISOString();
+      return aggregates.unpriced(tenantId, days === undefined ? undefined : firstRetainedDay(now, days));
+    },
+    span: async (tenantId: string, modelId: string) => {
+      const days = await usageDays(tenantId);
+      const now = new Date().toISOString();
+      return records.unpricedSpan(
+        tenantId,
+        modelId,
+        days === undefined ? undefined : oldestRetainedInstant(now, days),
+      );
+    },
   };
 }
 
@@ -89,3 +110,8 @@ export const usageDataEraser = (env: {
     cache: analyticsCache(env),
     patterns: patternStore(env),
   });
+/** The expiry rewriters of the usage context's items that expire (retention jobs): records, then unpriced summaries. */
+export const usageExpiry = (env: { TOKEN_USAGE_TABLE: string; TOKEN_ANALYTICS_TABLE: string }) => [
+  usageRecordReader(env),
+  aggregateStore(env).unpricedExpiry(),
+];

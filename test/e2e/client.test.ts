@@ -413,3 +413,27 @@ describe('erasure through the client', () => {
     });
   });
 });
+
+describe('data protection through the client', () => {
+  it('changes the retention, reads it back with its job, and finds the change in the audit log', async () => {
+    const admin = createCostClient({ baseUrl: runtime.apiBase, apiKey: TENANT_B.key });
+    const changed = await admin.putSettings({ retention: { usageDays: 120 } });
+    expect(changed.retention).toEqual({ usageDays: 120, historyDays: 730 });
+    expect(changed.retentionJob).toMatchObject({ status: 'pending', usageDays: 120 });
+    expect((await admin.getSettings()).retention.usageDays).toBe(120);
+    await expect(admin.putSettings({ retention: { usageDays: 10 } })).rejects.toMatchObject({
+      status: 400,
+      code: 'VALIDATION_ERROR',
+    });
+    const entries = [];
+    for await (const entry of admin.auditEntries({ limit: 1 })) entries.push(entry);
+    expect(entries.map((e) => e.action)).toEqual(['settings.update']);
+    expect(entries[0]?.after).toEqual({ usageDays: 120, historyDays: 730 });
+    // Analytics and export say where retained raw data begins.
+    const from = new Date(Date.now() - 200 * 86_400_000).toISOString().slice(0, 10);
+    const analytics = await admin.analytics('nobody', { from });
+    expect(analytics.retention).toMatchObject({ usageDays: 120, rangeBeforeRetention: true });
+    const page = await admin.exportRecords('nobody', { from });
+    expect(page.retention?.rangeBeforeRetention).toBe(true);
+  });
+});

@@ -9,6 +9,7 @@ import { HANDLER_ROUTES } from '../../lambdas/functions/routes.js';
 import { documentClient } from '../../lambdas/platform/dynamo-client.js';
 import type { ServiceEvent, ThresholdBreachedDetail } from '../../lambdas/platform/events/event-publisher.js';
 import { physicalTableName, TABLE_LIST, TABLES, type TableKey } from '../../lambdas/platform/tables.js';
+import { forgetAllRetention } from '../../lambdas/privacy/use-cases/retention-policy.js';
 import { FUNCTIONS } from '../../lib/functions.js';
 import { ensureTables, tableEnvironment } from '../../local/create-tables.js';
 import { toProxyEvent } from '../../local/proxy-event.js';
@@ -72,8 +73,27 @@ const TENANT = 'grants';
 async function invoke(fn: string, event: unknown): Promise<unknown> {
   const handler = handlers.get(fn);
   if (!handler) throw new Error(`no handler ${fn}`);
+  // Functions of one process share the retention cache; each must read the settings itself here.
+  forgetAllRetention();
   return fnContext.run(fn, () => handler(event));
 }
+
+/**
+ * Grants added for retention and the audit log: each must be needed by the scenario, not only
+ * allowed (the data-protection table by every function that writes expiring items or audits a
+ * change, and the retention job's rewrite of stored items by the sweep).
+ */
+const RETENTION_GRANTS: { fn: string; table: TableKey; actions: string[] }[] = [
+  { fn: 'usage-api', table: 'dataProtection', actions: ['GetItem'] },
+  { fn: 'pricing-api', table: 'dataProtection', actions: ['GetItem', 'PutItem'] },
+  { fn: 'alerting-api', table: 'dataProtection', actions: ['GetItem', 'PutItem'] },
+  { fn: 'control-api', table: 'dataProtection', actions: ['GetItem', 'PutItem'] },
+  { fn: 'privacy-api', table: 'dataProtection', actions: ['GetItem', 'PutItem', 'Query'] },
+  { fn: 'sweep', table: 'dataProtection', actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] },
+  { fn: 'sweep', table: 'tokenUsage', actions: ['Scan', 'UpdateItem'] },
+  { fn: 'sweep', table: 'tokenAnalytics', actions: ['UpdateItem'] },
+  { fn: 'sweep', table: 'controlActions', actions: ['Query', 'UpdateItem'] },
+];
 
 async function http(
   fn: string,
@@ -133,6 +153,8 @@ beforeAll(async () => {
     NOTIFY_BACKOFF_MS: '0',
     REDELIVER_AFTER_SECONDS: '0',
     ERASURE_RESUME_AFTER_SECONDS: '0',
+    // The sweep runs a retention job as soon as a retention changes.
+    RETENTION_JOB_DELAY_SECONDS: '0',
     API_KEYS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:keys',
   });
   const admin = new DynamoDBClient({
@@ -299,7 +321,8 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
         effectiveFrom: '2020-01-01',
       }),
     );
-    ok(await http('privacy-api', 'PUT', '/settings', { retention: { usageDays: 90 } }));
+    // A retention change: the sweep below runs its job over records, summaries, breaches, history, audit.
+    ok(await http('privacy-api', 'PUT', '/settings', { retention: { usageDays: 90, historyDays: 365 } }));
     ok(await http('privacy-api', 'GET', '/settings'));
     ok(await http('privacy-api', 'GET', '/audit'));
     ok(await http('platform-api', 'GET', '/openapi.json'));
@@ -322,6 +345,14 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
       detail: { tenantId: TENANT, breachId: breach.breachId },
     } as unknown as ServiceEvent<ThresholdBreachedDetail>;
     await invoke('notifier', event);
+    // A forecast threshold is the sweep's to evaluate: it opens a breach (with its expiry).
+    ok(
+      await http('alerting-api', 'POST', '/thresholds', {
+        userId: 'alice',
+        type: 'forecast',
+        limitUsd: 0.01,
+      }),
+    );
     await invoke('sweep', {});
     ok(await http('alerting-api', 'POST', `/breaches/${breach.breachId}/acknowledge`));
     ok(await http('alerting-api', 'DELETE', `/thresholds/${thresholdId}`));
@@ -374,6 +405,26 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
       );
       expect(unused, name).toEqual([]);
     }
+    // The retention and audit grants are exactly what the code sends: each granted, each needed.
+    const unused: string[] = [];
+    for (const { fn, table, actions } of RETENTION_GRANTS) {
+      const spec = FUNCTIONS.find((f) => f.spec.name === fn)?.spec;
+      expect(spec?.tables[table], `${fn} ${table}`).toEqual(expect.arrayContaining(actions));
+      const used = seen.get(fn) ?? [];
+      for (const action of actions) {
+        if (!used.some((n) => n.table === table && n.action === action))
+          unused.push(`${fn}: dynamodb:${action} on ${table}`);
+      }
+    }
+    expect(unused).toEqual([]);
+    // Functions that neither write expiring items nor audit a change have no data-protection grant.
+    expect(
+      FUNCTIONS.filter((f) => f.spec.tables.dataProtection)
+        .map((f) => f.spec.name)
+        .sort(),
+    ).toEqual(
+      [...new Set(RETENTION_GRANTS.filter((g) => g.table === 'dataProtection').map((g) => g.fn))].sort(),
+    );
     // The scenario really reached the stores of the functions that have tables.
     for (const { spec } of FUNCTIONS) {
       if (Object.keys(spec.tables).length > 0)

@@ -108,15 +108,21 @@ describe('data stack', () => {
     }
   });
 
-  it('expires usage patterns, the analytics cache and data-protection records through expiresAt, nothing else', () => {
+  it('expires caches, raw usage records, breaches, control history and data-protection records through expiresAt, nothing else', () => {
     const tables = Object.values(service.templates.data.findResources('AWS::DynamoDB::Table'));
     const withTtl = tables
       .filter((t) => t.Properties.TimeToLiveSpecification)
       .map((t) => [t.Properties.TableName, t.Properties.TimeToLiveSpecification]);
+    const ttl = { AttributeName: 'expiresAt', Enabled: true };
     expect(withTtl.sort()).toEqual([
-      ['test_bedrock_analytics_cache', { AttributeName: 'expiresAt', Enabled: true }],
-      ['test_bedrock_data_protection', { AttributeName: 'expiresAt', Enabled: true }],
-      ['test_bedrock_usage_patterns', { AttributeName: 'expiresAt', Enabled: true }],
+      ['test_bedrock_analytics_cache', ttl],
+      ['test_bedrock_control_actions', ttl],
+      ['test_bedrock_data_protection', ttl],
+      // Only its per-day summaries of records waiting for a price expire; aggregates carry no expiresAt.
+      ['test_bedrock_threshold_breaches', ttl],
+      ['test_bedrock_token_analytics', ttl],
+      ['test_bedrock_token_usage', ttl],
+      ['test_bedrock_usage_patterns', ttl],
     ]);
   });
 

@@ -51,9 +51,10 @@ beforeAll(async () => {
   });
 });
 afterEach(() => ddb.reset());
-// Reads before the write (the tenant's price versions, the user's thresholds) find nothing.
+// Reads before the write (the tenant's price versions, the user's thresholds, its settings) find nothing.
 beforeEach(() => {
   ddb.on(QueryCommand).resolves({ Items: [] });
+  ddb.on(GetCommand).resolves({});
 });
 
 describe('ingest when DynamoDB fails', () => {

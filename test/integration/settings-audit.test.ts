@@ -35,7 +35,11 @@ describe('settings', () => {
   it('answers the defaults until the tenant changes them, then keeps the fields not given', async () => {
     const initial = await call<Settings>(api, 'GET', '/settings', { key: TENANT_B.key });
     expect(initial.status).toBe(200);
-    expect(initial.body).toEqual({ retention: { usageDays: 400, historyDays: 730 }, updatedAt: null });
+    expect(initial.body).toEqual({
+      retention: { usageDays: 400, historyDays: 730 },
+      updatedAt: null,
+      retentionJob: null,
+    });
 
     const changed = await call<Settings>(api, 'PUT', '/settings', {
       key: TENANT_B.key,

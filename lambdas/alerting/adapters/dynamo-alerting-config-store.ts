@@ -1,5 +1,11 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { userPk } from '../../platform/keys.js';
+import type { AuditWrite } from '../../privacy/ports/audit-log.js';
 import type { AlertingConfig, AlertingConfigStore } from '../ports/alerting-store.js';
 import { strip } from './item-keys.js';
 
@@ -17,12 +23,16 @@ export class DynamoAlertingConfigStore implements AlertingConfigStore {
     return res.Item ? (strip(res.Item) as unknown as AlertingConfig) : undefined;
   }
 
-  async put(tenantId: string, config: AlertingConfig): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { pk: userPk(tenantId, config.userId), sk: 'ALERTING', ...config },
-      }),
-    );
+  async put(tenantId: string, config: AlertingConfig, audit?: AuditWrite): Promise<void> {
+    const put = {
+      TableName: this.table,
+      Item: { pk: userPk(tenantId, config.userId), sk: 'ALERTING', ...config },
+    };
+    if (!audit) {
+      await this.client.send(new PutCommand(put));
+      return;
+    }
+    // The contacts and the (masked) audit entry of their change: both or neither.
+    await this.client.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, { Put: audit.put }] }));
   }
 }

@@ -1,7 +1,21 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { expiresAtSeconds } from '@cost-management/core';
 import { type Item, queryAll } from '../../platform/dynamo-query.js';
+import { EXPIRES_AT, EXPIRY_PAGE_SIZE, rewriteExpiries } from '../../platform/expiry.js';
 import { tenantPk, userPk } from '../../platform/keys.js';
+import type {
+  ExpiryRewriter,
+  PagePosition,
+  Retention,
+  RewrittenPage,
+} from '../../privacy/ports/retention-job.js';
 import type {
   Breach,
   BreachStatus,
@@ -13,15 +27,35 @@ import type {
 import { shardOf, strip, tenantOfPk } from './item-keys.js';
 
 /**
+ * When a breach expires: the tenant's history retention after the later of its detection and the
+ * end of its period. Counting from the period's end means a breach outlives its period, so the
+ * conditional put that admits one breach per threshold, period and level can never admit a second
+ * one because the first has expired.
+ */
+export function breachExpiresAt(
+  breach: Pick<Breach, 'detectedAt' | 'periodEnd'>,
+  historyDays: number,
+): number {
+  const from = breach.periodEnd > breach.detectedAt ? breach.periodEnd : breach.detectedAt;
+  return expiresAtSeconds(from, historyDays);
+}
+
+/**
  * Breaches: pk `T#tenant`, sk `B#breachId` (the id is derived from threshold, period and level, so
  * a conditional put admits one per triple); gsi1 by user, newest first; gsi2 (sparse) shard index
- * of breaches that are still open or whose delivery is pending, read by the sweep.
+ * of breaches that are still open or whose delivery is pending, read by the sweep. Each breach
+ * carries `expiresAt` (see {@link breachExpiresAt}); every update is conditioned on the breach
+ * existing, so a late notice or sweep never writes a stub of a breach that has expired.
  */
-export class DynamoBreachStore implements BreachStore {
+export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
+  readonly part = 'breaches';
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
     readonly shards = 8,
+    /** Days the tenant keeps history; without it breaches are written without expiry. */
+    private readonly historyDays?: (tenantId: string) => Promise<number>,
   ) {}
 
   private key(tenantId: string, breachId: string) {
@@ -36,6 +70,7 @@ export class DynamoBreachStore implements BreachStore {
   }
 
   async createIfAbsent(breach: Breach): Promise<boolean> {
+    const days = this.historyDays ? await this.historyDays(breach.tenantId) : undefined;
     try {
       await this.client.send(
         new PutCommand({
@@ -46,6 +81,7 @@ export class DynamoBreachStore implements BreachStore {
             gsi1sk: `${breach.detectedAt}#${breach.breachId}`,
             ...this.activeIndex(breach),
             ...breach,
+            ...(days !== undefined ? { [EXPIRES_AT]: breachExpiresAt(breach, days) } : {}),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -59,7 +95,46 @@ export class DynamoBreachStore implements BreachStore {
   }
 
   private toBreach(item: Item): Breach {
-    return { ...(strip(item) as unknown as Breach), tenantId: tenantOfPk(String(item.pk)) };
+    const { [EXPIRES_AT]: _expiresAt, ...rest } = strip(item);
+    return { ...(rest as unknown as Breach), tenantId: tenantOfPk(String(item.pk)) };
+  }
+
+  /** The expiry of a page of the tenant's breaches under a new history retention. */
+  async rewritePage(
+    tenantId: string,
+    retention: Retention,
+    after: PagePosition | undefined,
+  ): Promise<RewrittenPage> {
+    const res = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :b)',
+        ProjectionExpression: 'pk, sk, detectedAt, periodEnd, #e',
+        ExpressionAttributeNames: { '#e': EXPIRES_AT },
+        ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':b': 'B#' },
+        ConsistentRead: true,
+        Limit: EXPIRY_PAGE_SIZE,
+        ...(after ? { ExclusiveStartKey: after } : {}),
+      }),
+    );
+    const items = res.Items ?? [];
+    const rewritten = await rewriteExpiries(
+      this.client,
+      this.table,
+      items.map((item) => ({
+        key: { pk: String(item.pk), sk: String(item.sk) },
+        current: item[EXPIRES_AT],
+        target: breachExpiresAt(
+          { detectedAt: String(item.detectedAt), periodEnd: String(item.periodEnd ?? item.detectedAt) },
+          retention.historyDays,
+        ),
+      })),
+    );
+    return {
+      examined: items.length,
+      rewritten,
+      ...(res.LastEvaluatedKey ? { next: res.LastEvaluatedKey } : {}),
+    };
   }
 
   async get(tenantId: string, breachId: string): Promise<Breach | undefined> {
@@ -137,7 +212,7 @@ export class DynamoBreachStore implements BreachStore {
               TableName: this.table,
               Key: this.key(tenantId, breachId),
               UpdateExpression: 'REMOVE gsi2pk, gsi2sk',
-              ConditionExpression: '#status = :resolved AND delivery = :done',
+              ConditionExpression: 'attribute_exists(pk) AND #status = :resolved AND delivery = :done',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: { ':resolved': 'resolved', ':done': 'done' },
             }),
@@ -166,7 +241,7 @@ export class DynamoBreachStore implements BreachStore {
           Key: this.key(tenantId, breachId),
           UpdateExpression: `SET ${at}.#status = :sending, ${at}.#claim = :token, ${at}.#until = :until`,
           ConditionExpression:
-            `${at}.#channel = :channel AND (${at}.#status = :pending` +
+            `attribute_exists(pk) AND ${at}.#channel = :channel AND (${at}.#status = :pending` +
             ` OR (${at}.#status = :failed AND ${at}.#retryAt <= :now)` +
             ` OR (${at}.#status = :sending AND ${at}.#until <= :now))`,
           ExpressionAttributeNames: {
@@ -209,7 +284,7 @@ export class DynamoBreachStore implements BreachStore {
           TableName: this.table,
           Key: this.key(tenantId, breachId),
           UpdateExpression: `SET #list[${index}] = :result`,
-          ConditionExpression: `#list[${index}].#claim = :token`,
+          ConditionExpression: `attribute_exists(pk) AND #list[${index}].#claim = :token`,
           ExpressionAttributeNames: { '#list': list, '#claim': 'claim' },
           ExpressionAttributeValues: { ':result': result, ':token': token },
           ReturnValues: 'ALL_NEW',
@@ -235,7 +310,7 @@ export class DynamoBreachStore implements BreachStore {
           TableName: this.table,
           Key: this.key(tenantId, breachId),
           UpdateExpression: 'SET #list = list_append(#list, :entry)',
-          ConditionExpression: 'size(#list) = :length',
+          ConditionExpression: 'attribute_exists(pk) AND size(#list) = :length',
           ExpressionAttributeNames: { '#list': list },
           ExpressionAttributeValues: { ':entry': [entry], ':length': length },
         }),

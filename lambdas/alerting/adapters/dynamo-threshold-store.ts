@@ -1,6 +1,14 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { queryAll } from '../../platform/dynamo-query.js';
 import { tenantPk, userPk } from '../../platform/keys.js';
+import type { AuditWrite } from '../../privacy/ports/audit-log.js';
 import type { Threshold, ThresholdStore } from '../ports/alerting-store.js';
 import { shardOf, strip, tenantOfPk } from './item-keys.js';
 
@@ -12,26 +20,30 @@ export class DynamoThresholdStore implements ThresholdStore {
     readonly shards = 8,
   ) {}
 
-  async put(tenantId: string, threshold: Threshold): Promise<void> {
+  async put(tenantId: string, threshold: Threshold, audit?: AuditWrite): Promise<void> {
     const sweep = threshold.enabled
       ? {
           gsi2pk: `THS#${shardOf(threshold.thresholdId, this.shards)}`,
           gsi2sk: `${tenantPk(tenantId)}#TH#${threshold.thresholdId}`,
         }
       : {};
-    await this.client.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          pk: tenantPk(tenantId),
-          sk: `TH#${threshold.thresholdId}`,
-          gsi1pk: userPk(tenantId, threshold.userId),
-          gsi1sk: `TH#${threshold.createdAt}#${threshold.thresholdId}`,
-          ...sweep,
-          ...threshold,
-        },
-      }),
-    );
+    const put = {
+      TableName: this.table,
+      Item: {
+        pk: tenantPk(tenantId),
+        sk: `TH#${threshold.thresholdId}`,
+        gsi1pk: userPk(tenantId, threshold.userId),
+        gsi1sk: `TH#${threshold.createdAt}#${threshold.thresholdId}`,
+        ...sweep,
+        ...threshold,
+      },
+    };
+    if (!audit) {
+      await this.client.send(new PutCommand(put));
+      return;
+    }
+    // The threshold and the audit entry of its change: both or neither.
+    await this.client.send(new TransactWriteCommand({ TransactItems: [{ Put: put }, { Put: audit.put }] }));
   }
 
   async get(tenantId: string, thresholdId: string): Promise<Threshold | undefined> {
@@ -55,15 +67,45 @@ export class DynamoThresholdStore implements ThresholdStore {
     return items.map((i) => strip(i) as unknown as Threshold);
   }
 
-  async delete(tenantId: string, thresholdId: string): Promise<Threshold | undefined> {
-    const res = await this.client.send(
-      new DeleteCommand({
-        TableName: this.table,
-        Key: { pk: tenantPk(tenantId), sk: `TH#${thresholdId}` },
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    return res.Attributes ? (strip(res.Attributes) as unknown as Threshold) : undefined;
+  async delete(
+    tenantId: string,
+    thresholdId: string,
+    audited?: { current: Threshold; audit: AuditWrite },
+  ): Promise<Threshold | undefined> {
+    const key = { pk: tenantPk(tenantId), sk: `TH#${thresholdId}` };
+    if (!audited) {
+      const res = await this.client.send(
+        new DeleteCommand({ TableName: this.table, Key: key, ReturnValues: 'ALL_OLD' }),
+      );
+      return res.Attributes ? (strip(res.Attributes) as unknown as Threshold) : undefined;
+    }
+    try {
+      // Deletes exactly the version the audit entry shows, in one transaction with the entry.
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: this.table,
+                Key: key,
+                ConditionExpression: 'attribute_exists(pk) AND updatedAt = :seen',
+                ExpressionAttributeValues: { ':seen': audited.current.updatedAt },
+              },
+            },
+            { Put: audited.audit.put },
+          ],
+        }),
+      );
+      return audited.current;
+    } catch (error) {
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      ) {
+        return undefined;
+      }
+      throw error;
+    }
   }
 
   async listEnabled(shard: number): Promise<{ tenantId: string; threshold: Threshold }[]> {

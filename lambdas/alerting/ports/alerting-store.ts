@@ -1,4 +1,5 @@
 import type { BreachLevel, PeriodKind, ThresholdType } from '@cost-management/core';
+import type { AuditWrite } from '../../privacy/ports/audit-log.js';
 
 export type AlertChannel = 'email' | 'sms' | 'webhook';
 export const ALERT_CHANNELS: readonly AlertChannel[] = ['email', 'sms', 'webhook'];
@@ -90,11 +91,20 @@ export interface Breach {
 
 /** Port: thresholds of a tenant, by user, and the enabled ones of every tenant (sweep). */
 export interface ThresholdStore {
-  put(tenantId: string, threshold: Threshold): Promise<void>;
+  /** Stores a threshold; with `audit`, in one transaction with the audit entry of the change. */
+  put(tenantId: string, threshold: Threshold, audit?: AuditWrite): Promise<void>;
   get(tenantId: string, thresholdId: string): Promise<Threshold | undefined>;
   listByUser(tenantId: string, userId: string): Promise<Threshold[]>;
-  /** Deletes and answers the deleted threshold; undefined when there was none. */
-  delete(tenantId: string, thresholdId: string): Promise<Threshold | undefined>;
+  /**
+   * Deletes and answers the deleted threshold; undefined when there was none. With `audited`, deletes
+   * it only while it is still `current` (as read for the audit entry), in one transaction with the
+   * entry; undefined when it is gone or changed meanwhile.
+   */
+  delete(
+    tenantId: string,
+    thresholdId: string,
+    audited?: { current: Threshold; audit: AuditWrite },
+  ): Promise<Threshold | undefined>;
   /** Enabled thresholds of every tenant in one shard of the sweep index. */
   listEnabled(shard: number): Promise<{ tenantId: string; threshold: Threshold }[]>;
   readonly shards: number;
@@ -102,7 +112,8 @@ export interface ThresholdStore {
 
 export interface AlertingConfigStore {
   get(tenantId: string, userId: string): Promise<AlertingConfig | undefined>;
-  put(tenantId: string, config: AlertingConfig): Promise<void>;
+  /** Stores a user's contacts; with `audit`, in one transaction with the audit entry of the change. */
+  put(tenantId: string, config: AlertingConfig, audit?: AuditWrite): Promise<void>;
 }
 
 export type BreachUpdate = Partial<

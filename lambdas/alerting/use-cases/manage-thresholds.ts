@@ -6,10 +6,12 @@ import {
   isValidTimezone,
   redactFields,
   THRESHOLD_DEFAULTS,
+  toUsd,
   ValidationError,
   validateThresholdLevels,
 } from '@cost-management/core';
-import { NotFoundError } from '../../platform/errors.js';
+import { ConflictError, NotFoundError } from '../../platform/errors.js';
+import type { AuditActor, AuditLog } from '../../privacy/ports/audit-log.js';
 import type { Threshold, ThresholdStore } from '../ports/alerting-store.js';
 import { forgetThresholds } from './detect-breaches.js';
 
@@ -26,7 +28,28 @@ export interface ThresholdDeps {
   thresholds: ThresholdStore;
   /** Period-to-date for a threshold in another zone than UTC (see `backfillPeriodTotal`). */
   backfill?: (tenantId: string, threshold: Threshold, now: Date) => Promise<unknown>;
+  /** The audit log of configuration changes (privacy context): every change is audited with its write. */
+  audit?: AuditLog;
 }
+
+/** A threshold as an audit entry shows it (amounts in dollars). */
+export function thresholdAuditView(t: Threshold) {
+  return {
+    userId: t.userId,
+    name: t.name,
+    type: t.type,
+    period: t.period,
+    limitUsd: toUsd(t.limitNano),
+    warningPercent: t.warningPercent,
+    emergencyPercent: t.emergencyPercent,
+    changePercent: t.changePercent,
+    timezone: t.timezone,
+    channels: t.channels,
+    enabled: t.enabled,
+  };
+}
+
+const noKey = (tenantId: string): AuditActor => ({ tenant: tenantId, keyId: null });
 
 /** Checks what the schema cannot: a known time zone, a limit where one is needed, level order. */
 function checkThreshold(t: Threshold): void {
@@ -51,6 +74,7 @@ export async function createThreshold(
   tenantId: string,
   request: CreateThresholdRequest,
   now: Date,
+  actor: AuditActor = noKey(tenantId),
 ): Promise<WrittenThreshold> {
   const { value: input, redacted } = redactFields(request, THRESHOLD_FREE_TEXT);
   const at = now.toISOString();
@@ -72,7 +96,17 @@ export async function createThreshold(
   };
   checkThreshold(threshold);
   await deps.backfill?.(tenantId, threshold, now);
-  await deps.thresholds.put(tenantId, threshold);
+  const audit = await deps.audit?.prepare(
+    {
+      actor,
+      action: 'threshold.create',
+      target: threshold.thresholdId,
+      before: null,
+      after: thresholdAuditView(threshold),
+    },
+    now,
+  );
+  await deps.thresholds.put(tenantId, threshold, audit);
   forgetThresholds(tenantId, threshold.userId);
   return { threshold, redacted };
 }
@@ -87,6 +121,7 @@ export async function updateThreshold(
   thresholdId: string,
   request: UpdateThresholdRequest,
   now: Date,
+  actor: AuditActor = noKey(tenantId),
 ): Promise<WrittenThreshold> {
   const { value: input, redacted } = redactFields(request, THRESHOLD_FREE_TEXT);
   const current = await deps.thresholds.get(tenantId, thresholdId);
@@ -107,13 +142,52 @@ export async function updateThreshold(
   ) {
     await deps.backfill?.(tenantId, next, now);
   }
-  await deps.thresholds.put(tenantId, next);
+  const audit = await deps.audit?.prepare(
+    {
+      actor,
+      action: 'threshold.update',
+      target: thresholdId,
+      before: thresholdAuditView(current),
+      after: thresholdAuditView(next),
+    },
+    now,
+  );
+  await deps.thresholds.put(tenantId, next, audit);
   forgetThresholds(tenantId, next.userId);
   return { threshold: next, redacted };
 }
 
-export async function deleteThreshold(deps: ThresholdDeps, tenantId: string, thresholdId: string) {
-  const deleted = await deps.thresholds.delete(tenantId, thresholdId);
-  if (!deleted) throw new NotFoundError(`No threshold '${thresholdId}'.`);
-  forgetThresholds(tenantId, deleted.userId);
+export async function deleteThreshold(
+  deps: ThresholdDeps,
+  tenantId: string,
+  thresholdId: string,
+  now: Date = new Date(),
+  actor: AuditActor = noKey(tenantId),
+) {
+  if (!deps.audit) {
+    const deleted = await deps.thresholds.delete(tenantId, thresholdId);
+    if (!deleted) throw new NotFoundError(`No threshold '${thresholdId}'.`);
+    forgetThresholds(tenantId, deleted.userId);
+    return;
+  }
+  const current = await deps.thresholds.get(tenantId, thresholdId);
+  if (!current) throw new NotFoundError(`No threshold '${thresholdId}'.`);
+  const audit = await deps.audit.prepare(
+    {
+      actor,
+      action: 'threshold.delete',
+      target: thresholdId,
+      before: thresholdAuditView(current),
+      after: null,
+    },
+    now,
+  );
+  const deleted = await deps.thresholds.delete(tenantId, thresholdId, { current, audit });
+  if (!deleted) {
+    if (await deps.thresholds.get(tenantId, thresholdId)) {
+      throw new ConflictError(`Threshold '${thresholdId}' changed while it was being deleted; retry.`);
+    }
+    throw new NotFoundError(`No threshold '${thresholdId}'.`);
+  }
+  forgetThresholds(tenantId, current.userId);
 }

@@ -4,9 +4,16 @@ import {
   QueryCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { ControlActionRecord } from '@cost-management/core';
+import { type ControlActionRecord, expiresAtSeconds } from '@cost-management/core';
 import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
+import { EXPIRES_AT, EXPIRY_PAGE_SIZE, rewriteExpiries } from '../../platform/expiry.js';
 import { tenantPk, userPk } from '../../platform/keys.js';
+import type {
+  ExpiryRewriter,
+  PagePosition,
+  Retention,
+  RewrittenPage,
+} from '../../privacy/ports/retention-job.js';
 import type { ControlActionsStore } from '../ports/control-actions-store.js';
 
 type Item = Record<string, unknown>;
@@ -16,40 +23,86 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
 const ACTION_SK_PREFIX = 'A#';
 const actionSk = (actionId: string) => `${ACTION_SK_PREFIX}${actionId}`;
 
-function toActionItem(tenantId: string, record: ControlActionRecord): Item {
+function toActionItem(tenantId: string, record: ControlActionRecord, historyDays?: number): Item {
   return {
     pk: tenantPk(tenantId),
     sk: actionSk(record.actionId),
     gsi1pk: userPk(tenantId, record.userId),
     gsi1sk: `${record.at}#${record.actionId}`,
     ...record,
+    ...(historyDays !== undefined ? { [EXPIRES_AT]: expiresAtSeconds(record.at, historyDays) } : {}),
   };
 }
 
 function fromActionItem(raw: Item): ControlActionRecord {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = raw;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, [EXPIRES_AT]: _e, ...rest } = raw;
   return rest as unknown as ControlActionRecord;
 }
 
 /**
  * The audit trail of control actions in DynamoDB: entries keyed by tenant and action id, a user index
  * for the history. Entries are written only inside the transactions of the config store, which
- * composes the items this adapter builds.
+ * composes the items this adapter builds. Each entry expires the tenant's history retention after
+ * it was written; marking one reversed is conditioned on it existing, so an expired entry stays gone.
  */
-export class DynamoControlActionsStore implements ControlActionsStore {
+export class DynamoControlActionsStore implements ControlActionsStore, ExpiryRewriter {
+  readonly part = 'control-actions';
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
+    /** Days the tenant keeps history; without it entries are written without expiry. */
+    private readonly historyDays?: (tenantId: string) => Promise<number>,
   ) {}
 
-  /** Puts a new audit entry, on condition that its id is new. */
-  putEntry(tenantId: string, record: ControlActionRecord): TransactItem {
+  /** The tenant's history retention, read before a transaction's entries are built. */
+  async retentionDays(tenantId: string): Promise<number | undefined> {
+    return this.historyDays ? this.historyDays(tenantId) : undefined;
+  }
+
+  /** Puts a new audit entry, on condition that its id is new; `historyDays` sets its expiry. */
+  putEntry(tenantId: string, record: ControlActionRecord, historyDays?: number): TransactItem {
     return {
       Put: {
         TableName: this.table,
-        Item: toActionItem(tenantId, record),
+        Item: toActionItem(tenantId, record, historyDays),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
+    };
+  }
+
+  /** The expiry of a page of the tenant's entries under a new history retention. */
+  async rewritePage(
+    tenantId: string,
+    retention: Retention,
+    after: PagePosition | undefined,
+  ): Promise<RewrittenPage> {
+    const res = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
+        ProjectionExpression: 'pk, sk, #at, #e',
+        ExpressionAttributeNames: { '#at': 'at', '#e': EXPIRES_AT },
+        ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':a': ACTION_SK_PREFIX },
+        ConsistentRead: true,
+        Limit: EXPIRY_PAGE_SIZE,
+        ...(after ? { ExclusiveStartKey: after } : {}),
+      }),
+    );
+    const items = res.Items ?? [];
+    const rewritten = await rewriteExpiries(
+      this.client,
+      this.table,
+      items.map((item) => ({
+        key: { pk: String(item.pk), sk: String(item.sk) },
+        current: item[EXPIRES_AT],
+        target: expiresAtSeconds(String(item.at), retention.historyDays),
+      })),
+    );
+    return {
+      examined: items.length,
+      rewritten,
+      ...(res.LastEvaluatedKey ? { next: res.LastEvaluatedKey } : {}),
     };
   }
 

@@ -13,6 +13,7 @@ import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
 import { UnavailableError } from '../../platform/errors.js';
 import { userPk } from '../../platform/keys.js';
 import { backoff } from '../../platform/retry.js';
+import type { AuditWrite } from '../../privacy/ports/audit-log.js';
 import {
   CONTROL_SWEEP_SHARDS,
   type ControlConfigStore,
@@ -119,6 +120,7 @@ export class DynamoControlConfigStore implements ControlConfigStore {
     item: ControlItem,
     expected: { version: number; reservedNano: NanoUsd } | null,
     records: ControlActionRecord[] = [],
+    audit?: AuditWrite,
   ): Promise<'created' | 'replaced' | 'changed'> {
     const put = {
       TableName: this.table,
@@ -131,15 +133,18 @@ export class DynamoControlConfigStore implements ControlConfigStore {
           }
         : { ConditionExpression: 'attribute_not_exists(pk)' }),
     };
+    const days = records.length > 0 ? await this.actions.retentionDays(tenantId) : undefined;
     try {
-      if (records.length === 0) {
+      if (records.length === 0 && !audit) {
         await this.client.send(new PutCommand(put));
       } else {
+        // The configuration, the control entries it ends and the audit entry of the change: all or nothing.
         await this.client.send(
           new TransactWriteCommand({
             TransactItems: [
               { Put: put },
-              ...records.map((record) => this.actions.putEntry(tenantId, record)),
+              ...records.map((record) => this.actions.putEntry(tenantId, record, days)),
+              ...(audit ? [{ Put: audit.put }] : []),
             ],
           }),
         );
@@ -158,6 +163,7 @@ export class DynamoControlConfigStore implements ControlConfigStore {
   }
 
   async transition(tenantId: string, t: Transition): Promise<TransitionOutcome> {
+    const days = t.records.length > 0 ? await this.actions.retentionDays(tenantId) : undefined;
     const names: Record<string, string> = { '#state': 'state', '#v': 'version' };
     const values: Record<string, unknown> = { ':v': t.expectedVersion, ':next': t.expectedVersion + 1 };
     const sets = ['#state.#v = :next'];
@@ -177,7 +183,8 @@ export class DynamoControlConfigStore implements ControlConfigStore {
           ExpressionAttributeValues: values,
         },
       },
-      ...t.records.map((record) => this.actions.putEntry(tenantId, record)),
+      ...t.records.map((record) => this.actions.putEntry(tenantId, record, days)),
+      ...(t.audit ? [{ Put: t.audit.put }] : []),
     ];
     if (t.markReversed) items.push(this.actions.markReversed(tenantId, t.markReversed));
     try {

@@ -5,6 +5,7 @@ import type {
   TokenBucket,
   TransitionFields,
 } from '@cost-management/core';
+import type { AuditWrite } from '../../privacy/ports/audit-log.js';
 
 /** Cost held for a `/check` under a hard budget until its usage is tracked or it expires. */
 export interface Reservation {
@@ -25,6 +26,8 @@ export interface Transition {
   records: ControlActionRecord[];
   /** Marks an applied action reversed, on condition that it is not already. */
   markReversed?: { actionId: string; reversedAt: string; reversedBy: string };
+  /** The audit entry of a caller's change (a reverse), written in the same transaction. */
+  audit?: AuditWrite;
 }
 
 export type TransitionOutcome = 'written' | 'state-changed' | 'already-reversed';
@@ -49,6 +52,8 @@ export interface ControlConfigStore {
     item: ControlItem,
     expected: { version: number; reservedNano: NanoUsd } | null,
     records?: ControlActionRecord[],
+    /** The audit entry of the caller's change, written in the same transaction. */
+    audit?: AuditWrite,
   ): Promise<'created' | 'replaced' | 'changed'>;
   /** Writes a transition and its audit entries in one transaction. */
   transition(tenantId: string, transition: Transition): Promise<TransitionOutcome>;

@@ -8,11 +8,13 @@ import {
   type NanoUsd,
   periodOf,
   replaceConfiguration,
+  toUsd,
   tryResolveModel,
   validateControlConfig,
 } from '@cost-management/core';
 import type { z } from 'zod/mini';
 import { ConflictError, UnknownModelsError } from '../../platform/errors.js';
+import type { AuditActor, AuditLog } from '../../privacy/ports/audit-log.js';
 import { actionIdsAt } from '../action-id.js';
 import { invalidateControl } from '../control-cache.js';
 import { MAX_ATTEMPTS, pauseBeforeRetry, type RefreshDeps, refreshControl } from './refresh-control.js';
@@ -40,16 +42,32 @@ function canonicalDowngradeMap(map: Record<string, string>): Record<string, stri
   return canonical;
 }
 
+/** A configuration as an audit entry shows it (no state, amounts in dollars). */
+export function controlAuditView(item: ControlItem) {
+  return {
+    enabled: item.enabled,
+    budgetUsd: toUsd(item.budgetNano),
+    period: item.period,
+    rules: item.rules,
+    downgradeMap: item.downgradeMap,
+    maxRequestsPerMinute: item.maxRequestsPerMinute,
+    hardLimit: item.hardLimit,
+  };
+}
+
 /**
  * Creates or replaces a user's configuration. Replacing starts the period state afresh (level
  * normal, reversals dropped, audited when a level was in force) but keeps the period's open
  * hard-budget reservations; rules already reached by this period's spend are applied at once.
+ * With `deps.audit`, the change is audited (`control.create` or `control.replace`, the
+ * configuration before and after) in the same transaction as the write.
  */
 export async function initControl(
-  deps: RefreshDeps,
+  deps: RefreshDeps & { audit?: AuditLog },
   tenantId: string,
   body: InitBody,
   now: Date,
+  actor: AuditActor = { tenant: tenantId, keyId: null },
 ): Promise<{ created: boolean; item: ControlItem }> {
   const rules = body.rules ?? [...DEFAULT_CONTROL_RULES];
   const maxRequestsPerMinute = body.maxRequestsPerMinute ?? DEFAULT_LIGHT_MAX_REQUESTS_PER_MINUTE;
@@ -87,12 +105,23 @@ export async function initControl(
     // A level in force ends with the replacement: audited in the same write.
     const replacement = replaceConfiguration(settings, existing, period.key, spendNano, at, actionIdsAt(now));
     item = replacement.item;
+    const audit = await deps.audit?.prepare(
+      {
+        actor,
+        action: existing ? 'control.replace' : 'control.create',
+        target: body.userId,
+        before: existing ? controlAuditView(existing) : null,
+        after: controlAuditView(item),
+      },
+      now,
+    );
     // Conditioned on the state read: a concurrent reservation or transition makes it read again.
     outcome = await deps.store.put(
       tenantId,
       item,
       existing ? { version: existing.state.version, reservedNano: existing.state.reservedNano ?? 0 } : null,
       replacement.records,
+      audit,
     );
     invalidateControl(tenantId, body.userId);
   }

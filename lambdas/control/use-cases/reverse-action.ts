@@ -6,6 +6,7 @@ import {
   transitionFields,
 } from '@cost-management/core';
 import { ConflictError, NotFoundError } from '../../platform/errors.js';
+import type { AuditLog } from '../../privacy/ports/audit-log.js';
 import { actionIdsAt } from '../action-id.js';
 import { invalidateControl } from '../control-cache.js';
 import type { ControlDeps } from './control-deps.js';
@@ -46,7 +47,7 @@ export interface ReversedAction {
  * only marked: its period's state was already reset.
  */
 export async function reverseAction(
-  deps: ControlDeps,
+  deps: ControlDeps & { audit?: AuditLog },
   tenantId: string,
   actionId: string,
   request: { caller: Caller; label?: string | undefined; reason: string },
@@ -90,12 +91,24 @@ export async function reverseAction(
       ...(request.caller.keyId ? { actorKeyId: request.caller.keyId } : {}),
       ...(text.actor ? { actorLabel: text.actor } : {}),
     };
+    // The caller's change, audited in the same transaction as the reverse.
+    const audit = await deps.audit?.prepare(
+      {
+        actor: { tenant: request.caller.tenantId, keyId: request.caller.keyId ?? null },
+        action: 'control.reverse',
+        target: actionId,
+        before: { userId: item.userId, action: applied.action, level: item.state.level, reversedAt: null },
+        after: { userId: item.userId, level: next.level, reversedAt: record.at, reason: request.reason },
+      },
+      now,
+    );
     const outcome = await deps.store.transition(tenantId, {
       userId: item.userId,
       expectedVersion: item.state.version,
       next: transitionFields(next, false),
       records: [record],
       markReversed: { actionId, reversedAt: record.at, reversedBy: reversal.actor },
+      ...(audit ? { audit } : {}),
     });
     invalidateControl(tenantId, item.userId);
     if (outcome === 'already-reversed')

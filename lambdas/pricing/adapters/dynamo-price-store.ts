@@ -1,6 +1,13 @@
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { TokenRates } from '@cost-management/core';
 import { type Item, queryAll } from '../../platform/dynamo-query.js';
+import type { AuditWrite } from '../../privacy/ports/audit-log.js';
 import type { PriceUseUpdate } from '../../usage/ports/usage-store.js';
 import type { PriceStore, StoredPrice } from '../ports/price-store.js';
 
@@ -33,18 +40,25 @@ export class DynamoPriceStore implements PriceStore {
     private readonly table: string,
   ) {}
 
-  async add(scope: string, price: Omit<StoredPrice, 'pricedEvents'>): Promise<boolean> {
+  async add(scope: string, price: Omit<StoredPrice, 'pricedEvents'>, audit?: AuditWrite): Promise<boolean> {
+    const put = {
+      TableName: this.table,
+      Item: { pk: scopePk(scope), sk: versionSk(price.modelId, price.effectiveFrom), ...price },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    };
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { pk: scopePk(scope), sk: versionSk(price.modelId, price.effectiveFrom), ...price },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      if (audit) {
+        // The version and the audit entry of its addition: both or neither.
+        await this.client.send(
+          new TransactWriteCommand({ TransactItems: [{ Put: put }, { Put: audit.put }] }),
+        );
+      } else {
+        await this.client.send(new PutCommand(put));
+      }
       return true;
     } catch (error) {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      if (firstConditionFailed(error)) return false;
       throw error;
     }
   }
@@ -63,19 +77,34 @@ export class DynamoPriceStore implements PriceStore {
     scope: string,
     modelId: string,
     effectiveFrom: string,
+    audit?: AuditWrite,
   ): Promise<'removed' | 'not-found' | 'in-use'> {
+    const remove = {
+      TableName: this.table,
+      Key: { pk: scopePk(scope), sk: versionSk(modelId, effectiveFrom) },
+      ConditionExpression:
+        'attribute_exists(pk) AND (attribute_not_exists(pricedEvents) OR pricedEvents <= :zero)',
+      ExpressionAttributeValues: { ':zero': 0 },
+    };
+    if (audit) {
+      try {
+        // The removal and the audit entry of it: both or neither.
+        await this.client.send(
+          new TransactWriteCommand({ TransactItems: [{ Delete: remove }, { Put: audit.put }] }),
+        );
+        return 'removed';
+      } catch (error) {
+        if (!firstConditionFailed(error)) throw error;
+        const left = (await this.list(scope)).find(
+          (p) => p.modelId === modelId && p.effectiveFrom === effectiveFrom,
+        );
+        return left ? 'in-use' : 'not-found';
+      }
+    }
     try {
-      const res = await this.client.send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: { pk: scopePk(scope), sk: versionSk(modelId, effectiveFrom) },
-          ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(pricedEvents) OR pricedEvents <= :zero)',
-          ExpressionAttributeValues: { ':zero': 0 },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
+      await this.client.send(
+        new DeleteCommand({ ...remove, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
       );
-      void res;
       return 'removed';
     } catch (error) {
       if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
@@ -84,6 +113,11 @@ export class DynamoPriceStore implements PriceStore {
     }
   }
 }
+
+/** A transaction cancelled because its first item's condition failed. */
+const firstConditionFailed = (error: unknown): boolean =>
+  error instanceof TransactionCanceledException &&
+  error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
 
 /**
  * The counter update of a tenant version for the transaction that prices `events` with it

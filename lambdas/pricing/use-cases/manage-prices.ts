@@ -3,10 +3,12 @@ import {
   fromUsd,
   parseBedrockModelId,
   type TokenRates,
+  toUsd,
   tryResolveModel,
   ValidationError,
 } from '@cost-management/core';
 import { ConflictError, NotFoundError } from '../../platform/errors.js';
+import type { AuditActor, AuditLog } from '../../privacy/ports/audit-log.js';
 import type { RepriceUnpriced } from '../ports/effective-catalog.js';
 import type { PriceStore, StoredPrice } from '../ports/price-store.js';
 
@@ -16,7 +18,24 @@ export interface ManagePricesDeps {
   forget(tenantId: string): void;
   /** Prices the tenant's usage recorded without a price that the new version covers. */
   reprice?: RepriceUnpriced;
+  /** The audit log of configuration changes (privacy context): each change is audited with its write. */
+  audit?: AuditLog;
 }
+
+/** A price version as an audit entry shows it (rates in dollars per million tokens). */
+export function priceAuditView(price: Pick<StoredPrice, 'modelId' | 'effectiveFrom' | 'rates'>) {
+  const usd = (nano: number | null) => (nano === null ? null : toUsd(nano));
+  return {
+    modelId: price.modelId,
+    effectiveFrom: price.effectiveFrom,
+    inputPerMTokUsd: usd(price.rates.inputNanoPerMTok),
+    outputPerMTokUsd: usd(price.rates.outputNanoPerMTok),
+    cacheReadPerMTokUsd: usd(price.rates.cacheReadNanoPerMTok),
+    cacheWritePerMTokUsd: usd(price.rates.cacheWriteNanoPerMTok),
+  };
+}
+
+const versionTarget = (modelId: string, effectiveFrom: string) => `${modelId}@${effectiveFrom}`;
 
 export interface PriceInput {
   effectiveFrom: string;
@@ -51,6 +70,7 @@ export async function putPrice(
   rawModelId: string,
   input: PriceInput,
   now: Date,
+  actor: AuditActor = { tenant: tenantId, keyId: null },
 ): Promise<{ price: StoredPrice; repriced: number }> {
   const modelId = canonicalModelId(rawModelId);
   const rates: TokenRates = {
@@ -68,7 +88,17 @@ export async function putPrice(
     rates,
     createdAt: now.toISOString(),
   };
-  if (!(await deps.store.add(tenantId, price))) {
+  const audit = await deps.audit?.prepare(
+    {
+      actor,
+      action: 'prices.put',
+      target: versionTarget(modelId, price.effectiveFrom),
+      before: null,
+      after: priceAuditView(price),
+    },
+    now,
+  );
+  if (!(await deps.store.add(tenantId, price, audit))) {
     throw new ConflictError(
       `A price of ${modelId} from ${price.effectiveFrom} exists; versions are never rewritten, add one with another effectiveFrom.`,
     );
@@ -91,9 +121,29 @@ export async function deletePrice(
   tenantId: string,
   rawModelId: string,
   effectiveFrom: string,
+  now: Date = new Date(),
+  actor: AuditActor = { tenant: tenantId, keyId: null },
 ): Promise<void> {
   const modelId = canonicalModelId(rawModelId);
-  const outcome = await deps.store.remove(tenantId, modelId, instant(effectiveFrom));
+  const from = instant(effectiveFrom);
+  let audit: Awaited<ReturnType<AuditLog['prepare']>> | undefined;
+  if (deps.audit) {
+    const current = (await deps.store.list(tenantId)).find(
+      (p) => p.modelId === modelId && p.effectiveFrom === from,
+    );
+    if (!current) throw new NotFoundError(`No price of ${modelId} from ${effectiveFrom}.`);
+    audit = await deps.audit.prepare(
+      {
+        actor,
+        action: 'prices.delete',
+        target: versionTarget(modelId, from),
+        before: priceAuditView(current),
+        after: null,
+      },
+      now,
+    );
+  }
+  const outcome = await deps.store.remove(tenantId, modelId, from, audit);
   if (outcome === 'not-found') throw new NotFoundError(`No price of ${modelId} from ${effectiveFrom}.`);
   if (outcome === 'in-use') {
     throw new ConflictError(

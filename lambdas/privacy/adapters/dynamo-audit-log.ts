@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { expiresAtSeconds } from '@cost-management/core';
 import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
+import { EXPIRES_AT, EXPIRY_PAGE_SIZE, rewriteExpiries } from '../../platform/expiry.js';
 import { tenantPk } from '../../platform/keys.js';
-import type { AuditChange, AuditLog, AuditPage, AuditReader, AuditRecord } from '../ports/audit-log.js';
-
-const DAY_SECONDS = 86_400;
+import type {
+  AuditChange,
+  AuditLog,
+  AuditPage,
+  AuditReader,
+  AuditRecord,
+  AuditWrite,
+} from '../ports/audit-log.js';
+import type { ExpiryRewriter, PagePosition, Retention, RewrittenPage } from '../ports/retention-job.js';
 
 /**
  * Layout: the audit entries of a tenant in one partition of the data-protection table, pk
@@ -15,7 +23,9 @@ const DAY_SECONDS = 86_400;
  */
 const auditPk = (tenantId: string) => `${tenantPk(tenantId)}#AUDIT`;
 
-export class DynamoAuditLog implements AuditLog, AuditReader {
+export class DynamoAuditLog implements AuditLog, AuditReader, ExpiryRewriter {
+  readonly part = 'audit-entries';
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
@@ -23,31 +33,29 @@ export class DynamoAuditLog implements AuditLog, AuditReader {
     private readonly historyDays: (tenantId: string) => Promise<number>,
   ) {}
 
-  async record(change: AuditChange, at: Date): Promise<AuditRecord> {
-    const { record, put } = await this.entry(change, at);
-    await this.client.send(new PutCommand(put));
-    return record;
-  }
-
-  /**
-   * The conditional put of one entry, for a caller that writes it in the same transaction as the
-   * change it records (an erasure request).
-   */
-  async entry(change: AuditChange, at: Date) {
+  async prepare(change: AuditChange, at: Date): Promise<AuditWrite> {
     const record: AuditRecord = { ...change, auditId: randomUUID(), at: at.toISOString() };
     const days = await this.historyDays(change.actor.tenant);
-    const put = {
-      TableName: this.table,
-      Item: {
-        pk: auditPk(change.actor.tenant),
-        sk: `${record.at}#${record.auditId}`,
-        ...record,
-        expiresAt: Math.floor(at.getTime() / 1000) + days * DAY_SECONDS,
+    return {
+      record,
+      put: {
+        TableName: this.table,
+        Item: {
+          pk: auditPk(change.actor.tenant),
+          sk: `${record.at}#${record.auditId}`,
+          ...record,
+          [EXPIRES_AT]: expiresAtSeconds(record.at, days),
+        },
+        // Append-only: an entry is never overwritten.
+        ConditionExpression: 'attribute_not_exists(pk)',
       },
-      // Append-only: an entry is never overwritten.
-      ConditionExpression: 'attribute_not_exists(pk)',
     };
-    return { record, put };
+  }
+
+  async record(change: AuditChange, at: Date): Promise<AuditRecord> {
+    const write = await this.prepare(change, at);
+    await this.client.send(new PutCommand(write.put));
+    return write.record;
   }
 
   async list(
@@ -81,5 +89,43 @@ export class DynamoAuditLog implements AuditLog, AuditReader {
     );
     const last = res.LastEvaluatedKey;
     return { items, nextCursor: last ? encodeCursor(last) : null };
+  }
+
+  /**
+   * The expiry of a page of the tenant's entries under a new history retention. The entries stay
+   * append-only: their content is never rewritten, only when they expire.
+   */
+  async rewritePage(
+    tenantId: string,
+    retention: Retention,
+    after: PagePosition | undefined,
+  ): Promise<RewrittenPage> {
+    const res = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ProjectionExpression: 'pk, sk, #at, #e',
+        ExpressionAttributeNames: { '#at': 'at', '#e': EXPIRES_AT },
+        ExpressionAttributeValues: { ':pk': auditPk(tenantId) },
+        ConsistentRead: true,
+        Limit: EXPIRY_PAGE_SIZE,
+        ...(after ? { ExclusiveStartKey: after } : {}),
+      }),
+    );
+    const items = res.Items ?? [];
+    const rewritten = await rewriteExpiries(
+      this.client,
+      this.table,
+      items.map((item) => ({
+        key: { pk: String(item.pk), sk: String(item.sk) },
+        current: item[EXPIRES_AT],
+        target: expiresAtSeconds(String(item.at), retention.historyDays),
+      })),
+    );
+    return {
+      examined: items.length,
+      rewritten,
+      ...(res.LastEvaluatedKey ? { next: res.LastEvaluatedKey } : {}),
+    };
   }
 }

@@ -61,7 +61,7 @@ export class DynamoErasureStore implements ErasureStore {
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
     /** Builds the request's audit entry, written in the same transaction as the job. */
-    private readonly audit: Pick<DynamoAuditLog, 'entry'>,
+    private readonly audit: Pick<DynamoAuditLog, 'prepare'>,
   ) {}
 
   async get(tenantId: string, erasureId: string): Promise<ErasureJob | undefined> {
@@ -79,7 +79,7 @@ export class DynamoErasureStore implements ErasureStore {
   }
 
   async create(job: ErasureJob, previous: string | null, audit: AuditChange): Promise<boolean> {
-    const { put: auditPut } = await this.audit.entry(audit, new Date(job.requestedAt));
+    const { put: auditPut } = await this.audit.prepare(audit, new Date(job.requestedAt));
     const { pseudonym: _none, ...stored } = job;
     try {
       await this.client.send(

@@ -1,6 +1,14 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { tenantPk } from '../../platform/keys.js';
+import type { AuditWrite } from '../ports/audit-log.js';
+import type { RetentionJob } from '../ports/retention-job.js';
 import type { SettingsStore, TenantSettings } from '../ports/settings-store.js';
+import { retentionJobItem } from './dynamo-retention-jobs.js';
 
 /** Layout: one item per tenant in the data-protection table, pk `T#<tenant>`, sk `SETTINGS`. */
 const SETTINGS_SK = 'SETTINGS';
@@ -27,17 +35,33 @@ export class DynamoSettingsStore implements SettingsStore {
     };
   }
 
-  async put(tenantId: string, settings: TenantSettings): Promise<void> {
+  async put(
+    tenantId: string,
+    settings: TenantSettings,
+    options: { audit?: AuditWrite; job?: RetentionJob } = {},
+  ): Promise<void> {
+    const put = {
+      TableName: this.table,
+      Item: {
+        pk: tenantPk(tenantId),
+        sk: SETTINGS_SK,
+        usageDays: settings.retention.usageDays,
+        historyDays: settings.retention.historyDays,
+        updatedAt: settings.updatedAt,
+      },
+    };
+    if (!options.audit && !options.job) {
+      await this.client.send(new PutCommand(put));
+      return;
+    }
+    // The settings, the job applying them to stored items and the audit entry: all or nothing.
     await this.client.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          pk: tenantPk(tenantId),
-          sk: SETTINGS_SK,
-          usageDays: settings.retention.usageDays,
-          historyDays: settings.retention.historyDays,
-          updatedAt: settings.updatedAt,
-        },
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: put },
+          ...(options.job ? [{ Put: retentionJobItem(this.table, options.job) }] : []),
+          ...(options.audit ? [{ Put: options.audit.put }] : []),
+        ],
       }),
     );
   }

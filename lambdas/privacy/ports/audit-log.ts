@@ -33,10 +33,33 @@ export interface AuditPage {
   readonly nextCursor: string | null;
 }
 
+/**
+ * An entry prepared for the write of the change it records: the owning context's store puts it in
+ * the same DynamoDB transaction as the change, so either both are stored or neither is (an audit
+ * failure can never leave an unaudited change, nor an entry for a change that did not happen).
+ */
+export interface AuditWrite {
+  readonly record: AuditRecord;
+  /** The `Put` of a `TransactWriteItems` item; its condition refuses to overwrite an entry. */
+  readonly put: {
+    readonly TableName: string;
+    readonly Item: Record<string, unknown>;
+    readonly ConditionExpression: string;
+  };
+}
+
 export interface AuditLog {
   /** Appends one entry at `at`; an entry is never overwritten. */
   record(change: AuditChange, at: Date): Promise<AuditRecord>;
+  /** The entry of a change at `at`, to be written in the change's own transaction. */
+  prepare(change: AuditChange, at: Date): Promise<AuditWrite>;
 }
+
+/** The actor of a request: its key's tenant and key id (null where the key has none). */
+export const callerOf = (request: { tenantId: string; keyId?: string | undefined }): AuditActor => ({
+  tenant: request.tenantId,
+  keyId: request.keyId ?? null,
+});
 
 export interface AuditReader {
   /** The tenant's entries with `from <= at <= to`, newest first. */

@@ -1,3 +1,6 @@
+import type { AuditWrite } from './audit-log.js';
+import type { RetentionJob } from './retention-job.js';
+
 /** A tenant's data-protection settings, as stored. */
 export interface TenantSettings {
   readonly retention: { readonly usageDays: number; readonly historyDays: number };
@@ -9,7 +12,15 @@ export interface TenantSettings {
 export interface SettingsStore {
   /** The stored settings, or undefined while the tenant has never set any. */
   get(tenantId: string): Promise<TenantSettings | undefined>;
-  put(tenantId: string, settings: TenantSettings): Promise<void>;
+  /**
+   * Stores the settings; with `audit` (and `job`), in one transaction with the audit entry of the
+   * change (and the retention job that applies it to stored items): all of it or nothing.
+   */
+  put(
+    tenantId: string,
+    settings: TenantSettings,
+    options?: { audit?: AuditWrite; job?: RetentionJob },
+  ): Promise<void>;
 }
 
 /**

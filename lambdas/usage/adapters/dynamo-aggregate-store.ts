@@ -10,6 +10,7 @@ import {
 import {
   type AnalyticsInput,
   addDays,
+  dayExpiresAtSeconds,
   emptyCounters,
   type NanoUsd,
   type Period,
@@ -18,8 +19,15 @@ import {
 import { partitionKeys } from '../../platform/dynamo-erase.js';
 import { type Item, queryAll } from '../../platform/dynamo-query.js';
 import { UnavailableError } from '../../platform/errors.js';
+import { EXPIRES_AT, EXPIRY_PAGE_SIZE, rewriteExpiries } from '../../platform/expiry.js';
 import { userPk } from '../../platform/keys.js';
 import { backoff } from '../../platform/retry.js';
+import type {
+  ExpiryRewriter,
+  PagePosition,
+  Retention,
+  RewrittenPage,
+} from '../../privacy/ports/retention-job.js';
 import type { AggregateReader } from '../ports/read-stores.js';
 import type { TrackedCostReader } from '../ports/reconciliation.js';
 import { type Counters, countersOf, type PreparedUsage, type UsageRecord } from '../ports/usage-store.js';
@@ -31,10 +39,19 @@ import { type Counters, countersOf, type PreparedUsage, type UsageRecord } from 
  * - `P#<kind>#<zone>#<key>`: period totals — the UTC month for every event, and the periods of
  *   other zones that a user's thresholds watch.
  * UTC days and weeks are read from the day items (a week is at most 7 of them).
- * Per tenant (pk `T#tenant#UNPRICED`, sk the canonical model id): the usage recorded without a
- * price, counters as on the day item with `events` for requests; repricing decrements it.
+ * Per tenant (pk `T#tenant#UNPRICED`, sk `<canonical model id>#<UTC day>`): the usage recorded
+ * without a price, per model and day of the records, counters as on the day item with `events` for
+ * requests; repricing decrements it. Unlike the aggregates, these summaries describe raw records
+ * that expire: each carries `expiresAt` of its day's last possible record (the end of the day plus
+ * the usage retention), and reads leave out the days whose records have all expired, so the summary
+ * never counts records that no longer exist. (An item whose sk has no day is from before the
+ * summaries were kept per day; it is read as it is.)
  */
-const unpricedKey = (tenantId: string, modelId: string) => ({ pk: `T#${tenantId}#UNPRICED`, sk: modelId });
+const unpricedPk = (tenantId: string) => `T#${tenantId}#UNPRICED`;
+const unpricedKey = (tenantId: string, modelId: string, day: string) => ({
+  pk: unpricedPk(tenantId),
+  sk: `${modelId}#${day}`,
+});
 /** The summary of one model's usage recorded without a price. */
 export interface UnpricedSummary {
   modelId: string;
@@ -53,9 +70,15 @@ export function unpricedIncrement(
   tenantId: string,
   record: Pick<
     UsageRecord,
-    'modelId' | 'inputTokens' | 'outputTokens' | 'cacheReadInputTokens' | 'cacheWriteInputTokens'
+    | 'modelId'
+    | 'timestamp'
+    | 'inputTokens'
+    | 'outputTokens'
+    | 'cacheReadInputTokens'
+    | 'cacheWriteInputTokens'
   >,
   sign: 1 | -1,
+  usageDays?: number,
 ): AggregateIncrement {
   const adds = new Map<string, number>();
   adds.set('events', sign);
@@ -67,7 +90,14 @@ export function unpricedIncrement(
   ] as const) {
     adds.set(name, sign * record[name]);
   }
-  return { key: unpricedKey(tenantId, record.modelId), adds };
+  const day = record.timestamp.slice(0, 10);
+  return {
+    key: unpricedKey(tenantId, record.modelId, day),
+    adds,
+    ...(usageDays !== undefined
+      ? { sets: new Map([[EXPIRES_AT, dayExpiresAtSeconds(day, usageDays)]]) }
+      : {}),
+  };
 }
 const dayKey = (tenantId: string, userId: string, day: string) => ({
   pk: userPk(tenantId, userId),
@@ -101,6 +131,8 @@ const utcMonthOf = (timestamp: string): Pick<Period, 'kind' | 'timezone' | 'key'
 export interface AggregateIncrement {
   key: { pk: string; sk: string };
   adds: Map<string, number>;
+  /** Attributes set along (the expiry of an unpriced summary). */
+  sets?: Map<string, number>;
 }
 
 function add(adds: Map<string, number>, name: string, value: number, keepZero: boolean): void {
@@ -127,7 +159,8 @@ export function aggregateIncrements(
     }
     return increment.adds;
   };
-  for (const { record, periods } of events) {
+  const sets = new Map<string, Map<string, number>>();
+  for (const { record, periods, usageDays } of events) {
     const counters = countersOf(record);
     const entries = Object.entries(counters) as [keyof Counters, number][];
     const day = target(dayKey(tenantId, record.userId, record.timestamp.slice(0, 10)));
@@ -141,12 +174,16 @@ export function aggregateIncrements(
       for (const [name, value] of entries) add(totals, name, value, true);
     }
     if (record.priced === false) {
-      const summary = unpricedIncrement(tenantId, record, 1);
+      const summary = unpricedIncrement(tenantId, record, 1, usageDays);
       const adds = target(summary.key);
       for (const [name, value] of summary.adds) add(adds, name, value, true);
+      if (summary.sets) sets.set(`${summary.key.pk}|${summary.key.sk}`, summary.sets);
     }
   }
-  return [...increments.values()];
+  return [...increments].map(([id, increment]) => {
+    const set = sets.get(id);
+    return set ? { ...increment, sets: set } : increment;
+  });
 }
 
 /**
@@ -189,10 +226,15 @@ export function incrementUpdate(table: string, increment: AggregateIncrement) {
     values[`:c${i}`] = value;
     return `#c${i} :c${i}`;
   });
+  const sets = [...(increment.sets ?? [])].map(([name, value], i) => {
+    names[`#s${i}`] = name;
+    values[`:s${i}`] = value;
+    return `#s${i} = :s${i}`;
+  });
   return {
     TableName: table,
     Key: increment.key,
-    UpdateExpression: `ADD ${adds.join(', ')}`,
+    UpdateExpression: `ADD ${adds.join(', ')}${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
@@ -205,7 +247,9 @@ export const aggregateItemIds = (tenantId: string, event: PreparedUsage): string
     ...[utcMonthOf(event.record.timestamp), ...event.periods].map((p) =>
       periodKey(tenantId, event.record.userId, p),
     ),
-    ...(event.record.priced === false ? [unpricedKey(tenantId, event.record.modelId)] : []),
+    ...(event.record.priced === false
+      ? [unpricedKey(tenantId, event.record.modelId, event.record.timestamp.slice(0, 10))]
+      : []),
   ].map((k) => `${k.pk}|${k.sk}`);
 
 const EMPTY: UsageCounters = emptyCounters();
@@ -368,23 +412,76 @@ export class DynamoAggregateStore implements AggregateReader, TrackedCostReader 
     );
   }
 
-  /** The tenant's usage waiting for a price, by model (models with no such event left out). */
-  async unpriced(tenantId: string): Promise<UnpricedSummary[]> {
+  /**
+   * The tenant's usage waiting for a price, by model (models with no such event left out). With
+   * `firstRetainedDay`, the days before it are left out: their records have all expired.
+   */
+  async unpriced(tenantId: string, firstRetainedDay?: string): Promise<UnpricedSummary[]> {
     const items = await queryAll(this.client, {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': unpricedKey(tenantId, '').pk },
+      ExpressionAttributeValues: { ':pk': unpricedPk(tenantId) },
     });
-    return items
-      .map((item) => ({
-        modelId: String(item.sk),
-        events: Number(item.events ?? 0),
-        inputTokens: Number(item.inputTokens ?? 0),
-        outputTokens: Number(item.outputTokens ?? 0),
-        cacheReadInputTokens: Number(item.cacheReadInputTokens ?? 0),
-        cacheWriteInputTokens: Number(item.cacheWriteInputTokens ?? 0),
-      }))
-      .filter((s) => s.events > 0);
+    const byModel = new Map<string, UnpricedSummary>();
+    for (const item of items) {
+      const [modelId = '', day] = String(item.sk).split('#');
+      if (day !== undefined && firstRetainedDay !== undefined && day < firstRetainedDay) continue;
+      const sum = byModel.get(modelId) ?? {
+        modelId,
+        events: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        cacheReadInputTokens: 0,
+        cacheWriteInputTokens: 0,
+      };
+      sum.events += Number(item.events ?? 0);
+      sum.inputTokens += Number(item.inputTokens ?? 0);
+      sum.outputTokens += Number(item.outputTokens ?? 0);
+      sum.cacheReadInputTokens += Number(item.cacheReadInputTokens ?? 0);
+      sum.cacheWriteInputTokens += Number(item.cacheWriteInputTokens ?? 0);
+      byModel.set(modelId, sum);
+    }
+    return [...byModel.values()].filter((s) => s.events > 0);
+  }
+
+  /** The expiry of the tenant's per-day unpriced summaries under a new usage retention. */
+  unpricedExpiry(): ExpiryRewriter {
+    return {
+      part: 'unpriced-summaries',
+      rewritePage: async (
+        tenantId: string,
+        retention: Retention,
+        after: PagePosition | undefined,
+      ): Promise<RewrittenPage> => {
+        const res = await this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk',
+            ProjectionExpression: 'pk, sk, #e',
+            ExpressionAttributeNames: { '#e': EXPIRES_AT },
+            ExpressionAttributeValues: { ':pk': unpricedPk(tenantId) },
+            ConsistentRead: true,
+            Limit: EXPIRY_PAGE_SIZE,
+            ...(after ? { ExclusiveStartKey: after } : {}),
+          }),
+        );
+        const items = (res.Items ?? []).filter((item) => String(item.sk).includes('#'));
+        const rewritten = await rewriteExpiries(
+          this.client,
+          this.table,
+          items.map((item) => ({
+            key: { pk: String(item.pk), sk: String(item.sk) },
+            current: item[EXPIRES_AT],
+            target: dayExpiresAtSeconds(String(item.sk).split('#')[1] as string, retention.usageDays),
+          })),
+        );
+        return {
+          examined: res.Items?.length ?? 0,
+          rewritten,
+          ...(res.LastEvaluatedKey ? { next: res.LastEvaluatedKey } : {}),
+        };
+      },
+    };
   }
 
   /** A user's spend in one period (cost control). */

@@ -1,7 +1,15 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { expiresAtSeconds } from '@cost-management/core';
 import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
 import type { Item } from '../../platform/dynamo-query.js';
+import { EXPIRES_AT, EXPIRY_PAGE_SIZE, rewriteExpiries } from '../../platform/expiry.js';
 import { userPk } from '../../platform/keys.js';
+import type {
+  ExpiryRewriter,
+  PagePosition,
+  Retention,
+  RewrittenPage,
+} from '../../privacy/ports/retention-job.js';
 import type { RecordPage, UsageRecordReader } from '../ports/read-stores.js';
 import type { RecordedMarker, UsageRecord } from '../ports/usage-store.js';
 
@@ -57,7 +65,13 @@ function recordOf(item: Item): UsageRecord {
   return record as unknown as UsageRecord;
 }
 
-export class DynamoUsageRecords implements UsageRecordReader {
+/** Read filter that hides records past their expiry (DynamoDB deletes them some time after it). */
+const NOT_EXPIRED = 'attribute_not_exists(#e) OR #e > :now';
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+export class DynamoUsageRecords implements UsageRecordReader, ExpiryRewriter {
+  readonly part = 'usage-records';
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
@@ -107,7 +121,10 @@ export class DynamoUsageRecords implements UsageRecordReader {
         TableName: this.table,
         IndexName: USER_RECORDS_INDEX,
         KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to },
+        // A record past its retention is not shown while it waits for deletion.
+        FilterExpression: NOT_EXPIRED,
+        ExpressionAttributeNames: { '#e': EXPIRES_AT },
+        ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': to, ':now': nowSeconds() },
         Limit: page.limit,
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
@@ -119,18 +136,25 @@ export class DynamoUsageRecords implements UsageRecordReader {
     };
   }
 
-  /** The time of the first and last record of a model still waiting for a price (the sparse index). */
+  /**
+   * The time of the first and last record of a model still waiting for a price (the sparse index);
+   * with `oldestRetained`, records before that instant (expired) are left out.
+   */
   async unpricedSpan(
     tenantId: string,
     modelId: string,
+    oldestRetained?: string,
   ): Promise<{ firstSeen: string | null; lastSeen: string | null }> {
     const edge = async (forward: boolean) => {
       const res = await this.client.send(
         new QueryCommand({
           TableName: this.table,
           IndexName: UNPRICED_RECORDS_INDEX,
-          KeyConditionExpression: 'gsi2pk = :pk',
-          ExpressionAttributeValues: { ':pk': unpricedRecordsPk(tenantId, modelId) },
+          KeyConditionExpression: oldestRetained ? 'gsi2pk = :pk AND gsi2sk > :oldest' : 'gsi2pk = :pk',
+          ExpressionAttributeValues: {
+            ':pk': unpricedRecordsPk(tenantId, modelId),
+            ...(oldestRetained ? { ':oldest': oldestRetained } : {}),
+          },
           ProjectionExpression: '#ts',
           ExpressionAttributeNames: { '#ts': 'timestamp' },
           ScanIndexForward: forward,
@@ -166,6 +190,46 @@ export class DynamoUsageRecords implements UsageRecordReader {
     return {
       records: (res.Items ?? []).map(recordOf),
       ...(res.LastEvaluatedKey ? { after: res.LastEvaluatedKey } : {}),
+    };
+  }
+
+  /**
+   * The expiry of a page of the tenant's records under a new usage retention. The table has no
+   * tenant-wide index (a record's key is its requestId), so this is a consistent, filtered Scan
+   * from `after`: it reads every tenant's items and keeps the tenant's own. Fit for a rare admin
+   * change run in the background, never for a request path; see docs/DATA-PROTECTION.md.
+   */
+  async rewritePage(
+    tenantId: string,
+    retention: Retention,
+    after: PagePosition | undefined,
+  ): Promise<RewrittenPage> {
+    const res = await this.client.send(
+      new ScanCommand({
+        TableName: this.table,
+        ConsistentRead: true,
+        Limit: EXPIRY_PAGE_SIZE,
+        FilterExpression: 'begins_with(pk, :prefix)',
+        ProjectionExpression: 'pk, sk, #ts, #e',
+        ExpressionAttributeNames: { '#ts': 'timestamp', '#e': EXPIRES_AT },
+        ExpressionAttributeValues: { ':prefix': usageRecordKey(tenantId, '').pk },
+        ...(after ? { ExclusiveStartKey: after } : {}),
+      }),
+    );
+    const items = (res.Items ?? []).filter((item) => typeof item.timestamp === 'string');
+    const rewritten = await rewriteExpiries(
+      this.client,
+      this.table,
+      items.map((item) => ({
+        key: { pk: String(item.pk), sk: String(item.sk) },
+        current: item[EXPIRES_AT],
+        target: expiresAtSeconds(String(item.timestamp), retention.usageDays),
+      })),
+    );
+    return {
+      examined: items.length,
+      rewritten,
+      ...(res.LastEvaluatedKey ? { next: res.LastEvaluatedKey } : {}),
     };
   }
 }

@@ -31,6 +31,11 @@ export interface UsageRecord {
   priced?: boolean;
   tags?: Record<string, string>;
   latencyMs?: number;
+  /**
+   * Epoch seconds at which the record expires (DynamoDB TTL): its timestamp plus the tenant's usage
+   * retention. Absent on records written before retention existed (kept until a retention job).
+   */
+  expiresAt?: number;
 }
 
 /** One validated, priced event ready to be written. */
@@ -43,6 +48,11 @@ export interface PreparedUsage {
    * model and operation lines, UTC month): e.g. a period in the zone of a user's threshold.
    */
   periods: Period[];
+  /**
+   * The tenant's usage retention when recorded: the record carries its own expiry, and the per-day
+   * summary of records waiting for a price expires with the last record of its day.
+   */
+  usageDays?: number;
 }
 
 /** The first recording of a requestId: replays are answered from it. */

@@ -1,4 +1,4 @@
-import type { Catalog, Period } from '@cost-management/core';
+import { type Catalog, isExpired, type Period } from '@cost-management/core';
 import type { IngestReactor } from '../ports/ingest-reactor.js';
 import type { RepricingStore, UnpricedRecords, UsageRecord } from '../ports/usage-store.js';
 import { priceOrUnpriced } from './track-usage.js';
@@ -38,6 +38,8 @@ export async function repriceUnpriced(
         });
         after = page.after;
         for (const record of page.records) {
+          // Past its retention: no longer the tenant's data to price (its summary day expires with it).
+          if (isExpired(record.expiresAt, now.toISOString())) continue;
           const outcome = priceOrUnpriced(
             {
               modelId: record.requestedModelId,

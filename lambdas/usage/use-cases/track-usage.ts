@@ -2,6 +2,7 @@ import { TrackUsageRequest } from '@cost-management/contract';
 import {
   type Catalog,
   DEFAULT_CATALOG,
+  expiresAtSeconds,
   type Period,
   type PricedUsage,
   parseBedrockModelId,
@@ -13,6 +14,7 @@ import {
 } from '@cost-management/core';
 import type { z } from 'zod/mini';
 import { canonicalJson, sha256Hex } from '../../platform/canonical-json.js';
+import type { RetentionPolicy } from '../../privacy/ports/settings-store.js';
 import type { IngestReactor } from '../ports/ingest-reactor.js';
 import {
   type CommitOutcome,
@@ -26,6 +28,7 @@ import {
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 /** How far back a usage timestamp may lie (late reports, backfills). */
 export const MAX_AGE_MS = 400 * 24 * 3600 * 1000;
+const MS_PER_DAY = 24 * 3600 * 1000;
 
 /** The free-text fields of a usage event: redacted before anything is stored, hashed or logged. */
 export const TRACK_USAGE_FREE_TEXT = ['operation', 'tags.*'] as const;
@@ -54,17 +57,34 @@ export interface TrackUsageDeps {
   reactors?: IngestReactor[];
   /** The tenant's effective catalog (the built-in one when absent). */
   catalogOf?: (tenantId: string) => Promise<Catalog>;
+  /** The tenant's retention (privacy context): each record expires `usageDays` after its timestamp. */
+  retention?: RetentionPolicy;
 }
 
 type ParsedEvent = z.output<typeof TrackUsageRequest>;
 
-function checkTimestamp(timestamp: string | undefined, now: Date): string {
+/**
+ * The timestamp of an event, checked against the clock. An event older than the tenant's usage
+ * retention is refused: its record would be expired on arrival, and a replay of its requestId after
+ * the record is gone could not be recognised. With the same rule every replay of a recorded event
+ * (same body, so the same timestamp) is either answered from its record or, once the record has
+ * expired, refused as too old: never counted a second time.
+ */
+function checkTimestamp(timestamp: string | undefined, now: Date, usageDays?: number): string {
   if (timestamp === undefined) return now.toISOString();
   const at = new Date(timestamp);
   const delta = at.getTime() - now.getTime();
   if (delta > MAX_FUTURE_SKEW_MS) {
     throw new ValidationError('timestamp lies in the future.', [
       { path: 'timestamp', message: 'must not be more than 5 minutes ahead of the server clock' },
+    ]);
+  }
+  if (usageDays !== undefined && usageDays * MS_PER_DAY < MAX_AGE_MS && -delta >= usageDays * MS_PER_DAY) {
+    throw new ValidationError('timestamp is older than the usage retention.', [
+      {
+        path: 'timestamp',
+        message: `must be less than ${usageDays} days in the past (the tenant's usage retention)`,
+      },
     ]);
   }
   if (-delta > MAX_AGE_MS) {
@@ -120,9 +140,10 @@ export function prepareEvent(
   raw: unknown,
   now: Date,
   catalog: Catalog = DEFAULT_CATALOG,
+  usageDays?: number,
 ): { parsed: ParsedEvent; prepared: PreparedUsage; redacted: string[] } {
   const { value: parsed, redacted } = redactFields(TrackUsageRequest.parse(raw), TRACK_USAGE_FREE_TEXT);
-  const timestamp = checkTimestamp(parsed.timestamp, now);
+  const timestamp = checkTimestamp(parsed.timestamp, now, usageDays);
   const outcome = priceOrUnpriced(
     {
       modelId: parsed.modelId,
@@ -157,10 +178,16 @@ export function prepareEvent(
     ...(parsed.operation !== undefined ? { operation: parsed.operation } : {}),
     ...(parsed.tags !== undefined ? { tags: parsed.tags } : {}),
     ...(parsed.latencyMs !== undefined ? { latencyMs: parsed.latencyMs } : {}),
+    ...(usageDays !== undefined ? { expiresAt: expiresAtSeconds(timestamp, usageDays) } : {}),
   };
   return {
     parsed,
-    prepared: { record, bodyHash: bodyHashOf(parsed), periods: [] },
+    prepared: {
+      record,
+      bodyHash: bodyHashOf(parsed),
+      periods: [],
+      ...(usageDays !== undefined ? { usageDays } : {}),
+    },
     redacted,
   };
 }
@@ -202,11 +229,14 @@ export async function trackUsageBatch(
   const toCommit: Prepared[] = [];
   const firstByRequestId = new Map<string, PreparedUsage>();
   const repeats: Prepared[] = [];
-  const catalog = deps.catalogOf ? await deps.catalogOf(tenantId) : DEFAULT_CATALOG;
+  const [catalog, retention] = await Promise.all([
+    deps.catalogOf ? deps.catalogOf(tenantId) : DEFAULT_CATALOG,
+    deps.retention?.retentionOf(tenantId),
+  ]);
 
   rawEvents.forEach((raw, index) => {
     try {
-      const { prepared, redacted } = prepareEvent(raw, now, catalog);
+      const { prepared, redacted } = prepareEvent(raw, now, catalog, retention?.usageDays);
       if (firstByRequestId.has(prepared.record.requestId)) repeats.push({ index, prepared, redacted });
       else {
         firstByRequestId.set(prepared.record.requestId, prepared);

@@ -4,6 +4,9 @@ import type {
   AlertingInput,
   Analytics,
   AnalyticsQueryInput,
+  AuditEntry,
+  AuditPage,
+  AuditQueryInput,
   AutoControlConfig,
   AutoControlInput,
   Benchmarks,
@@ -36,6 +39,8 @@ import type {
   ReconciliationQueryInput,
   ReverseActionInput,
   ReverseActionResult,
+  Settings,
+  SettingsInput,
   ThresholdInput,
   ThresholdList,
   ThresholdUpdateInput,
@@ -116,6 +121,14 @@ export interface CostClient {
   eraseUser(userId: string): Promise<Erasure>;
   /** The status of an erasure: `pending`, `running` or `completed` (with `completedAt`). */
   erasure(erasureId: string): Promise<Erasure>;
+  /** The tenant's data-protection settings (retention) and the progress of its retention job (admin). */
+  getSettings(): Promise<Settings>;
+  /** Changes the retention; new records get it within a minute, stored ones through a background job (admin). */
+  putSettings(settings: SettingsInput): Promise<Settings>;
+  /** One page of the audit log of configuration changes, newest first (admin). */
+  audit(query?: AuditQueryInput): Promise<AuditPage>;
+  /** Every audit entry of the range, newest first, page by page. */
+  auditEntries(query?: Omit<AuditQueryInput, 'cursor'>): AsyncIterableIterator<AuditEntry>;
 }
 
 /**
@@ -188,6 +201,18 @@ export function createCostClient(options: CostClientOptions): CostClient {
     // A repeated request answers the same erasure, so a retry is safe.
     eraseUser: (userId) => http.json({ method: 'DELETE', path: `/users/${seg(userId)}`, idempotent: true }),
     erasure: (erasureId) => get(`/erasures/${seg(erasureId)}`),
+    getSettings: () => get('/settings'),
+    putSettings: (settings) =>
+      http.json({ method: 'PUT', path: '/settings', body: settings, idempotent: true }),
+    audit: (query) => get('/audit', query),
+    async *auditEntries(query) {
+      let cursor: string | undefined;
+      do {
+        const page = await client.audit({ ...query, ...(cursor ? { cursor } : {}) });
+        yield* page.items;
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+    },
   };
   return client;
 }

@@ -3,6 +3,8 @@ import type {
   AlertingConfigResponse,
   AnalyticsQuery,
   AnalyticsResponse,
+  AuditQuery,
+  AuditResponse,
   AutoControlConfigResponse,
   AutoControlInitRequest,
   AutoControlStatusResponse,
@@ -31,11 +33,13 @@ import type {
   ProjectionsResponse,
   PutPriceRequest,
   PutPriceResponse,
+  PutSettingsRequest,
   RecommendationsResponse,
   ReconciliationQuery,
   ReconciliationResponse,
   ReverseActionRequest,
   ReverseActionResponse,
+  SettingsResponse,
   ThresholdListResponse,
   ThresholdResponse,
   ThresholdWriteResponse,
@@ -105,3 +109,15 @@ export type Reconciliation = z.output<typeof ReconciliationResponse>;
 /** An erasure of a user (right to be forgotten) and its progress. */
 export type Erasure = z.output<typeof ErasureResponse>;
 export type ErasureStatus = Erasure['status'];
+
+/** The tenant's retention: `usageDays` (raw usage records, 30–3650) and `historyDays`; fields left out keep their value. */
+export type SettingsInput = z.input<typeof PutSettingsRequest>;
+/** The tenant's data-protection settings, with the job that applies the latest retention change to stored items. */
+export type Settings = z.output<typeof SettingsResponse>;
+export type RetentionJob = NonNullable<Settings['retentionJob']>;
+/** Where retained raw data begins, on analytics and JSON export answers (CSV: `x-retention-*` headers). */
+export type RetentionNote = NonNullable<Analytics['retention']>;
+export type AuditQueryInput = z.input<typeof AuditQuery>;
+/** One page of the audit log of configuration changes, newest first. */
+export type AuditPage = z.output<typeof AuditResponse>;
+export type AuditEntry = AuditPage['items'][number];

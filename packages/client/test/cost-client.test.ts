@@ -293,6 +293,63 @@ describe('erasure', () => {
   });
 });
 
+describe('data protection', () => {
+  it('reads and changes the settings, and pages through the audit log newest first', async () => {
+    const settings = {
+      retention: { usageDays: 90, historyDays: 730 },
+      updatedAt: '2026-11-23T10:00:00.000Z',
+      retentionJob: {
+        status: 'pending',
+        usageDays: 90,
+        historyDays: 730,
+        requestedAt: '2026-11-23T10:00:00.000Z',
+        startAfter: '2026-11-23T10:01:05.000Z',
+        completedAt: null,
+        examined: 0,
+        rewritten: 0,
+      },
+    };
+    const entry = (auditId: string) => ({
+      auditId,
+      at: '2026-11-23T10:00:00.000Z',
+      actor: { tenant: 't', keyId: 'k1' },
+      action: 'settings.update',
+      target: 'settings',
+      before: null,
+      after: null,
+    });
+    const fetch = fakeFetch(
+      jsonReply(200, settings),
+      jsonReply(200, settings),
+      jsonReply(200, { items: [entry('a3'), entry('a2')], nextCursor: 'c1' }),
+      jsonReply(200, { items: [entry('a1')], nextCursor: null }),
+    );
+    const { client } = setup(fetch);
+    const changed = await client.putSettings({ retention: { usageDays: 90 } });
+    expect(changed.retentionJob?.status).toBe('pending');
+    expect((await client.getSettings()).retention.usageDays).toBe(90);
+    const ids: string[] = [];
+    for await (const e of client.auditEntries({ from: '2026-11-01T00:00:00Z', limit: 2 }))
+      ids.push(e.auditId);
+    expect(ids).toEqual(['a3', 'a2', 'a1']);
+    expect(fetch.calls.map((c) => `${c.method} ${c.url.slice(BASE.length)}`)).toEqual([
+      'PUT /settings',
+      'GET /settings',
+      'GET /audit?from=2026-11-01T00%3A00%3A00Z&limit=2',
+      'GET /audit?from=2026-11-01T00%3A00%3A00Z&limit=2&cursor=c1',
+    ]);
+    expect(fetch.calls[0]?.body).toEqual({ retention: { usageDays: 90 } });
+  });
+
+  it('retries a settings change the service could not write (503), which stored nothing', async () => {
+    const fetch = fakeFetch(errorReply(503, 'UNAVAILABLE'), jsonReply(200, { retention: {} }));
+    const { client, waits } = setup(fetch);
+    await client.putSettings({ retention: { historyDays: 365 } });
+    expect(fetch.calls).toHaveLength(2);
+    expect(waits).toHaveLength(1);
+  });
+});
+
 describe('parseRetryAfter', () => {
   it('reads seconds and HTTP dates', () => {
     expect(parseRetryAfter('3')).toBe(3000);

@@ -19,6 +19,20 @@ export const AnalyticsQuery = z.strictObject({
   industry: z.optional(Industry),
 });
 
+/**
+ * How the range asked for stands against the tenant's retention of raw usage records: records
+ * before `firstRetainedDay` have expired. Analytics are computed from aggregates, which are kept,
+ * so their figures stay complete; an export lists raw records and has none before that day.
+ * A CSV export carries the same in the headers `x-retention-first-retained-day` and
+ * `x-retention-range-before`.
+ */
+export const RetentionNote = z.object({
+  usageDays: z.int(),
+  firstRetainedDay: z.string(),
+  rangeBeforeRetention: z.boolean(),
+});
+export type RetentionNote = z.infer<typeof RetentionNote>;
+
 export const AnalyticsResponse = z.object({
   userId: z.string(),
   from: z.string(),
@@ -39,6 +53,7 @@ export const AnalyticsResponse = z.object({
     monthlyCostUsd: UsdOut,
   }),
   cached: z.boolean(),
+  retention: z.optional(RetentionNote),
 });
 export type AnalyticsResponse = z.infer<typeof AnalyticsResponse>;
 
@@ -106,6 +121,7 @@ export const ExportResponse = z.object({
   userId: z.string(),
   from: z.string(),
   to: z.string(),
+  retention: z.optional(RetentionNote),
   items: z.array(
     z.object({
       timestamp: z.string(),

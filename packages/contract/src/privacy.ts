@@ -14,10 +14,33 @@ export const Retention = z.object({
   historyDays: z.int(),
 });
 
+export const RETENTION_JOB_STATUSES = ['pending', 'running', 'completed'] as const;
+
+/**
+ * The job that applies the latest retention change to the items already stored (new items get the
+ * new expiry within a minute of the change). It starts a minute after the change and runs with the
+ * sweep, page by page.
+ */
+export const RetentionJobResponse = z.object({
+  status: z.enum(RETENTION_JOB_STATUSES),
+  usageDays: z.int(),
+  historyDays: z.int(),
+  requestedAt: z.string(),
+  startAfter: z.string(),
+  completedAt: z.nullable(z.string()),
+  /** Items read so far. */
+  examined: z.int(),
+  /** Items whose expiry changed so far. */
+  rewritten: z.int(),
+});
+export type RetentionJobResponse = z.infer<typeof RetentionJobResponse>;
+
 /** `GET /settings`, and the answer of `PUT /settings`. */
 export const SettingsResponse = z.object({
   retention: Retention,
   updatedAt: z.nullable(z.string()),
+  /** The latest retention job; null while the tenant never changed a retention. */
+  retentionJob: z.nullable(RetentionJobResponse),
 });
 export type SettingsResponse = z.infer<typeof SettingsResponse>;
 

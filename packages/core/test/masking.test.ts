@@ -1,0 +1,45 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { maskEmail, maskPhone, maskSecret, urlOrigin } from '../src/masking.js';
+
+describe('masking of contacts', () => {
+  it('keeps the first letter and the domain of an e-mail address', () => {
+    expect(maskEmail('owner@example.com')).toBe('o***@example.com');
+    expect(maskEmail('a@b.de')).toBe('a***@b.de');
+    for (const bad of ['', '@example.com', 'owner@', 'no-at-sign']) expect(maskEmail(bad)).toBe('***');
+  });
+
+  it('keeps the last three digits of a phone number', () => {
+    expect(maskPhone('+4915112345678')).toBe('***678');
+    expect(maskPhone('+1 (555) 010-0199')).toBe('***199');
+    expect(maskPhone('12345')).toBe('***');
+  });
+
+  it('reduces a webhook URL to its origin', () => {
+    expect(urlOrigin('https://hooks.example.com/cost/abc?token=secret#x')).toBe('https://hooks.example.com');
+    expect(urlOrigin('http://127.0.0.1:8080/hook')).toBe('http://127.0.0.1:8080');
+    expect(urlOrigin('not a url')).toBe('***');
+    expect(urlOrigin('mailto:owner@example.com')).toBe('***');
+  });
+
+  it('never shows a secret', () => {
+    expect(maskSecret('at-least-16-characters')).toBe('***');
+    expect(maskSecret(undefined)).toBeNull();
+  });
+
+  it('never returns the local part of an address or more than three digits of a number', () => {
+    fc.assert(
+      fc.property(fc.emailAddress(), (email) => {
+        const masked = maskEmail(email);
+        const local = email.slice(0, email.lastIndexOf('@'));
+        return local.length < 2 || !masked.includes(local);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.stringMatching(/^\+[1-9]\d{7,13}$/), (phone) => {
+        const digits = maskPhone(phone).replace(/\D/g, '');
+        return digits.length <= 3;
+      }),
+    );
+  });
+});

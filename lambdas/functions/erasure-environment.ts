@@ -6,8 +6,9 @@ export const spec = defineFunction({
   description:
     "Runs erasure jobs (DELETE /users/{userId}) from ErasureRequested events: deletes the user's records, thresholds, breaches, contacts, control config and history, cached results and patterns, and moves the aggregates to a pseudonym.",
   tables: {
-    // The job: taken under a lease, progress, completion (the open-list entry deleted); the tenant's history retention.
-    dataProtection: ['GetItem', 'UpdateItem', 'DeleteItem'],
+    // The job: taken under a lease, progress, completion (the open-list entry deleted); the tenant's
+    // history retention; audit entries naming the user, rewritten under the pseudonym.
+    dataProtection: ['GetItem', 'UpdateItem', 'DeleteItem', 'Query'],
     // Raw records by the user index; a record waiting for a price leaves the unpriced summary in a transaction.
     tokenUsage: ['Query', 'BatchWriteItem', 'DeleteItem'],
     // Aggregates moved to the pseudonym (a transaction per item), the unpriced summary decremented.

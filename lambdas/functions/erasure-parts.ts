@@ -2,7 +2,9 @@ import type { AlertingDataEraser } from '../alerting/ports/user-data-eraser.js';
 import { alertingDataEraser } from '../alerting/wiring.js';
 import type { ControlDataEraser } from '../control/ports/user-data-eraser.js';
 import { controlDataEraser } from '../control/wiring.js';
+import type { DynamoAuditLog } from '../privacy/adapters/dynamo-audit-log.js';
 import type { ErasureParts } from '../privacy/ports/erasure.js';
+import { auditLog } from '../privacy/wiring.js';
 import type { UsageDataEraser } from '../usage/ports/user-data-eraser.js';
 import { usageDataEraser } from '../usage/wiring.js';
 
@@ -11,6 +13,7 @@ export function erasureParts(
   usage: UsageDataEraser,
   alerting: AlertingDataEraser,
   control: ControlDataEraser,
+  audit: Pick<DynamoAuditLog, 'holdsUser' | 'eraseUser'>,
 ): ErasureParts {
   return {
     'usage.records': {
@@ -45,6 +48,10 @@ export function erasureParts(
       holds: (t, u) => usage.holdsDerived(t, u),
       erase: (t, u) => usage.eraseDerived(t, u),
     },
+    'privacy.audit': {
+      holds: (t, u) => audit.holdsUser(t, u),
+      erase: (t, u) => audit.eraseUser(t, u),
+    },
   };
 }
 
@@ -59,8 +66,9 @@ export interface UserDataTables {
   ALERTING_CONFIG_TABLE: string;
   AUTO_CONTROL_CONFIG_TABLE: string;
   CONTROL_ACTIONS_TABLE: string;
+  DATA_PROTECTION_TABLE: string;
 }
 
 /** The parts from a function's validated environment, once per cold start. */
 export const erasurePartsOf = (env: UserDataTables): ErasureParts =>
-  erasureParts(usageDataEraser(env), alertingDataEraser(env), controlDataEraser(env));
+  erasureParts(usageDataEraser(env), alertingDataEraser(env), controlDataEraser(env), auditLog(env));

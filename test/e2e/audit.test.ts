@@ -144,7 +144,7 @@ describe('the audit log of an end-to-end run', () => {
     expect(contacts[0]?.before).toEqual({
       email: 'o***@example.com',
       phone: '***678',
-      webhookUrl: 'https://hooks.example.com',
+      webhookUrl: 'https://h***',
       webhookSecret: '***',
       escalation: { afterMinutes: 30, email: 'l***@example.com', phone: '***999' },
     });

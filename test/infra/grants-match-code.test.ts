@@ -417,13 +417,18 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
       }
     }
     expect(unused).toEqual([]);
-    // Functions that neither write expiring items nor audit a change have no data-protection grant.
+    // Functions that neither write expiring items, audit a change nor run erasures have no data-protection grant.
     expect(
       FUNCTIONS.filter((f) => f.spec.tables.dataProtection)
         .map((f) => f.spec.name)
         .sort(),
     ).toEqual(
-      [...new Set(RETENTION_GRANTS.filter((g) => g.table === 'dataProtection').map((g) => g.fn))].sort(),
+      [
+        ...new Set([
+          ...RETENTION_GRANTS.filter((g) => g.table === 'dataProtection').map((g) => g.fn),
+          'erasure',
+        ]),
+      ].sort(),
     );
     // The scenario really reached the stores of the functions that have tables.
     for (const { spec } of FUNCTIONS) {

@@ -325,7 +325,7 @@ describe('alerting stack', () => {
         },
         {
           effect: 'Allow',
-          actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
           resources: ['table:test_bedrock_data_protection'],
         },
         {
@@ -622,10 +622,24 @@ describe('functions', () => {
           'kms:ReEncryptTo',
         ],
       ],
+      // Erasure deletes a user's contacts; the privacy API asks whether an erased user has contacts again.
+      [
+        'erasure',
+        [
+          'kms:Decrypt',
+          'kms:DescribeKey',
+          'kms:Encrypt',
+          'kms:GenerateDataKey',
+          'kms:GenerateDataKeyWithoutPlaintext',
+          'kms:ReEncryptFrom',
+          'kms:ReEncryptTo',
+        ],
+      ],
       ['notifier', ['kms:Decrypt', 'kms:DescribeKey']],
+      ['privacy-api', ['kms:Decrypt', 'kms:DescribeKey']],
       ['sweep', ['kms:Decrypt', 'kms:DescribeKey']],
     ]);
-    expect(users).toHaveLength(3);
+    expect(users).toHaveLength(5);
     for (const { statement } of users) {
       expect(statement.Condition).toEqual({
         StringEquals: {

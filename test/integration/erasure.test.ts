@@ -53,6 +53,8 @@ const USER_TABLES: TableKey[] = [
   'controlActions',
   'analyticsCache',
   'usagePatterns',
+  // Audit entries of the configuration changes that named the user (contacts, control, thresholds).
+  'dataProtection',
 ];
 
 let runtime: LocalRuntime;

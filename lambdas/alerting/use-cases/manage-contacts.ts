@@ -1,5 +1,5 @@
 import type { AlertingConfigRequest } from '@cost-management/contract';
-import { maskEmail, maskPhone, maskSecret, urlOrigin, ValidationError } from '@cost-management/core';
+import { maskEmail, maskPhone, maskSecret, maskUrl, ValidationError } from '@cost-management/core';
 import { NotFoundError } from '../../platform/errors.js';
 import type { AuditActor, AuditLog } from '../../privacy/ports/audit-log.js';
 import type { AlertingConfig, AlertingConfigStore } from '../ports/alerting-store.js';
@@ -22,7 +22,7 @@ export function maskedContacts(config: AlertingConfig) {
   return {
     email: masked(config.email, maskEmail),
     phone: masked(config.phone, maskPhone),
-    webhookUrl: masked(config.webhookUrl, urlOrigin),
+    webhookUrl: masked(config.webhookUrl, maskUrl),
     webhookSecret: maskSecret(config.webhookSecret),
     escalation: config.escalation
       ? {

@@ -98,7 +98,7 @@ export async function reverseAction(
         action: 'control.reverse',
         target: actionId,
         before: { userId: item.userId, action: applied.action, level: item.state.level, reversedAt: null },
-        after: { userId: item.userId, level: next.level, reversedAt: record.at, reason: request.reason },
+        after: { userId: item.userId, level: next.level, reversedAt: record.at, reason: text.reason },
       },
       now,
     );

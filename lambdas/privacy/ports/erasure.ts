@@ -5,7 +5,8 @@ import type { AuditChange } from './audit-log.js';
  * The kinds of a user's data an erasure removes, in the order it removes them. Raw records go
  * first, so nothing can reprice them into the user's aggregates afterwards; aggregates move to the
  * pseudonym after everything that reads or feeds them per user (thresholds, control) is gone; cached
- * results computed from them go last.
+ * results computed from them next; audit entries that name the user keep what changed, with the
+ * user id replaced by a fixed placeholder, last.
  */
 export const ERASURE_PARTS = [
   'usage.records',
@@ -16,6 +17,7 @@ export const ERASURE_PARTS = [
   'control.history',
   'usage.aggregates',
   'usage.derived',
+  'privacy.audit',
 ] as const;
 export type ErasurePartName = (typeof ERASURE_PARTS)[number];
 

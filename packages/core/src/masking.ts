@@ -18,11 +18,16 @@ export function maskPhone(phone: string): string {
   return digits.length < 6 ? HIDDEN : `${HIDDEN}${digits.slice(-3)}`;
 }
 
-/** A URL reduced to its origin (`https://hooks.example.com/cost?k=v` → `https://hooks.example.com`). */
-export function urlOrigin(url: string): string {
+/**
+ * A URL reduced to its scheme and the first character of its host
+ * (`https://hooks.example.com/cost?k=v` → `https://h***`): a webhook's host can name a person or
+ * a company as well as an address can.
+ */
+export function maskUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    return parsed.origin === 'null' ? HIDDEN : parsed.origin;
+    if (parsed.origin === 'null' || !parsed.hostname) return HIDDEN;
+    return `${parsed.protocol}//${parsed.hostname.slice(0, 1)}${HIDDEN}`;
   } catch {
     return HIDDEN;
   }

@@ -4,6 +4,7 @@ import { controlDeps } from '../control/wiring.js';
 import type { FunctionEnvironment } from '../platform/function-spec.js';
 import { effectiveCatalog, priceUse } from '../pricing/wiring.js';
 import type { RepriceDeps } from '../usage/use-cases/reprice-unpriced.js';
+import type { RepriceWaitingDeps } from '../usage/use-cases/reprice-waiting.js';
 import type { TrackUsageDeps } from '../usage/use-cases/track-usage.js';
 import { unpricedMetricsReactor, usageMetricsReactor } from '../usage/use-cases/usage-metrics.js';
 import { aggregateStore, unpricedRecords, usageStore } from '../usage/wiring.js';
@@ -54,4 +55,9 @@ export function repriceDeps(env: IngestEnvironment): RepriceDeps {
       (r) => r !== usageMetricsReactor && r !== unpricedMetricsReactor,
     ),
   };
+}
+
+/** Repricing of every tenant's waiting usage (after a price sync): found through the waiting index. */
+export function repriceWaitingDeps(env: IngestEnvironment): RepriceWaitingDeps {
+  return { ...repriceDeps(env), waiting: aggregateStore(env) };
 }

@@ -8,3 +8,9 @@ export type EffectiveCatalog = (tenantId: string) => Promise<Catalog>;
 
 /** Port offered by the usage context to pricing: reprice a tenant's unpriced usage now. */
 export type RepriceUnpriced = (tenantId: string) => Promise<{ repriced: number }>;
+
+/**
+ * Port offered by the usage context to pricing: reprice the usage of every tenant that has some
+ * waiting for a price (after a service-wide price change, e.g. a price sync).
+ */
+export type RepriceWaitingUsage = () => Promise<{ tenants: number; repriced: number }>;

@@ -1,6 +1,7 @@
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
+  QueryCommand,
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -31,6 +32,18 @@ import { type Counters, countersOf, type PreparedUsage, type UsageRecord } from 
  * price, counters as on the day item with `events` for requests; repricing decrements it.
  */
 const unpricedKey = (tenantId: string, modelId: string) => ({ pk: `T#${tenantId}#UNPRICED`, sk: modelId });
+/**
+ * The sparse, keys-only index gsi1 of the analytics table lists every tenant and model with an
+ * unpriced summary across tenants (gsi1pk {@link WAITING_PK}, gsi1sk `<tenant>#<modelId>`), so a
+ * price sync finds whose usage to reprice without a scan. The keys are set with the summary's
+ * first increment; the counters' later updates leave the index untouched (keys only).
+ */
+export const WAITING_INDEX = 'gsi1';
+const WAITING_PK = 'T#_service#UNPRICED';
+const waitingKeys = (tenantId: string, modelId: string) => ({
+  gsi1pk: WAITING_PK,
+  gsi1sk: `${tenantId}#${modelId}`,
+});
 /** The summary of one model's usage recorded without a price. */
 export interface UnpricedSummary {
   modelId: string;
@@ -63,7 +76,11 @@ export function unpricedIncrement(
   ] as const) {
     adds.set(name, sign * record[name]);
   }
-  return { key: unpricedKey(tenantId, record.modelId), adds };
+  return {
+    key: unpricedKey(tenantId, record.modelId),
+    adds,
+    ...(sign === 1 ? { sets: waitingKeys(tenantId, record.modelId) } : {}),
+  };
 }
 const dayKey = (tenantId: string, userId: string, day: string) => ({
   pk: userPk(tenantId, userId),
@@ -97,6 +114,8 @@ const utcMonthOf = (timestamp: string): Pick<Period, 'kind' | 'timezone' | 'key'
 export interface AggregateIncrement {
   key: { pk: string; sk: string };
   adds: Map<string, number>;
+  /** String attributes set alongside (index keys). */
+  sets?: Record<string, string>;
 }
 
 function add(adds: Map<string, number>, name: string, value: number, keepZero: boolean): void {
@@ -114,11 +133,11 @@ export function aggregateIncrements(
   events: readonly PreparedUsage[],
 ): AggregateIncrement[] {
   const increments = new Map<string, AggregateIncrement>();
-  const target = (key: { pk: string; sk: string }) => {
+  const target = (key: { pk: string; sk: string }, sets?: Record<string, string>) => {
     const id = `${key.pk}|${key.sk}`;
     let increment = increments.get(id);
     if (!increment) {
-      increment = { key, adds: new Map() };
+      increment = { key, adds: new Map(), ...(sets ? { sets } : {}) };
       increments.set(id, increment);
     }
     return increment.adds;
@@ -138,7 +157,7 @@ export function aggregateIncrements(
     }
     if (record.priced === false) {
       const summary = unpricedIncrement(tenantId, record, 1);
-      const adds = target(summary.key);
+      const adds = target(summary.key, summary.sets);
       for (const [name, value] of summary.adds) add(adds, name, value, true);
     }
   }
@@ -179,16 +198,21 @@ export function repricingIncrements(
 /** The `Update` of a transaction for one increment. */
 export function incrementUpdate(table: string, increment: AggregateIncrement) {
   const names: Record<string, string> = {};
-  const values: Record<string, number> = {};
+  const values: Record<string, number | string> = {};
   const adds = [...increment.adds].map(([name, value], i) => {
     names[`#c${i}`] = name;
     values[`:c${i}`] = value;
     return `#c${i} :c${i}`;
   });
+  const sets = Object.entries(increment.sets ?? {}).map(([name, value], i) => {
+    names[`#s${i}`] = name;
+    values[`:s${i}`] = value;
+    return `#s${i} = :s${i}`;
+  });
   return {
     TableName: table,
     Key: increment.key,
-    UpdateExpression: `ADD ${adds.join(', ')}`,
+    UpdateExpression: `ADD ${adds.join(', ')}${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
@@ -366,6 +390,71 @@ export class DynamoAggregateStore implements AggregateReader, TrackedCostReader 
         cacheWriteInputTokens: Number(item.cacheWriteInputTokens ?? 0),
       }))
       .filter((s) => s.events > 0);
+  }
+
+  /**
+   * Tenants with an unpriced summary (usage that waits, or once waited, for a price), in order,
+   * read from the sparse index gsi1 (eventually consistent): at most `limit` after `after`.
+   */
+  async waitingTenants(page: {
+    limit: number;
+    after?: string;
+  }): Promise<{ tenants: string[]; after?: string }> {
+    const tenants: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    // Tenant ids carry no `#`: every gsi1sk of a tenant sorts below `<tenant>#\uffff`.
+    const after = page.after === undefined ? {} : { ':from': `${page.after}#\uffff` };
+    do {
+      const res = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: WAITING_INDEX,
+          KeyConditionExpression: `gsi1pk = :pk${page.after === undefined ? '' : ' AND gsi1sk > :from'}`,
+          ExpressionAttributeValues: { ':pk': WAITING_PK, ...after },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of res.Items ?? []) {
+        const sk = String(item.gsi1sk);
+        const tenant = sk.slice(0, sk.indexOf('#'));
+        if (tenants[tenants.length - 1] === tenant) continue;
+        if (tenants.length === page.limit) return { tenants, after: tenants[tenants.length - 1] as string };
+        tenants.push(tenant);
+      }
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return { tenants };
+  }
+
+  /**
+   * Takes the tenant's models with nothing left waiting out of the waiting index (on condition
+   * their count is still zero: an event recorded meanwhile puts them back). Returns how many.
+   */
+  async settleWaiting(tenantId: string): Promise<number> {
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: 'attribute_exists(gsi1pk) AND events <= :zero',
+      ExpressionAttributeValues: { ':pk': unpricedKey(tenantId, '').pk, ':zero': 0 },
+    });
+    let settled = 0;
+    for (const item of items) {
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: item.pk, sk: item.sk },
+            UpdateExpression: 'REMOVE gsi1pk, gsi1sk',
+            ConditionExpression: 'events <= :zero',
+            ExpressionAttributeValues: { ':zero': 0 },
+          }),
+        );
+        settled++;
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+    return settled;
   }
 
   /** A user's spend in one period (cost control). */

@@ -1,4 +1,4 @@
-import type { Catalog, Period } from '@cost-management/core';
+import { type Catalog, type Period, tryResolveModel } from '@cost-management/core';
 import type { IngestReactor } from '../ports/ingest-reactor.js';
 import type { RepricingStore, UnpricedRecords, UsageRecord } from '../ports/usage-store.js';
 import { priceOrUnpriced } from './track-usage.js';
@@ -37,6 +37,10 @@ export async function repriceUnpriced(
           ...(after ? { after } : {}),
         });
         after = page.after;
+        // A model the catalog does not know at all (no version at any time) waits on: its records
+        // are not read further (a record's id resolves like its model's other spellings).
+        const first = page.records[0];
+        if (first && !tryResolveModel(first.requestedModelId, catalog)) break;
         for (const record of page.records) {
           const outcome = priceOrUnpriced(
             {

@@ -9,6 +9,7 @@ import { HANDLER_ROUTES } from '../../lambdas/functions/routes.js';
 import { documentClient } from '../../lambdas/platform/dynamo-client.js';
 import type { ServiceEvent, ThresholdBreachedDetail } from '../../lambdas/platform/events/event-publisher.js';
 import { physicalTableName, TABLE_LIST, TABLES, type TableKey } from '../../lambdas/platform/tables.js';
+import { DynamoPriceStore } from '../../lambdas/pricing/adapters/dynamo-price-store.js';
 import { FUNCTIONS } from '../../lib/functions.js';
 import { ensureTables, tableEnvironment } from '../../local/create-tables.js';
 import { toProxyEvent } from '../../local/proxy-event.js';
@@ -133,6 +134,8 @@ beforeAll(async () => {
     NOTIFY_BACKOFF_MS: '0',
     REDELIVER_AFTER_SECONDS: '0',
     API_KEYS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:keys',
+    // Nothing listens there: the price sync falls back to the release's data at once.
+    PRICE_DATA_URL: 'http://127.0.0.1:9/data.json',
   });
   const admin = new DynamoDBClient({
     endpoint,
@@ -298,6 +301,28 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
         effectiveFrom: '2020-01-01',
       }),
     );
+    // Usage waiting for a price that appears outside the API (stored directly): the price sync
+    // finds the tenant through the waiting index and reprices it.
+    ok(
+      await http('usage-api', 'POST', '/track-usage', {
+        ...usage('g-unpriced-3', 'alice'),
+        modelId: 'acme.grant-3',
+      }),
+    );
+    await new DynamoPriceStore(documentClient(), physicalTableName(TABLES.modelPrices, prefix)).add(TENANT, {
+      modelId: 'acme.grant-3',
+      effectiveFrom: '2020-01-01T00:00:00.000Z',
+      source: 'tenant',
+      rates: {
+        inputNanoPerMTok: 1,
+        outputNanoPerMTok: 1,
+        cacheReadNanoPerMTok: null,
+        cacheWriteNanoPerMTok: null,
+      },
+      createdAt: new Date().toISOString(),
+    });
+    const synced = (await invoke('price-sync', {})) as { repricing: { repriced: number } };
+    expect(synced.repricing.repriced).toBe(1);
     ok(await http('platform-api', 'GET', '/openapi.json'));
     ok(await http('platform-api', 'GET', '/health'));
     // The breach, its notice, the sweep (escalation, redelivery), then acknowledge.

@@ -10,7 +10,7 @@ export interface PriceSyncDeps {
   source: PriceSource;
   store: PriceStore;
   runs: PriceSyncRuns;
-  /** Drops the cached effective catalogs, so the repricing below sees the new versions. */
+  /** Drops the cached effective catalogs, so the repricing below sees every stored version. */
   forgetAll?(): void;
   /** Prices the usage of every tenant that waits for a price the new versions may cover. */
   reprice?: RepriceWaitingUsage;
@@ -39,7 +39,8 @@ export async function syncPrices(deps: PriceSyncDeps, now: Date): Promise<PriceS
       added.push({ modelId: version.modelId, effectiveFrom: version.effectiveFrom });
     }
   }
-  if (added.length > 0) deps.forgetAll?.();
+  // Fresh catalogs for the repricing: the versions just added, and any added since the cache filled.
+  deps.forgetAll?.();
   let repricing: PriceSyncRun['repricing'] = { tenants: 0, repriced: 0 };
   let failure: unknown;
   if (deps.reprice) {

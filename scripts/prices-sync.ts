@@ -92,12 +92,15 @@ export function describeRun(run: PriceSyncRun): string[] {
   lines.push(
     'error' in run.repricing
       ? `  repricing failed: ${run.repricing.error}`
-      : `  repriced ${run.repricing.repriced} waiting events of ${run.repricing.tenants} tenants`,
+      : `  repriced ${run.repricing.repriced} waiting events (tenants with waiting usage: ${run.repricing.tenants})`,
   );
   return lines;
 }
 
 async function main(args: string[]): Promise<number> {
+  // As in the local runtime: EMF lines are for CloudWatch, and Node 20 runs the scripts.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (!process.env.DYNAMODB_ENDPOINT) {
     console.error('Set DYNAMODB_ENDPOINT to the DynamoDB endpoint `npm start` prints.');
     return 2;

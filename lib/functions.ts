@@ -5,10 +5,15 @@ import { spec as notifier } from '../lambdas/functions/notifier-environment.js';
 import { spec as platformApi } from '../lambdas/functions/platform-api-environment.js';
 import { spec as priceSync } from '../lambdas/functions/price-sync-environment.js';
 import { spec as pricingApi } from '../lambdas/functions/pricing-api-environment.js';
+import { spec as repricer } from '../lambdas/functions/repricer-environment.js';
 import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/functions/routes.js';
 import { spec as sweep } from '../lambdas/functions/sweep-environment.js';
 import { spec as usageApi } from '../lambdas/functions/usage-api-environment.js';
-import { EVENT_SOURCE, THRESHOLD_BREACHED } from '../lambdas/platform/events/event-publisher.js';
+import {
+  EVENT_SOURCE,
+  REPRICING_REQUESTED,
+  THRESHOLD_BREACHED,
+} from '../lambdas/platform/events/event-publisher.js';
 import type { FunctionSpec } from '../lambdas/platform/function-spec.js';
 import { PUBLISHED_PRICE_DATA_URL } from '../lambdas/pricing/adapters/price-sources.js';
 import type { ServiceFunctionEnvironment } from './constructs/service-function.js';
@@ -71,6 +76,7 @@ export const FUNCTIONS: readonly RegisteredFunction[] = [
   registerFunction(alertingApi, { kind: 'http' }),
   registerFunction(controlApi, { kind: 'http' }),
   registerFunction(notifier, { kind: 'event', detailType: THRESHOLD_BREACHED }),
+  registerFunction(repricer, { kind: 'event', detailType: REPRICING_REQUESTED }),
   registerFunction(sweep, { kind: 'schedule' }),
   registerFunction(
     priceSync,

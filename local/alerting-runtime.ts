@@ -6,7 +6,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { SesEmailSender } from '../lambdas/alerting/adapters/aws-senders.js';
 import { LOCAL_CHANNELS } from '../lambdas/alerting/ports/senders.js';
-import { THRESHOLD_BREACHED } from '../lambdas/platform/events/event-publisher.js';
+import { REPRICING_REQUESTED, THRESHOLD_BREACHED } from '../lambdas/platform/events/event-publisher.js';
 import { installLocalEventBus } from '../lambdas/platform/events/local-event-bus.js';
 import { installLocalAdapters } from '../lambdas/platform/local-adapters.js';
 import type { LocalRoute } from './http-server.js';
@@ -96,6 +96,13 @@ export async function startAlertingRuntime(options: AlertingRuntimeOptions = {})
   )) as typeof import('../lambdas/functions/notifier-handler.js');
   bus.subscribe(THRESHOLD_BREACHED, (event) =>
     notifier.handler(event as unknown as Parameters<typeof notifier.handler>[0]),
+  );
+  // The background repricing of large unpriced backlogs (an EventBridge rule in AWS).
+  const repricer = (await import(
+    '../lambdas/functions/repricer-handler.js'
+  )) as typeof import('../lambdas/functions/repricer-handler.js');
+  bus.subscribe(REPRICING_REQUESTED, (event) =>
+    repricer.handler(event as unknown as Parameters<typeof repricer.handler>[0]),
   );
   const sweepModule = (await import(
     '../lambdas/functions/sweep-handler.js'

@@ -8,7 +8,9 @@ import { spec } from './price-sync-environment.js';
 
 const env = loadEnvironment(spec);
 const catalogs = effectiveCatalog(env);
-const reprice = repriceWaitingDeps(env);
+/** Waiting records repriced per tenant within the sync; the rest of a tenant's backlog goes to the background job. */
+const PER_TENANT_RECORDS = 1000;
+const reprice = repriceWaitingDeps(env, PER_TENANT_RECORDS);
 
 /** EventBridge schedule target (daily): the price sync, then the repricing of waiting usage. */
 export const handler = async (_event?: Partial<ScheduledEvent>) => {

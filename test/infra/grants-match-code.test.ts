@@ -323,6 +323,37 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
     });
     const synced = (await invoke('price-sync', {})) as { repricing: { repriced: number } };
     expect(synced.repricing.repriced).toBe(1);
+    // The background repricing of a backlog (RepricingRequested), on usage priced the same way.
+    ok(
+      await http('usage-api', 'POST', '/track-usage', {
+        ...usage('g-unpriced-4', 'alice'),
+        modelId: 'acme.grant-4',
+      }),
+    );
+    await new DynamoPriceStore(documentClient(), physicalTableName(TABLES.modelPrices, prefix)).add(TENANT, {
+      modelId: 'acme.grant-4',
+      effectiveFrom: '2020-01-01T00:00:00.000Z',
+      source: 'tenant',
+      rates: {
+        inputNanoPerMTok: 1,
+        outputNanoPerMTok: 1,
+        cacheReadNanoPerMTok: null,
+        cacheWriteNanoPerMTok: null,
+      },
+      createdAt: new Date().toISOString(),
+    });
+    const continued = (await invoke('repricer', {
+      version: '0',
+      id: 'grants-reprice',
+      'detail-type': 'RepricingRequested',
+      source: 'cost-management',
+      account: '000000000000',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [],
+      detail: { tenantId: TENANT },
+    })) as { repriced: number };
+    expect(continued.repriced).toBe(1);
     ok(await http('platform-api', 'GET', '/openapi.json'));
     ok(await http('platform-api', 'GET', '/health'));
     // The breach, its notice, the sweep (escalation, redelivery), then acknowledge.

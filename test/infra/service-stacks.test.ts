@@ -705,6 +705,29 @@ describe('price sync', () => {
     expect(statements.flatMap((st) => st.actions)).toContain('events:PutEvents');
   });
 
+  it('continues large repricings in the background: RepricingRequested routed to the repricer, with its DLQ', () => {
+    const fn = fnNamed(service, 'repricer');
+    expect(stackKey(service, fn)).toBe('alerting');
+    service.templates.alerting.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['cost-management'], 'detail-type': ['RepricingRequested'] },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(fn.function), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(fn.function.deadLetterQueue!), 'Arn'] } },
+        }),
+      ],
+    });
+    expect(propertiesOf(service, fn.function)).toMatchObject({ Timeout: 300 });
+    const statements = roleStatements(service, fn.role);
+    expect(statements).toContainEqual({
+      effect: 'Allow',
+      actions: ['dynamodb:Query', 'dynamodb:UpdateItem'],
+      resources: ['table:test_bedrock_model_prices'],
+    });
+    expect(statements.flatMap((st) => st.actions)).toContain('events:PutEvents');
+    expect(statements.flatMap((st) => st.actions)).not.toContain('dynamodb:Scan');
+  });
+
   it('alarms on usage recorded without a price (the service-wide total) to the alerts topic', () => {
     const alarm = service.stacks.operations.unpricedAlarm;
     expect(propertiesOf(service, alarm)).toMatchObject({

@@ -113,7 +113,7 @@ describe('price sync', () => {
     expect(run.models).toBe(buildCatalogData().models.length);
     expect(run.added).toEqual([]);
     expect(run.differing).toEqual([]);
-    expect(run.repricing).toEqual({ tenants: 0, repriced: 0 });
+    expect(run.repricing).toEqual({ tenants: 0, repriced: 0, handedOff: 0 });
     expect(await serviceScope()).toEqual([]);
     const recorded = await new DynamoPriceSyncRuns(db.client, db.name('costMonitoring')).recent(5);
     expect(recorded).toHaveLength(1);
@@ -140,7 +140,7 @@ describe('price sync', () => {
     expect(run.differing).toEqual([
       { modelId: NOVA_LITE, effectiveFrom: '2024-12-03', version: `${NOVA_LITE}@2024-12-03` },
     ]);
-    expect(run.repricing).toEqual({ tenants: 2, repriced: 3 });
+    expect(run.repricing).toEqual({ tenants: 2, repriced: 3, handedOff: 0 });
 
     const stored = await serviceScope();
     expect(stored.map((i) => [i.modelId, i.effectiveFrom, i.source])).toEqual([
@@ -189,7 +189,7 @@ describe('price sync', () => {
     expect(again.added).toEqual([]);
     expect(again.newModels).toEqual([]);
     expect(again.differing).toHaveLength(1);
-    expect(again.repricing).toEqual({ tenants: 1, repriced: 0 });
+    expect(again.repricing).toEqual({ tenants: 1, repriced: 0, handedOff: 0 });
     expect(await serviceScope()).toHaveLength(2);
     expect(await dayCost(TENANT_A.tenant, 'uma')).toBe(geo + global);
 
@@ -199,7 +199,7 @@ describe('price sync', () => {
       addedCount: 2,
       newModels: [NEW_MODEL],
       differingCount: 1,
-      repricing: { tenants: 2, repriced: 3 },
+      repricing: { tenants: 2, repriced: 3, handedOff: 0 },
     });
   });
 

@@ -19,8 +19,12 @@ export interface PriceSyncRun {
   differing: SyncDifference[];
   /** Models of the data set that could not be added, with the reason. */
   skipped: { modelId: string; reason: string }[];
-  /** The repricing of waiting usage after the run; `error` when it failed (the next run continues it). */
-  repricing: { tenants: number; repriced: number } | { error: string };
+  /**
+   * The repricing of waiting usage after the run: tenants with waiting usage, records repriced in
+   * the run, tenants whose rest went to the background job; `error` when it failed (the next run
+   * continues it).
+   */
+  repricing: { tenants: number; repriced: number; handedOff?: number } | { error: string };
 }
 
 /** Port: the record of price sync runs an operator reads (`npm run prices:sync -- --runs`). */

@@ -1,8 +1,15 @@
+import type { EventPublisher } from '../../platform/events/event-publisher.js';
 import type { WaitingTenants } from '../ports/usage-store.js';
+import { repriceThenHandOff } from './reprice-in-background.js';
 import { type RepriceDeps, repriceUnpriced } from './reprice-unpriced.js';
 
 export interface RepriceWaitingDeps extends RepriceDeps {
   waiting: WaitingTenants;
+  /**
+   * Bounds each tenant's run to `perTenant` waiting records and hands the rest to the background
+   * job (`RepricingRequested`); without it, every tenant's run reads all its waiting records.
+   */
+  background?: { publisher: EventPublisher; perTenant: number };
 }
 
 /** Tenants read per page of the index of waiting usage. */
@@ -17,9 +24,10 @@ const TENANT_PAGE = 100;
 export async function repriceWaitingUsage(
   deps: RepriceWaitingDeps,
   now: Date,
-): Promise<{ tenants: number; repriced: number }> {
+): Promise<{ tenants: number; repriced: number; handedOff: number }> {
   let tenants = 0;
   let repriced = 0;
+  let handedOff = 0;
   let after: string | undefined;
   do {
     const page = await deps.waiting.waitingTenants({
@@ -28,10 +36,22 @@ export async function repriceWaitingUsage(
     });
     for (const tenantId of page.tenants) {
       tenants++;
-      repriced += (await repriceUnpriced(deps, tenantId, now)).repriced;
-      await deps.waiting.settleWaiting(tenantId);
+      if (deps.background) {
+        const run = await repriceThenHandOff(
+          { ...deps, publisher: deps.background.publisher },
+          tenantId,
+          now,
+          deps.background.perTenant,
+        );
+        repriced += run.repriced;
+        if (run.handedOff) handedOff++;
+        else await deps.waiting.settleWaiting(tenantId);
+      } else {
+        repriced += (await repriceUnpriced(deps, tenantId, now)).repriced;
+        await deps.waiting.settleWaiting(tenantId);
+      }
     }
     after = page.after;
   } while (after !== undefined);
-  return { tenants, repriced };
+  return { tenants, repriced, handedOff };
 }

@@ -73,6 +73,21 @@ describe('planPriceSync', () => {
     expect(planPriceSync(merged, [entry])).toEqual({ add: [], newModels: [], differing: [], skipped: [] });
   });
 
+  it('carries global rates and a long-context tier of a new version', () => {
+    const known = entryOf(SONNET_45);
+    const tiered: PriceVersion = {
+      ...version(SONNET_45, '2027-01-01', flat(3_300_000_000, 16_500_000_000)),
+      globalRates: flat(3_000_000_000, 15_000_000_000),
+      longContext: { aboveInputTokens: 200_000, rates: flat(6_600_000_000, 24_750_000_000) },
+    };
+    const [added] = planPriceSync(DEFAULT_CATALOG, [{ ...known, prices: [...known.prices, tiered] }]).add;
+    expect(added).toMatchObject({
+      effectiveFrom: '2027-01-01',
+      globalRates: tiered.globalRates,
+      longContext: tiered.longContext,
+    });
+  });
+
   it('adds a new dated version of a known model under its catalog id, keeping the earlier ones', () => {
     const known = entryOf(SONNET_45);
     const cut = { ...version(SONNET_45, '2026-12-01', flat(2_000_000_000, 10_000_000_000)) };

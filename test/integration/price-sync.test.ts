@@ -203,6 +203,18 @@ describe('price sync', () => {
     });
   });
 
+  it('lists the tenants with waiting usage a page at a time, each once', async () => {
+    await track(TENANT_A.key, 'page-a', 'acme.paging-v1:0');
+    await track(TENANT_B.key, 'page-b', 'acme.paging-v1:0', 'vic');
+    const waiting = new DynamoAggregateStore(db.client, db.name('tokenAnalytics'));
+    const first = await waiting.waitingTenants({ limit: 1 });
+    expect(first).toEqual({ tenants: [TENANT_A.tenant], after: TENANT_A.tenant });
+    // Tenant B waits for two models: one entry.
+    const second = await waiting.waitingTenants({ limit: 1, after: TENANT_A.tenant });
+    expect(second).toEqual({ tenants: [TENANT_B.tenant] });
+    expect(await waiting.waitingTenants({ limit: 10 })).toEqual({ tenants: [TENANT_A.tenant, TENANT_B.tenant] });
+  });
+
   it('adds each version once and reprices each record once when two runs race', async () => {
     const model = 'anthropic.claude-haiku-9-v1:0';
     for (let i = 0; i < 8; i++) await track(TENANT_A.key, `race-${i}`, `us.${model}`, 'wes');

@@ -212,7 +212,9 @@ describe('price sync', () => {
     // Tenant B waits for two models: one entry.
     const second = await waiting.waitingTenants({ limit: 1, after: TENANT_A.tenant });
     expect(second).toEqual({ tenants: [TENANT_B.tenant] });
-    expect(await waiting.waitingTenants({ limit: 10 })).toEqual({ tenants: [TENANT_A.tenant, TENANT_B.tenant] });
+    expect(await waiting.waitingTenants({ limit: 10 })).toEqual({
+      tenants: [TENANT_A.tenant, TENANT_B.tenant],
+    });
   });
 
   it('adds each version once and reprices each record once when two runs race', async () => {

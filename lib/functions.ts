@@ -4,23 +4,29 @@ import { spec as controlApi } from '../lambdas/functions/control-api-environment
 import { spec as erasure } from '../lambdas/functions/erasure-environment.js';
 import { spec as notifier } from '../lambdas/functions/notifier-environment.js';
 import { spec as platformApi } from '../lambdas/functions/platform-api-environment.js';
+import { spec as priceSync } from '../lambdas/functions/price-sync-environment.js';
 import { spec as pricingApi } from '../lambdas/functions/pricing-api-environment.js';
 import { spec as privacyApi } from '../lambdas/functions/privacy-api-environment.js';
+import { spec as repricer } from '../lambdas/functions/repricer-environment.js';
 import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/functions/routes.js';
 import { spec as sweep } from '../lambdas/functions/sweep-environment.js';
 import { spec as usageApi } from '../lambdas/functions/usage-api-environment.js';
 import {
   ERASURE_REQUESTED,
   EVENT_SOURCE,
+  REPRICING_REQUESTED,
   THRESHOLD_BREACHED,
 } from '../lambdas/platform/events/event-publisher.js';
 import type { FunctionSpec } from '../lambdas/platform/function-spec.js';
+import { PUBLISHED_PRICE_DATA_URL } from '../lambdas/pricing/adapters/price-sources.js';
 import type { ServiceFunctionEnvironment } from './constructs/service-function.js';
 
 /** `source` of every event the service puts on its bus: the publishers' own constant, so rules and publishers agree. */
 export { EVENT_SOURCE };
 /** Minutes between two runs of a schedule-triggered function unless it says otherwise. */
 export const DEFAULT_SCHEDULE_MINUTES = 15;
+/** The price sync runs once a day. */
+export const PRICE_SYNC_MINUTES = 24 * 60;
 
 /**
  * What invokes a function, and so which stack creates it:
@@ -75,7 +81,13 @@ export const FUNCTIONS: readonly RegisteredFunction[] = [
   registerFunction(privacyApi, { kind: 'http' }),
   registerFunction(notifier, { kind: 'event', detailType: THRESHOLD_BREACHED }),
   registerFunction(erasure, { kind: 'event', detailType: ERASURE_REQUESTED }),
+  registerFunction(repricer, { kind: 'event', detailType: REPRICING_REQUESTED }),
   registerFunction(sweep, { kind: 'schedule' }),
+  registerFunction(
+    priceSync,
+    { kind: 'schedule', rateMinutes: PRICE_SYNC_MINUTES },
+    { environment: { PRICE_DATA_URL: PUBLISHED_PRICE_DATA_URL } },
+  ),
 ];
 
 /**

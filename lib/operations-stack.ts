@@ -1,5 +1,6 @@
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 import { BUSINESS_METRICS } from '../lambdas/platform/metric-names.js';
@@ -21,14 +22,17 @@ export interface OperationsStackProps extends StackProps {
 }
 
 /**
- * Schedule and observability: the `rate(15 minutes)` rule that runs the sweep (and any other
- * `schedule`-triggered function, with retries and a dead-letter queue), and the dashboard of
- * tracked cost, tokens, breaches, alerts sent and failed, API traffic and function errors.
+ * Schedule and observability: the `rate(15 minutes)` rule that runs the sweep, a rule for each
+ * other `schedule`-triggered function's rate (the daily price sync), each with retries and a
+ * dead-letter queue; the alarm on usage recorded without a price; and the dashboard of tracked
+ * cost, tokens, breaches, alerts sent and failed, unpriced usage and price syncs, API traffic and
+ * function errors.
  */
 export class OperationsStack extends Stack {
   readonly sweepSchedule: events.Rule;
   readonly functions: ServiceFunction[] = [];
   readonly dashboard: cloudwatch.Dashboard;
+  readonly unpricedAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: OperationsStackProps) {
     super(scope, id, props);
@@ -48,12 +52,38 @@ export class OperationsStack extends Stack {
         minutes === DEFAULT_SCHEDULE_MINUTES
           ? this.sweepSchedule
           : new events.Rule(this, `${pascalCase(registered.spec.name)}Schedule`, {
-              description: `Runs ${registered.spec.name} every ${minutes} minutes`,
+              description: `Runs ${registered.spec.name} every ${minutes === 24 * 60 ? 'day' : `${minutes} minutes`}`,
               schedule: events.Schedule.rate(Duration.minutes(minutes)),
             });
       rule.addTarget(target);
     }
+    this.unpricedAlarm = this.createUnpricedAlarm(props);
     this.dashboard = this.createDashboard(props);
+  }
+
+  /**
+   * Usage recorded without a price: the `UnpricedEvents` total (without the model dimension,
+   * emitted next to the per-model series) summed over an hour. Each event is money the books miss
+   * until a price covers it; the per-model series and `GET /unpriced` say which model.
+   */
+  private createUnpricedAlarm(props: OperationsStackProps): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, 'UnpricedEventsAlarm', {
+      alarmDescription:
+        'Usage was recorded without a price in the last hour: add a tenant price (PUT /prices) or wait for the price sync; GET /unpriced lists the models',
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: BUSINESS_METRICS.unpricedEvents,
+        dimensionsMap: { service: SERVICE_NAME },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.hours(1),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new SnsAction(props.alerting.alarmTopic));
+    return alarm;
   }
 
   private createDashboard(props: OperationsStackProps): cloudwatch.Dashboard {
@@ -114,6 +144,13 @@ export class OperationsStack extends Stack {
       graph('API latency (p99, ms)', [
         api('Latency', 'latency p99', cloudwatch.Stats.p(99)),
         api('IntegrationLatency', 'integration p99', cloudwatch.Stats.p(99)),
+      ]),
+    );
+    dashboard.addWidgets(
+      graph('Unpriced usage and price sync (per hour)', [
+        business(BUSINESS_METRICS.unpricedEvents, 'unpriced events'),
+        business(BUSINESS_METRICS.priceVersionsSynced, 'versions synced'),
+        business(BUSINESS_METRICS.priceSyncFallbacks, 'sync fallbacks'),
       ]),
     );
     dashboard.addWidgets(

@@ -6,7 +6,11 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { SesEmailSender } from '../lambdas/alerting/adapters/aws-senders.js';
 import { LOCAL_CHANNELS } from '../lambdas/alerting/ports/senders.js';
-import { ERASURE_REQUESTED, THRESHOLD_BREACHED } from '../lambdas/platform/events/event-publisher.js';
+import {
+  ERASURE_REQUESTED,
+  REPRICING_REQUESTED,
+  THRESHOLD_BREACHED,
+} from '../lambdas/platform/events/event-publisher.js';
 import { installLocalEventBus } from '../lambdas/platform/events/local-event-bus.js';
 import { installLocalAdapters } from '../lambdas/platform/local-adapters.js';
 import { logger } from '../lambdas/platform/logger.js';
@@ -103,6 +107,13 @@ export async function startAlertingRuntime(options: AlertingRuntimeOptions = {})
   )) as typeof import('../lambdas/functions/erasure-handler.js');
   bus.subscribe(ERASURE_REQUESTED, (event) =>
     erasure.handler(event as unknown as Parameters<typeof erasure.handler>[0]),
+  );
+  // The background repricing of large unpriced backlogs (an EventBridge rule in AWS).
+  const repricer = (await import(
+    '../lambdas/functions/repricer-handler.js'
+  )) as typeof import('../lambdas/functions/repricer-handler.js');
+  bus.subscribe(REPRICING_REQUESTED, (event) =>
+    repricer.handler(event as unknown as Parameters<typeof repricer.handler>[0]),
   );
   const sweepModule = (await import(
     '../lambdas/functions/sweep-handler.js'

@@ -5,9 +5,18 @@ import {
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { physicalTableName, TABLE_LIST, type TableDefinition } from '../lambdas/platform/tables.js';
+import {
+  type IndexDefinition,
+  physicalTableName,
+  TABLE_LIST,
+  type TableDefinition,
+} from '../lambdas/platform/tables.js';
+
+const projectionOf = (index: IndexDefinition) =>
+  index.projection === 'keys-only' ? ('KEYS_ONLY' as const) : ('ALL' as const);
 
 function createInput(table: TableDefinition, prefix: string): CreateTableCommandInput {
   const attributes = new Set<string>([table.partitionKey, table.sortKey]);
@@ -31,20 +40,53 @@ function createInput(table: TableDefinition, prefix: string): CreateTableCommand
               { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
               ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' as const }] : []),
             ],
-            Projection: { ProjectionType: 'ALL' as const },
+            Projection: { ProjectionType: projectionOf(index) },
           })),
         }
       : {}),
   };
 }
 
-/** Creates every missing table (and its TTL setting) from the shared definitions. */
+/**
+ * Adds the indexes a definition has gained since the table was created (a data directory kept
+ * from an earlier version), one at a time as DynamoDB requires, waiting until each is active.
+ */
+async function addMissingIndexes(
+  client: DynamoDBClient,
+  table: TableDefinition,
+  prefix: string,
+  existing: readonly { IndexName?: string | undefined }[],
+): Promise<void> {
+  const have = new Set(existing.map((i) => i.IndexName));
+  const input = createInput(table, prefix);
+  for (const index of input.GlobalSecondaryIndexes ?? []) {
+    if (have.has(index.IndexName)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: input.TableName,
+        AttributeDefinitions: input.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [{ Create: index }],
+      }),
+    );
+    for (let waited = 0; ; waited += 100) {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: input.TableName }));
+      const status = Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === index.IndexName)?.IndexStatus;
+      if (status === 'ACTIVE') break;
+      if (waited > 60_000)
+        throw new Error(`index ${index.IndexName} of ${input.TableName} is still ${status}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Creates every missing table (and its TTL setting) and missing index from the shared definitions. */
 export async function ensureTables(client: DynamoDBClient, prefix = ''): Promise<string[]> {
   const created: string[] = [];
   for (const table of TABLE_LIST) {
     const name = physicalTableName(table, prefix);
     try {
-      await client.send(new DescribeTableCommand({ TableName: name }));
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+      await addMissingIndexes(client, table, prefix, Table?.GlobalSecondaryIndexes ?? []);
       // A table created before its definition had a TTL (data kept under DATA_DIR) gets it now.
       await enableTtl(client, table, name, true);
       continue;

@@ -1,10 +1,12 @@
-import { thresholdDetection } from '../alerting/wiring.js';
+import { eventPublisher, thresholdDetection } from '../alerting/wiring.js';
 import { autoControlReactor } from '../control/use-cases/control-reactor.js';
 import { controlDeps } from '../control/wiring.js';
 import type { FunctionEnvironment } from '../platform/function-spec.js';
 import { effectiveCatalog, priceUse } from '../pricing/wiring.js';
 import { retentionPolicy } from '../privacy/wiring.js';
+import type { BackgroundRepriceDeps } from '../usage/use-cases/reprice-in-background.js';
 import type { RepriceDeps } from '../usage/use-cases/reprice-unpriced.js';
+import type { RepriceWaitingDeps } from '../usage/use-cases/reprice-waiting.js';
 import type { TrackUsageDeps } from '../usage/use-cases/track-usage.js';
 import { unpricedMetricsReactor, usageMetricsReactor } from '../usage/use-cases/usage-metrics.js';
 import { aggregateStore, unpricedRecords, usageStore } from '../usage/wiring.js';
@@ -57,5 +59,22 @@ export function repriceDeps(env: IngestEnvironment): RepriceDeps {
     reactors: (ingest.reactors ?? []).filter(
       (r) => r !== usageMetricsReactor && r !== unpricedMetricsReactor,
     ),
+  };
+}
+
+/** Repricing that hands what it does not finish to the background job (`RepricingRequested`). */
+export function backgroundRepriceDeps(env: IngestEnvironment): BackgroundRepriceDeps {
+  return { ...repriceDeps(env), publisher: eventPublisher(env) };
+}
+
+/**
+ * Repricing of every tenant's waiting usage (after a price sync): found through the waiting index;
+ * with `perTenant`, each tenant's run is bounded and its rest handed to the background job.
+ */
+export function repriceWaitingDeps(env: IngestEnvironment, perTenant?: number): RepriceWaitingDeps {
+  return {
+    ...repriceDeps(env),
+    waiting: aggregateStore(env),
+    ...(perTenant === undefined ? {} : { background: { publisher: eventPublisher(env), perTenant } }),
   };
 }

@@ -10,8 +10,15 @@ export const BUSINESS_METRICS = {
   outputTokens: 'OutputTokens',
   cacheReadInputTokens: 'CacheReadInputTokens',
   cacheWriteInputTokens: 'CacheWriteInputTokens',
-  /** Usage events recorded without a price, with a `modelId` dimension (one data point per model and call). */
+  /**
+   * Usage events recorded without a price: with a `modelId` dimension (one data point per model and
+   * call), and without it (the total of the call), which the unpriced-usage alarm watches.
+   */
   unpricedEvents: 'UnpricedEvents',
+  /** Price versions a price sync added to the service scope (one data point per run that added some). */
+  priceVersionsSynced: 'PriceVersionsSynced',
+  /** Price sync runs that could not load the published genai-prices data and used the bundled data. */
+  priceSyncFallbacks: 'PriceSyncFallbacks',
   /** New breach records (one per threshold, period and level). */
   thresholdBreaches: 'ThresholdBreaches',
   /** Notifications delivered, and deliveries that failed after their retries. */

@@ -13,6 +13,8 @@ export interface IndexDefinition {
   sortKey?: string;
   /** What the index serves. */
   purpose: string;
+  /** Attributes the index copies: every one (default), or the keys only. */
+  projection?: 'all' | 'keys-only';
 }
 
 export interface TableDefinition {
@@ -69,10 +71,19 @@ export const TABLES = {
     name: 'bedrock_token_analytics',
     envVar: 'TOKEN_ANALYTICS_TABLE',
     description:
-      'Aggregates per user: one item per UTC day with its per-model and per-operation counters (sk D#day), and period totals (sk P#kind#zone#key).',
+      'Aggregates per user: one item per UTC day with its per-model and per-operation counters (sk D#day), and period totals (sk P#kind#zone#key); per tenant, usage waiting for a price by model (pk T#tenant#UNPRICED), listed across tenants via the sparse gsi1.',
     partitionKey: 'pk',
     sortKey: 'sk',
-    indexes: [],
+    indexes: [
+      {
+        name: 'gsi1',
+        partitionKey: 'gsi1pk',
+        sortKey: 'gsi1sk',
+        purpose:
+          'sparse, keys only: the tenants and models with usage waiting for a price (repricing after a price sync)',
+        projection: 'keys-only',
+      },
+    ],
     // Aggregates never expire; only the per-day summaries of records waiting for a price do, with those records.
     ttlAttribute: 'expiresAt',
     retain: true,

@@ -9,6 +9,7 @@ import { HANDLER_ROUTES } from '../../lambdas/functions/routes.js';
 import { documentClient } from '../../lambdas/platform/dynamo-client.js';
 import type { ServiceEvent, ThresholdBreachedDetail } from '../../lambdas/platform/events/event-publisher.js';
 import { physicalTableName, TABLE_LIST, TABLES, type TableKey } from '../../lambdas/platform/tables.js';
+import { DynamoPriceStore } from '../../lambdas/pricing/adapters/dynamo-price-store.js';
 import { forgetAllRetention } from '../../lambdas/privacy/use-cases/retention-policy.js';
 import { FUNCTIONS } from '../../lib/functions.js';
 import { ensureTables, tableEnvironment } from '../../local/create-tables.js';
@@ -156,6 +157,8 @@ beforeAll(async () => {
     // The sweep runs a retention job as soon as a retention changes.
     RETENTION_JOB_DELAY_SECONDS: '0',
     API_KEYS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:keys',
+    // Nothing listens there: the price sync falls back to the release's data at once.
+    PRICE_DATA_URL: 'http://127.0.0.1:9/data.json',
   });
   const admin = new DynamoDBClient({
     endpoint,
@@ -325,6 +328,59 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
     ok(await http('privacy-api', 'PUT', '/settings', { retention: { usageDays: 90, historyDays: 365 } }));
     ok(await http('privacy-api', 'GET', '/settings'));
     ok(await http('privacy-api', 'GET', '/audit'));
+    // Usage waiting for a price that appears outside the API (stored directly): the price sync
+    // finds the tenant through the waiting index and reprices it.
+    ok(
+      await http('usage-api', 'POST', '/track-usage', {
+        ...usage('g-unpriced-3', 'alice'),
+        modelId: 'acme.grant-3',
+      }),
+    );
+    await new DynamoPriceStore(documentClient(), physicalTableName(TABLES.modelPrices, prefix)).add(TENANT, {
+      modelId: 'acme.grant-3',
+      effectiveFrom: '2020-01-01T00:00:00.000Z',
+      source: 'tenant',
+      rates: {
+        inputNanoPerMTok: 1,
+        outputNanoPerMTok: 1,
+        cacheReadNanoPerMTok: null,
+        cacheWriteNanoPerMTok: null,
+      },
+      createdAt: new Date().toISOString(),
+    });
+    const synced = (await invoke('price-sync', {})) as { repricing: { repriced: number } };
+    expect(synced.repricing.repriced).toBe(1);
+    // The background repricing of a backlog (RepricingRequested), on usage priced the same way.
+    ok(
+      await http('usage-api', 'POST', '/track-usage', {
+        ...usage('g-unpriced-4', 'alice'),
+        modelId: 'acme.grant-4',
+      }),
+    );
+    await new DynamoPriceStore(documentClient(), physicalTableName(TABLES.modelPrices, prefix)).add(TENANT, {
+      modelId: 'acme.grant-4',
+      effectiveFrom: '2020-01-01T00:00:00.000Z',
+      source: 'tenant',
+      rates: {
+        inputNanoPerMTok: 1,
+        outputNanoPerMTok: 1,
+        cacheReadNanoPerMTok: null,
+        cacheWriteNanoPerMTok: null,
+      },
+      createdAt: new Date().toISOString(),
+    });
+    const continued = (await invoke('repricer', {
+      version: '0',
+      id: 'grants-reprice',
+      'detail-type': 'RepricingRequested',
+      source: 'cost-management',
+      account: '000000000000',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      resources: [],
+      detail: { tenantId: TENANT },
+    })) as { repriced: number };
+    expect(continued.repriced).toBe(1);
     ok(await http('platform-api', 'GET', '/openapi.json'));
     ok(await http('platform-api', 'GET', '/health'));
     // The breach, its notice, the sweep (escalation, redelivery), then acknowledge.

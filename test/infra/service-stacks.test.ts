@@ -161,8 +161,25 @@ describe('data stack', () => {
       ['test_bedrock_control_actions', ['gsi1']],
       ['test_bedrock_cost_thresholds', ['gsi1', 'gsi2']],
       ['test_bedrock_threshold_breaches', ['gsi1', 'gsi2']],
+      ['test_bedrock_token_analytics', ['gsi1']],
       ['test_bedrock_token_usage', ['gsi1', 'gsi2']],
     ]);
+  });
+
+  it('indexes the unpriced summaries keys only, for the price sync to find whose usage waits', () => {
+    service.templates.data.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'test_bedrock_token_analytics',
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'gsi1',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
   });
 
   it('seeds every benchmark row into the benchmarks table at deploy', () => {
@@ -763,14 +780,113 @@ describe('schedule and observability stack', () => {
     const dashboards = service.templates.operations.findResources('AWS::CloudWatch::Dashboard');
     expect(Object.keys(dashboards)).toHaveLength(1);
     const body = JSON.stringify(Object.values(dashboards)[0]?.Properties.DashboardBody);
-    // UnpricedEvents carries a modelId dimension: it is not a service-wide series.
-    for (const metric of Object.values(BUSINESS_METRICS).filter(
-      (m) => m !== BUSINESS_METRICS.unpricedEvents,
-    )) {
+    // UnpricedEvents is charted by its total (emitted without the modelId dimension).
+    for (const metric of Object.values(BUSINESS_METRICS)) {
       expect(body).toContain(`\\"CostManagement\\",\\"${metric}\\",\\"service\\",\\"cost-management\\"`);
     }
     expect(body).toContain('AWS/ApiGateway');
     expect(body).toContain('cost-management-test');
+  });
+});
+
+describe('price sync', () => {
+  it('runs the price sync daily from its own rule, with retries and its dead-letter queue', () => {
+    const fn = fnNamed(service, 'price-sync');
+    expect(stackKey(service, fn)).toBe('operations');
+    service.templates.operations.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 day)',
+      State: 'ENABLED',
+      Description: 'Runs price-sync every day',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(fn.function), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(fn.function.deadLetterQueue!), 'Arn'] } },
+          RetryPolicy: { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 7200 },
+        }),
+      ],
+    });
+    // Not also on the sweep's 15-minute rule.
+    const rules = Object.values(service.templates.operations.findResources('AWS::Events::Rule'));
+    const targeting = rules.filter((r) =>
+      JSON.stringify(r.Properties.Targets).includes(logicalId(fn.function)),
+    );
+    expect(targeting).toHaveLength(1);
+    const props = propertiesOf(service, fn.function);
+    expect(props).toMatchObject({ Timeout: 600 });
+    expect(props.Environment.Variables.PRICE_DATA_URL).toBe(
+      'https://raw.githubusercontent.com/pydantic/genai-prices/main/prices/new_data/v2/data.json',
+    );
+  });
+
+  it('grants the price sync its service-scope writes, the run record and the repricing, nothing more', () => {
+    const fn = fnNamed(service, 'price-sync');
+    const statements = roleStatements(service, fn.role);
+    expect(statements).toContainEqual({
+      effect: 'Allow',
+      actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      resources: ['table:test_bedrock_model_prices'],
+    });
+    expect(statements).toContainEqual({
+      effect: 'Allow',
+      actions: ['dynamodb:PutItem'],
+      resources: ['table:test_bedrock_cost_monitoring'],
+    });
+    // The waiting index of the analytics table, and the unpriced records' index of the usage table.
+    expect(statements).toContainEqual({
+      effect: 'Allow',
+      actions: ['dynamodb:Query'],
+      resources: ['table:test_bedrock_token_analytics/index/gsi1'],
+    });
+    expect(statements).toContainEqual({
+      effect: 'Allow',
+      actions: ['dynamodb:Query'],
+      resources: ['table:test_bedrock_token_usage/index/gsi1', 'table:test_bedrock_token_usage/index/gsi2'],
+    });
+    // Versions are never removed or rewritten by the sync, and nothing is scanned.
+    const onPrices = statements.filter((st) => st.resources.includes('table:test_bedrock_model_prices'));
+    expect(onPrices.flatMap((st) => st.actions)).not.toContain('dynamodb:DeleteItem');
+    expect(statements.flatMap((st) => st.actions)).not.toContain('dynamodb:Scan');
+    expect(statements.flatMap((st) => st.actions)).toContain('events:PutEvents');
+  });
+
+  it('continues large repricings in the background: RepricingRequested routed to the repricer, with its DLQ', () => {
+    const fn = fnNamed(service, 'repricer');
+    expect(stackKey(service, fn)).toBe('alerting');
+    service.templates.alerting.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['cost-management'], 'detail-type': ['RepricingRequested'] },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(fn.function), 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(fn.function.deadLetterQueue!), 'Arn'] } },
+        }),
+      ],
+    });
+    expect(propertiesOf(service, fn.function)).toMatchObject({ Timeout: 300 });
+    const statements = roleStatements(service, fn.role);
+    expect(statements).toContainEqual({
+      effect: 'Allow',
+      actions: ['dynamodb:Query', 'dynamodb:UpdateItem'],
+      resources: ['table:test_bedrock_model_prices'],
+    });
+    expect(statements.flatMap((st) => st.actions)).toContain('events:PutEvents');
+    expect(statements.flatMap((st) => st.actions)).not.toContain('dynamodb:Scan');
+  });
+
+  it('alarms on usage recorded without a price (the service-wide total) to the alerts topic', () => {
+    const alarm = service.stacks.operations.unpricedAlarm;
+    expect(propertiesOf(service, alarm)).toMatchObject({
+      Namespace: 'CostManagement',
+      MetricName: 'UnpricedEvents',
+      Dimensions: [{ Name: 'service', Value: 'cost-management' }],
+      Statistic: 'Sum',
+      Period: 3600,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(names.name(propertiesOf(service, alarm).AlarmActions[0], 'operations')).toBe(
+      names.of(service.stacks.alerting.alertsTopic),
+    );
   });
 });
 

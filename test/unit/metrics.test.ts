@@ -50,6 +50,31 @@ describe('business metrics (EMF)', () => {
     expect(aws.CloudWatchMetrics[0]?.Metrics.map((m) => m.Name)).not.toContain('CacheReadInputTokens');
   });
 
+  it('counts unpriced events per model and in total (the total is what the alarm watches)', async () => {
+    const lines = await emf(async ({ unpricedMetricsReactor }) => {
+      const record = (modelId: string) =>
+        ({ modelId, requestedModelId: modelId, requestId: modelId, priced: false }) as Parameters<
+          typeof unpricedMetricsReactor
+        >[1][number];
+      await unpricedMetricsReactor(
+        't',
+        [record('acme.a-v1:0'), record('acme.a-v1:0'), record('acme.b-v1:0')],
+        new Date(),
+      );
+    });
+    const dimensions = (line: Record<string, unknown>) =>
+      (line._aws as { CloudWatchMetrics: { Dimensions: string[][] }[] }).CloudWatchMetrics[0]?.Dimensions[0];
+    const perModel = lines.filter((l) => 'modelId' in l);
+    expect(perModel.map((l) => [l.modelId, l.UnpricedEvents])).toEqual([
+      ['acme.a-v1:0', 2],
+      ['acme.b-v1:0', 1],
+    ]);
+    const total = lines.filter((l) => !('modelId' in l));
+    expect(total).toHaveLength(1);
+    expect(total[0]?.UnpricedEvents).toBe(3);
+    expect(dimensions(total[0] as Record<string, unknown>)).toEqual(['service']);
+  });
+
   it('publishes nothing when every value is zero', async () => {
     const lines = await emf(async ({ emitMetrics }) => emitMetrics({ alertsSent: 0, alertsFailed: 0 }));
     expect(lines).toEqual([]);

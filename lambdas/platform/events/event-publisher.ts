@@ -5,6 +5,15 @@ export const EVENT_SOURCE = 'cost-management';
 
 export const THRESHOLD_BREACHED = 'ThresholdBreached';
 
+/** A tenant's usage waiting for a price is to be repriced in the background, from `resume` on. */
+export const REPRICING_REQUESTED = 'RepricingRequested';
+
+/** What a `RepricingRequested` event carries: the tenant, and where the previous run stopped. */
+export interface RepricingRequestedDetail {
+  tenantId: string;
+  resume?: { modelId: string; after?: Record<string, unknown> };
+}
+
 /** What a `ThresholdBreached` event carries: enough to find the breach, and a summary for other consumers. */
 export interface ThresholdBreachedDetail {
   tenantId: string;

@@ -5,7 +5,7 @@ import {
   PutCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { TokenRates } from '@cost-management/core';
+import type { LongContextTier, TokenRates } from '@cost-management/core';
 import { type Item, queryAll } from '../../platform/dynamo-query.js';
 import type { AuditWrite } from '../../privacy/ports/audit-log.js';
 import type { PriceUseUpdate } from '../../usage/ports/usage-store.js';
@@ -27,8 +27,10 @@ function priceOf(item: Item): StoredPrice | undefined {
     effectiveFrom: String(item.effectiveFrom),
     source: item.source === 'sync' ? 'sync' : 'tenant',
     ...(typeof item.note === 'string' ? { note: item.note } : {}),
+    ...(typeof item.modelName === 'string' ? { modelName: item.modelName } : {}),
     rates: item.rates as TokenRates,
     ...(item.globalRates ? { globalRates: item.globalRates as TokenRates } : {}),
+    ...(item.longContext ? { longContext: item.longContext as LongContextTier } : {}),
     createdAt: String(item.createdAt),
     pricedEvents: Number(item.pricedEvents ?? 0),
   };

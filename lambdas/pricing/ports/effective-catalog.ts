@@ -6,5 +6,14 @@ import type { Catalog } from '@cost-management/core';
  */
 export type EffectiveCatalog = (tenantId: string) => Promise<Catalog>;
 
-/** Port offered by the usage context to pricing: reprice a tenant's unpriced usage now. */
-export type RepriceUnpriced = (tenantId: string) => Promise<{ repriced: number }>;
+/**
+ * Port offered by the usage context to pricing: reprice a tenant's unpriced usage now (or, for a
+ * large backlog, part of it now and the rest in the background: `handedOff`).
+ */
+export type RepriceUnpriced = (tenantId: string) => Promise<{ repriced: number; handedOff?: boolean }>;
+
+/**
+ * Port offered by the usage context to pricing: reprice the usage of every tenant that has some
+ * waiting for a price (after a service-wide price change, e.g. a price sync).
+ */
+export type RepriceWaitingUsage = () => Promise<{ tenants: number; repriced: number; handedOff?: number }>;

@@ -12,12 +12,13 @@ const sharedCaches = new Map<string, Map<string, CacheEntry>>();
 /**
  * A tenant's effective catalog: the built-in catalog, then the service scope's versions (a price
  * sync), then the tenant's own, which win for that tenant from their `effectiveFrom`. Cached per
- * tenant for at most {@link CATALOG_TTL_MS}; `forget` drops a tenant's entry (after its own change).
+ * tenant for at most {@link CATALOG_TTL_MS}; `forget` drops a tenant's entry (after its own change),
+ * `forgetAll` every entry (after a change of the service scope).
  */
 export function cachedEffectiveCatalog(
   store: PriceStore,
   options: { shareKey?: string; clock?: () => number } = {},
-): EffectiveCatalog & { forget(tenantId: string): void } {
+): EffectiveCatalog & { forget(tenantId: string): void; forgetAll(): void } {
   const clock = options.clock ?? Date.now;
   let cache = options.shareKey ? sharedCaches.get(options.shareKey) : undefined;
   if (!cache) {
@@ -42,5 +43,8 @@ export function cachedEffectiveCatalog(
       throw error;
     }
   };
-  return Object.assign(effective, { forget: (tenantId: string) => void entries.delete(tenantId) });
+  return Object.assign(effective, {
+    forget: (tenantId: string) => void entries.delete(tenantId),
+    forgetAll: () => entries.clear(),
+  });
 }

@@ -52,6 +52,18 @@ const unpricedKey = (tenantId: string, modelId: string, day: string) => ({
   pk: unpricedPk(tenantId),
   sk: `${modelId}#${day}`,
 });
+/**
+ * The sparse, keys-only index gsi1 of the analytics table lists every tenant, model and day with an
+ * unpriced summary across tenants (gsi1pk {@link WAITING_PK}, gsi1sk `<tenant>#<modelId>#<day>`), so
+ * a price sync finds whose usage to reprice without a scan. The keys are set with the summary's
+ * first increment; the counters' later updates leave the index untouched (keys only).
+ */
+export const WAITING_INDEX = 'gsi1';
+const WAITING_PK = 'T#_service#UNPRICED';
+const waitingKeys = (tenantId: string, modelId: string, day: string) => ({
+  gsi1pk: WAITING_PK,
+  gsi1sk: `${tenantId}#${modelId}#${day}`,
+});
 /** The summary of one model's usage recorded without a price. */
 export interface UnpricedSummary {
   modelId: string;
@@ -91,12 +103,14 @@ export function unpricedIncrement(
     adds.set(name, sign * record[name]);
   }
   const day = record.timestamp.slice(0, 10);
+  const sets: Record<string, string | number> = {
+    ...(sign === 1 ? waitingKeys(tenantId, record.modelId, day) : {}),
+    ...(usageDays !== undefined ? { [EXPIRES_AT]: dayExpiresAtSeconds(day, usageDays) } : {}),
+  };
   return {
     key: unpricedKey(tenantId, record.modelId, day),
     adds,
-    ...(usageDays !== undefined
-      ? { sets: new Map([[EXPIRES_AT, dayExpiresAtSeconds(day, usageDays)]]) }
-      : {}),
+    ...(Object.keys(sets).length > 0 ? { sets } : {}),
   };
 }
 const dayKey = (tenantId: string, userId: string, day: string) => ({
@@ -131,8 +145,8 @@ const utcMonthOf = (timestamp: string): Pick<Period, 'kind' | 'timezone' | 'key'
 export interface AggregateIncrement {
   key: { pk: string; sk: string };
   adds: Map<string, number>;
-  /** Attributes set along (the expiry of an unpriced summary). */
-  sets?: Map<string, number>;
+  /** Attributes set alongside: the waiting index's keys, the expiry of an unpriced summary. */
+  sets?: Record<string, string | number>;
 }
 
 function add(adds: Map<string, number>, name: string, value: number, keepZero: boolean): void {
@@ -159,7 +173,7 @@ export function aggregateIncrements(
     }
     return increment.adds;
   };
-  const sets = new Map<string, Map<string, number>>();
+  const sets = new Map<string, Record<string, string | number>>();
   for (const { record, periods, usageDays } of events) {
     const counters = countersOf(record);
     const entries = Object.entries(counters) as [keyof Counters, number][];
@@ -220,13 +234,13 @@ export function repricingIncrements(
 /** The `Update` of a transaction for one increment. */
 export function incrementUpdate(table: string, increment: AggregateIncrement) {
   const names: Record<string, string> = {};
-  const values: Record<string, number> = {};
+  const values: Record<string, number | string> = {};
   const adds = [...increment.adds].map(([name, value], i) => {
     names[`#c${i}`] = name;
     values[`:c${i}`] = value;
     return `#c${i} :c${i}`;
   });
-  const sets = [...(increment.sets ?? [])].map(([name, value], i) => {
+  const sets = Object.entries(increment.sets ?? {}).map(([name, value], i) => {
     names[`#s${i}`] = name;
     values[`:s${i}`] = value;
     return `#s${i} = :s${i}`;
@@ -482,6 +496,71 @@ export class DynamoAggregateStore implements AggregateReader, TrackedCostReader 
         };
       },
     };
+  }
+
+  /**
+   * Tenants with an unpriced summary (usage that waits, or once waited, for a price), in order,
+   * read from the sparse index gsi1 (eventually consistent): at most `limit` after `after`.
+   */
+  async waitingTenants(page: {
+    limit: number;
+    after?: string;
+  }): Promise<{ tenants: string[]; after?: string }> {
+    const tenants: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    // Tenant ids carry no `#`: every gsi1sk of a tenant sorts below `<tenant>#\uffff`.
+    const after = page.after === undefined ? {} : { ':from': `${page.after}#\uffff` };
+    do {
+      const res = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: WAITING_INDEX,
+          KeyConditionExpression: `gsi1pk = :pk${page.after === undefined ? '' : ' AND gsi1sk > :from'}`,
+          ExpressionAttributeValues: { ':pk': WAITING_PK, ...after },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of res.Items ?? []) {
+        const sk = String(item.gsi1sk);
+        const tenant = sk.slice(0, sk.indexOf('#'));
+        if (tenants[tenants.length - 1] === tenant) continue;
+        if (tenants.length === page.limit) return { tenants, after: tenants[tenants.length - 1] as string };
+        tenants.push(tenant);
+      }
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return { tenants };
+  }
+
+  /**
+   * Takes the tenant's models with nothing left waiting out of the waiting index (on condition
+   * their count is still zero: an event recorded meanwhile puts them back). Returns how many.
+   */
+  async settleWaiting(tenantId: string): Promise<number> {
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: 'attribute_exists(gsi1pk) AND events <= :zero',
+      ExpressionAttributeValues: { ':pk': unpricedPk(tenantId), ':zero': 0 },
+    });
+    let settled = 0;
+    for (const item of items) {
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: item.pk, sk: item.sk },
+            UpdateExpression: 'REMOVE gsi1pk, gsi1sk',
+            ConditionExpression: 'events <= :zero',
+            ExpressionAttributeValues: { ':zero': 0 },
+          }),
+        );
+        settled++;
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    }
+    return settled;
   }
 
   /** A user's spend in one period (cost control). */

@@ -104,6 +104,16 @@ export interface UnpricedRecords {
 }
 
 /**
+ * Port: the tenants with usage recorded without a price (or that had some), across tenants and in
+ * order, a page at a time: whose usage a new service-wide price may price.
+ */
+export interface WaitingTenants {
+  waitingTenants(page: { limit: number; after?: string }): Promise<{ tenants: string[]; after?: string }>;
+  /** Drops the tenant's models with nothing left waiting from the list (a new event adds them again). */
+  settleWaiting(tenantId: string): Promise<number>;
+}
+
+/**
  * A commit that failed after part of its events were written (a store that needs several
  * transactions for one group). `outcomes` is aligned with the events: undefined where nothing
  * was written. The caller must still treat the call as failed and rethrow `failure`.

@@ -23,8 +23,8 @@ export const usageMetricsReactor: IngestReactor = async (_tenantId, recorded) =>
 const warnedModels = new Set<string>();
 
 /**
- * Ingest reactor: newly recorded events without a price, counted per model (`UnpricedEvents`);
- * the first one of each model in this process is logged as a warning.
+ * Ingest reactor: newly recorded events without a price, counted per model and in total
+ * (`UnpricedEvents` with and without a `modelId` dimension); the first one of each model in this process is logged as a warning.
  */
 export const unpricedMetricsReactor: IngestReactor = async (tenantId, recorded) => {
   const perModel = new Map<string, number>();
@@ -42,4 +42,6 @@ export const unpricedMetricsReactor: IngestReactor = async (tenantId, recorded) 
     }
   }
   for (const [modelId, count] of perModel) emitModelMetric('unpricedEvents', modelId, count);
+  // The total without the model dimension: one metric the unpriced-usage alarm can watch.
+  emitMetrics({ unpricedEvents: [...perModel.values()].reduce((a, b) => a + b, 0) });
 };

@@ -142,8 +142,11 @@ export function catalogEntriesOf(catalogData: CatalogData, withOverlay = true): 
   return entries.sort((a, b) => (a.modelId < b.modelId ? -1 : 1));
 }
 
+/** The genai-prices Bedrock data this release's catalog is built from (converted; `npm run prices:build`). */
+export const CATALOG_DATA: CatalogData = deepFreeze(data as CatalogData);
+
 /** The catalog built into this release: genai-prices' Bedrock data plus the Bedrock overlay. */
-export const DEFAULT_CATALOG: Catalog = buildCatalog(catalogEntriesOf(data as CatalogData));
+export const DEFAULT_CATALOG: Catalog = buildCatalog(catalogEntriesOf(CATALOG_DATA));
 
 /** Every model of the built-in catalog, by model id. Frozen. */
 export const CATALOG: readonly ModelEntry[] = DEFAULT_CATALOG.entries;

@@ -1,6 +1,7 @@
 export {
   buildCatalog,
   CATALOG,
+  CATALOG_DATA,
   type Catalog,
   catalogEntriesOf,
   DEFAULT_CATALOG,
@@ -28,4 +29,5 @@ export {
   tryResolveModel,
 } from './model-id.js';
 export { OVERLAY_DIFFERENCES, type OverlayDifference } from './overlay.js';
+export { type PriceSyncPlan, planPriceSync, type SyncDifference, samePrices } from './sync.js';
 export type * from './types.js';

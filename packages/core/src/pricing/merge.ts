@@ -11,6 +11,8 @@ export interface AddedPriceVersion {
   readonly effectiveFrom: string;
   readonly source: Exclude<PriceSource, 'catalog'>;
   readonly note?: string;
+  /** Display name of a model the base catalog lacks (a price sync's); the id otherwise. */
+  readonly modelName?: string;
   readonly rates: TokenRates;
   readonly globalRates?: TokenRates;
   readonly longContext?: LongContextTier;
@@ -57,7 +59,7 @@ export function mergeCatalog(base: Catalog, added: readonly AddedPriceVersion[])
         entry: {
           modelId,
           provider: modelId.split('.')[0] as string,
-          name: modelId,
+          name: version.modelName ?? modelId,
           aliases: [],
           contextVariants: [],
           prices: [],
@@ -65,6 +67,8 @@ export function mergeCatalog(base: Catalog, added: readonly AddedPriceVersion[])
         extra: [],
       };
       byId.set(modelId, slot);
+    } else if (newModels.has(modelId) && slot.entry.name === modelId && version.modelName) {
+      slot.entry = { ...slot.entry, name: version.modelName };
     }
     slot.extra.push({
       version: versionId(modelId, version.effectiveFrom, version.source),

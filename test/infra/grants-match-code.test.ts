@@ -473,7 +473,9 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
       }
     }
     expect(unused).toEqual([]);
-    // Functions that neither write expiring items, audit a change nor run erasures have no data-protection grant.
+    // Functions that neither write expiring items, audit a change, run erasures nor reprice (whose
+    // threshold detection opens breaches that expire with the history retention) have no
+    // data-protection grant.
     expect(
       FUNCTIONS.filter((f) => f.spec.tables.dataProtection)
         .map((f) => f.spec.name)
@@ -483,6 +485,8 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
         ...new Set([
           ...RETENTION_GRANTS.filter((g) => g.table === 'dataProtection').map((g) => g.fn),
           'erasure',
+          'price-sync',
+          'repricer',
         ]),
       ].sort(),
     );

@@ -38,5 +38,6 @@ describe('local tables', () => {
     ).toEqual([['gsi1', 'KEYS_ONLY', 'ACTIVE']]);
     // A second start changes nothing.
     expect(await ensureTables(client, prefix)).toEqual([]);
-  });
+    // Creates the other twelve tables of the prefix, twice checks all thirteen: slow on a busy machine.
+  }, 120_000);
 });

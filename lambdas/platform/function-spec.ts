@@ -10,7 +10,9 @@ export type TableAction =
   | 'UpdateItem'
   | 'DeleteItem'
   | 'BatchWriteItem'
-  | 'ConditionCheckItem';
+  | 'ConditionCheckItem'
+  /** Whole-table reads: only for daily batch jobs, never on a request path. */
+  | 'Scan';
 
 /** SNS topics of the service a function may publish to. */
 export type TopicKey = 'alerts' | 'emergency';
@@ -57,6 +59,8 @@ export interface FunctionSpec<E extends z.core.$ZodShape = z.core.$ZodShape> {
   putsEvents?: boolean;
   /** Reads the API-key hashes: sets `API_KEYS_SECRET_ARN`, grants `secretsmanager:GetSecretValue` on it. */
   readsApiKeys?: boolean;
+  /** Reads the bill from Cost Explorer: grants `ce:GetCostAndUsage` (which has no resource to scope it to). */
+  readsCostExplorer?: boolean;
   /** Lambda memory in MB (default 512). */
   memoryMb?: number;
   /** Lambda timeout in seconds (default 10 behind the API, 60 for event and schedule triggers). */

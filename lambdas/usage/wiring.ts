@@ -1,10 +1,14 @@
+import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
+import { S3Client } from '@aws-sdk/client-s3';
 import { documentClient } from '../platform/dynamo-client.js';
+import { CostExplorerBill } from './adapters/cost-explorer-bill.js';
 import { DynamoAggregateStore } from './adapters/dynamo-aggregate-store.js';
 import { DynamoBenchmarkStore, DynamoExpiringStore } from './adapters/dynamo-read-stores.js';
 import { DynamoReconciliationStore } from './adapters/dynamo-reconciliation-store.js';
 import { DynamoUsageRecords } from './adapters/dynamo-usage-records.js';
 import { DynamoUsageStore } from './adapters/dynamo-usage-store.js';
 import { DynamoUsageDataEraser } from './adapters/dynamo-user-data-eraser.js';
+import { S3LogObjects } from './adapters/s3-log-objects.js';
 import type { PriceUseUpdate } from './ports/usage-store.js';
 
 /** Adapters built from a function's validated environment, once per cold start. */
@@ -89,3 +93,9 @@ export const usageDataEraser = (env: {
     cache: analyticsCache(env),
     patterns: patternStore(env),
   });
+
+/** The objects of the invocation-log delivery bucket (the deployed capture's S3 path). */
+export const logObjectReader = () => new S3LogObjects(new S3Client({ maxAttempts: 3 }));
+
+/** The bill through Cost Explorer, for the scheduled reconciliation (its quota is low: back off more). */
+export const billReader = () => new CostExplorerBill(new CostExplorerClient({ maxAttempts: 5 }));

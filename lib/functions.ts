@@ -2,10 +2,12 @@ import { spec as alertingApi } from '../lambdas/functions/alerting-api-environme
 import { spec as authorizer } from '../lambdas/functions/authorizer-environment.js';
 import { spec as controlApi } from '../lambdas/functions/control-api-environment.js';
 import { spec as erasure } from '../lambdas/functions/erasure-environment.js';
+import { spec as invocationLogs } from '../lambdas/functions/invocation-logs-environment.js';
 import { spec as notifier } from '../lambdas/functions/notifier-environment.js';
 import { spec as platformApi } from '../lambdas/functions/platform-api-environment.js';
 import { spec as pricingApi } from '../lambdas/functions/pricing-api-environment.js';
 import { spec as privacyApi } from '../lambdas/functions/privacy-api-environment.js';
+import { spec as reconciliation } from '../lambdas/functions/reconciliation-environment.js';
 import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/functions/routes.js';
 import { spec as sweep } from '../lambdas/functions/sweep-environment.js';
 import { spec as usageApi } from '../lambdas/functions/usage-api-environment.js';
@@ -29,13 +31,17 @@ export const DEFAULT_SCHEDULE_MINUTES = 15;
  * - `event`: an EventBridge rule on the service bus matching `source: cost-management` and
  *   this `detailType` (alerting stack), with retries and a dead-letter queue;
  * - `schedule`: an EventBridge schedule, every 15 minutes unless `rateMinutes` says otherwise
- *   (schedule and observability stack), with retries and a dead-letter queue.
+ *   (schedule and observability stack), with retries and a dead-letter queue;
+ * - `invocation-logs`: the Bedrock model invocation-log delivery — a CloudWatch Logs subscription
+ *   on the log group and/or S3 notifications of the delivery bucket, as the deployment's capture
+ *   settings name them (schedule and observability stack), with retries and a dead-letter queue.
  */
 export type FunctionTrigger =
   | { kind: 'http' }
   | { kind: 'authorizer' }
   | { kind: 'event'; detailType: string }
-  | { kind: 'schedule'; rateMinutes?: number };
+  | { kind: 'schedule'; rateMinutes?: number }
+  | { kind: 'invocation-logs' };
 
 export interface RegisteredFunction {
   spec: FunctionSpec;
@@ -76,6 +82,8 @@ export const FUNCTIONS: readonly RegisteredFunction[] = [
   registerFunction(notifier, { kind: 'event', detailType: THRESHOLD_BREACHED }),
   registerFunction(erasure, { kind: 'event', detailType: ERASURE_REQUESTED }),
   registerFunction(sweep, { kind: 'schedule' }),
+  registerFunction(invocationLogs, { kind: 'invocation-logs' }),
+  registerFunction(reconciliation, { kind: 'schedule', rateMinutes: 24 * 60 }),
 ];
 
 /**

@@ -4,6 +4,9 @@ import * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 import { BUSINESS_METRICS } from '../lambdas/platform/metric-names.js';
 import type { AlertingResources } from './alerting-stack.js';
+import { type CaptureConfig, DEFAULT_RECONCILIATION_THRESHOLD_PERCENT } from './capture-config.js';
+import { CaptureAlarms } from './constructs/capture-alarms.js';
+import { InvocationLogSources } from './constructs/invocation-log-sources.js';
 import { METRICS_NAMESPACE, SERVICE_NAME, type ServiceFunction } from './constructs/service-function.js';
 import { createAsyncFunction, pascalCase, type ServiceTables } from './function-factory.js';
 import { DEFAULT_SCHEDULE_MINUTES, functionsOf, type RegisteredFunction } from './functions.js';
@@ -18,17 +21,24 @@ export interface OperationsStackProps extends StackProps {
   apiName: string;
   /** Prefix shared by the names of the service's Lambda functions, for the dashboard's search. */
   functionNamePrefix: string;
+  /** Where the invocation logs are delivered, and the reconciliation threshold. */
+  capture?: CaptureConfig;
 }
 
 /**
  * Schedule and observability: the `rate(15 minutes)` rule that runs the sweep (and any other
- * `schedule`-triggered function, with retries and a dead-letter queue), and the dashboard of
- * tracked cost, tokens, breaches, alerts sent and failed, API traffic and function errors.
+ * `schedule`-triggered function, with retries and a dead-letter queue), the capture of Bedrock
+ * invocation logs (`invocation-logs`-triggered functions, connected to the configured log group
+ * and bucket), the alarms on the reconciliation gap and on records that could not be captured,
+ * and the dashboard of tracked cost, tokens, breaches, alerts sent and failed, captured records,
+ * the reconciliation gap, API traffic and function errors.
  */
 export class OperationsStack extends Stack {
   readonly sweepSchedule: events.Rule;
   readonly functions: ServiceFunction[] = [];
   readonly dashboard: cloudwatch.Dashboard;
+  readonly invocationLogSources: InvocationLogSources[] = [];
+  readonly captureAlarms: CaptureAlarms;
 
   constructor(scope: Construct, id: string, props: OperationsStackProps) {
     super(scope, id, props);
@@ -53,6 +63,25 @@ export class OperationsStack extends Stack {
             });
       rule.addTarget(target);
     }
+    for (const registered of functionsOf(props.functions, 'invocation-logs')) {
+      const { fn } = createAsyncFunction(this, registered, {
+        stackName: 'operations',
+        tables: props.tables,
+        ...props.alerting,
+      });
+      this.functions.push(fn);
+      this.invocationLogSources.push(
+        new InvocationLogSources(this, `${pascalCase(registered.spec.name)}Sources`, {
+          fn,
+          stage: props.stage,
+          ...(props.capture ? { capture: props.capture } : {}),
+        }),
+      );
+    }
+    this.captureAlarms = new CaptureAlarms(this, 'CaptureAlarms', {
+      thresholdPercent: props.capture?.thresholdPercent ?? DEFAULT_RECONCILIATION_THRESHOLD_PERCENT,
+      alarmTopic: props.alerting.alarmTopic,
+    });
     this.dashboard = this.createDashboard(props);
   }
 
@@ -115,6 +144,20 @@ export class OperationsStack extends Stack {
         api('Latency', 'latency p99', cloudwatch.Stats.p(99)),
         api('IntegrationLatency', 'integration p99', cloudwatch.Stats.p(99)),
       ]),
+    );
+    dashboard.addWidgets(
+      graph('Invocation log records captured per hour', [
+        business(BUSINESS_METRICS.invocationLogRecorded, 'recorded'),
+        business(BUSINESS_METRICS.invocationLogDuplicates, 'already recorded'),
+        business(BUSINESS_METRICS.invocationLogBadRecords, 'not captured'),
+      ]),
+      new cloudwatch.GraphWidget({
+        title: 'Reconciliation gap (% of the bill, largest of the day)',
+        left: [this.captureAlarms.gapMetric.with({ label: 'gap % of the bill' })],
+        leftAnnotations: [this.captureAlarms.gapAlarm.toAnnotation()],
+        width: 12,
+        height: 6,
+      }),
     );
     dashboard.addWidgets(
       graph('Function errors', [lambdaSearch('Errors')]),

@@ -1,4 +1,5 @@
 import type { Node } from 'constructs';
+import { type CaptureConfig, readCaptureConfig } from './capture-config.js';
 
 /** Deployment settings, read from CDK context (`cdk.json` or `-c key=value`). */
 export interface ServiceConfig {
@@ -28,6 +29,8 @@ export interface ServiceConfig {
   alarmEmail?: string;
   /** Prefix of the physical table names (`dev` → `dev_bedrock_token_usage`); empty for none. */
   tablePrefix: string;
+  /** Capture of Bedrock invocation logs and reconciliation with the bill (see lib/capture-config.ts). */
+  capture?: CaptureConfig;
 }
 
 const STAGE = /^[a-z][a-z0-9-]{0,19}$/;
@@ -117,6 +120,7 @@ export function readConfig(node: Node): ServiceConfig {
   const tablePrefix = text(node, 'tablePrefix') ?? stage;
   const createSenderIdentity = flag(node, 'createSenderIdentity', true);
   const sesSandbox = flag(node, 'sesSandbox', false);
+  const capture = readCaptureConfig(node);
   return {
     stage,
     senderEmail,
@@ -134,5 +138,6 @@ export function readConfig(node: Node): ServiceConfig {
         }
       : {}),
     tablePrefix: checked('tablePrefix', tablePrefix, TABLE_PREFIX, 'up to 32 of A-Z a-z 0-9 _ . -'),
+    ...(capture ? { capture } : {}),
   };
 }

@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { BINDING_ENV_VARS, type TableAction } from '../lambdas/platform/function-spec.js';
 import type { TableKey } from '../lambdas/platform/tables.js';
 import {
+  allowCostExplorer,
   allowSms,
   bindApiKeysSecret,
   bindEventBus,
@@ -88,6 +89,7 @@ export function createServiceFunction(
     bindApiKeysSecret(fn, required(resources.apiKeysSecret, spec.name, 'the API-key secret', resources));
   }
   if (spec.sendsSms) allowSms(fn);
+  if (spec.readsCostExplorer) allowCostExplorer(fn);
   return fn;
 }
 

@@ -2,11 +2,13 @@ import { spec as alertingApi } from '../lambdas/functions/alerting-api-environme
 import { spec as authorizer } from '../lambdas/functions/authorizer-environment.js';
 import { spec as controlApi } from '../lambdas/functions/control-api-environment.js';
 import { spec as erasure } from '../lambdas/functions/erasure-environment.js';
+import { spec as invocationLogs } from '../lambdas/functions/invocation-logs-environment.js';
 import { spec as notifier } from '../lambdas/functions/notifier-environment.js';
 import { spec as platformApi } from '../lambdas/functions/platform-api-environment.js';
 import { spec as priceSync } from '../lambdas/functions/price-sync-environment.js';
 import { spec as pricingApi } from '../lambdas/functions/pricing-api-environment.js';
 import { spec as privacyApi } from '../lambdas/functions/privacy-api-environment.js';
+import { spec as reconciliation } from '../lambdas/functions/reconciliation-environment.js';
 import { spec as repricer } from '../lambdas/functions/repricer-environment.js';
 import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/functions/routes.js';
 import { spec as sweep } from '../lambdas/functions/sweep-environment.js';
@@ -35,13 +37,17 @@ export const PRICE_SYNC_MINUTES = 24 * 60;
  * - `event`: an EventBridge rule on the service bus matching `source: cost-management` and
  *   this `detailType` (alerting stack), with retries and a dead-letter queue;
  * - `schedule`: an EventBridge schedule, every 15 minutes unless `rateMinutes` says otherwise
- *   (schedule and observability stack), with retries and a dead-letter queue.
+ *   (schedule and observability stack), with retries and a dead-letter queue;
+ * - `invocation-logs`: the Bedrock model invocation-log delivery — a CloudWatch Logs subscription
+ *   on the log group and/or S3 notifications of the delivery bucket, as the deployment's capture
+ *   settings name them (schedule and observability stack), with retries and a dead-letter queue.
  */
 export type FunctionTrigger =
   | { kind: 'http' }
   | { kind: 'authorizer' }
   | { kind: 'event'; detailType: string }
-  | { kind: 'schedule'; rateMinutes?: number };
+  | { kind: 'schedule'; rateMinutes?: number }
+  | { kind: 'invocation-logs' };
 
 export interface RegisteredFunction {
   spec: FunctionSpec;
@@ -88,6 +94,8 @@ export const FUNCTIONS: readonly RegisteredFunction[] = [
     { kind: 'schedule', rateMinutes: PRICE_SYNC_MINUTES },
     { environment: { PRICE_DATA_URL: PUBLISHED_PRICE_DATA_URL } },
   ),
+  registerFunction(invocationLogs, { kind: 'invocation-logs' }),
+  registerFunction(reconciliation, { kind: 'schedule', rateMinutes: 24 * 60 }),
 ];
 
 /**

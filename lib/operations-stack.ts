@@ -5,6 +5,9 @@ import * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 import { BUSINESS_METRICS } from '../lambdas/platform/metric-names.js';
 import type { AlertingResources } from './alerting-stack.js';
+import { type CaptureConfig, DEFAULT_RECONCILIATION_THRESHOLD_PERCENT } from './capture-config.js';
+import { CaptureAlarms } from './constructs/capture-alarms.js';
+import { InvocationLogSources } from './constructs/invocation-log-sources.js';
 import { METRICS_NAMESPACE, SERVICE_NAME, type ServiceFunction } from './constructs/service-function.js';
 import { createAsyncFunction, pascalCase, type ServiceTables } from './function-factory.js';
 import { DEFAULT_SCHEDULE_MINUTES, functionsOf, type RegisteredFunction } from './functions.js';
@@ -19,20 +22,26 @@ export interface OperationsStackProps extends StackProps {
   apiName: string;
   /** Prefix shared by the names of the service's Lambda functions, for the dashboard's search. */
   functionNamePrefix: string;
+  /** Where the invocation logs are delivered, and the reconciliation threshold. */
+  capture?: CaptureConfig;
 }
 
 /**
  * Schedule and observability: the `rate(15 minutes)` rule that runs the sweep, a rule for each
- * other `schedule`-triggered function's rate (the daily price sync), each with retries and a
- * dead-letter queue; the alarm on usage recorded without a price; and the dashboard of tracked
- * cost, tokens, breaches, alerts sent and failed, unpriced usage and price syncs, API traffic and
- * function errors.
+ * other `schedule`-triggered function's rate (the daily price sync and reconciliation), each with
+ * retries and a dead-letter queue; the capture of Bedrock invocation logs (`invocation-logs`-
+ * triggered functions, connected to the configured log group and bucket); the alarms on usage
+ * recorded without a price, on the reconciliation gap and on records that could not be captured;
+ * and the dashboard of tracked cost, tokens, breaches, alerts sent and failed, unpriced usage and
+ * price syncs, captured records, the reconciliation gap, API traffic and function errors.
  */
 export class OperationsStack extends Stack {
   readonly sweepSchedule: events.Rule;
   readonly functions: ServiceFunction[] = [];
   readonly dashboard: cloudwatch.Dashboard;
   readonly unpricedAlarm: cloudwatch.Alarm;
+  readonly invocationLogSources: InvocationLogSources[] = [];
+  readonly captureAlarms: CaptureAlarms;
 
   constructor(scope: Construct, id: string, props: OperationsStackProps) {
     super(scope, id, props);
@@ -58,6 +67,25 @@ export class OperationsStack extends Stack {
       rule.addTarget(target);
     }
     this.unpricedAlarm = this.createUnpricedAlarm(props);
+    for (const registered of functionsOf(props.functions, 'invocation-logs')) {
+      const { fn } = createAsyncFunction(this, registered, {
+        stackName: 'operations',
+        tables: props.tables,
+        ...props.alerting,
+      });
+      this.functions.push(fn);
+      this.invocationLogSources.push(
+        new InvocationLogSources(this, `${pascalCase(registered.spec.name)}Sources`, {
+          fn,
+          stage: props.stage,
+          ...(props.capture ? { capture: props.capture } : {}),
+        }),
+      );
+    }
+    this.captureAlarms = new CaptureAlarms(this, 'CaptureAlarms', {
+      thresholdPercent: props.capture?.thresholdPercent ?? DEFAULT_RECONCILIATION_THRESHOLD_PERCENT,
+      alarmTopic: props.alerting.alarmTopic,
+    });
     this.dashboard = this.createDashboard(props);
   }
 
@@ -152,6 +180,18 @@ export class OperationsStack extends Stack {
         business(BUSINESS_METRICS.priceVersionsSynced, 'versions synced'),
         business(BUSINESS_METRICS.priceSyncFallbacks, 'sync fallbacks'),
       ]),
+      graph('Invocation log records captured per hour', [
+        business(BUSINESS_METRICS.invocationLogRecorded, 'recorded'),
+        business(BUSINESS_METRICS.invocationLogDuplicates, 'already recorded'),
+        business(BUSINESS_METRICS.invocationLogBadRecords, 'not captured'),
+      ]),
+      new cloudwatch.GraphWidget({
+        title: 'Reconciliation gap (% of the bill, largest of the day)',
+        left: [this.captureAlarms.gapMetric.with({ label: 'gap % of the bill' })],
+        leftAnnotations: [this.captureAlarms.gapAlarm.toAnnotation()],
+        width: 12,
+        height: 6,
+      }),
     );
     dashboard.addWidgets(
       graph('Function errors', [lambdaSearch('Errors')]),

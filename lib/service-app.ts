@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/functions/routes.js';
 import { AlertingStack } from './alerting-stack.js';
 import { ApiStack, type ApiThrottling, restApiName } from './api-stack.js';
+import { applyDeploymentEnvironment, captureEnvironment } from './capture-config.js';
 import type { ServiceConfig } from './config.js';
 import { DataStack } from './data-stack.js';
 import { FUNCTIONS, type RegisteredFunction, registryProblems } from './functions.js';
@@ -78,15 +79,22 @@ export function createServiceStacks(scope: Construct, options: ServiceStacksOpti
   });
   const operations = new OperationsStack(scope, `${prefix}-Operations`, {
     ...common,
-    description: 'Cost management: 15-minute schedule, scheduled functions and dashboard',
+    description:
+      'Cost management: schedules and scheduled functions, invocation-log capture, reconciliation alarm and dashboard',
     stage: config.stage,
     tables: data.tables,
     alerting: alerting.resources,
     functions,
     apiName: restApiName(config.stage),
     functionNamePrefix: prefix,
+    ...(config.capture ? { capture: config.capture } : {}),
   });
   operations.addStackDependency(api, 'the dashboard charts the API');
+  // Capture settings reach every function that declares them (the API's usage function too).
+  applyDeploymentEnvironment(
+    [...alerting.functions, ...api.functions, ...operations.functions],
+    captureEnvironment(config.capture),
+  );
 
   for (const stack of [data, alerting, api, operations]) {
     Tags.of(stack).add('service', 'cost-management');

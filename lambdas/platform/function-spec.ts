@@ -11,7 +11,7 @@ export type TableAction =
   | 'DeleteItem'
   | 'BatchWriteItem'
   | 'ConditionCheckItem'
-  /** Only for rare tenant-wide jobs over a table without a tenant-wide index (retention rewrite). */
+  /** Whole-table reads: only for rare tenant-wide jobs (retention rewrite) and daily batch jobs, never on a request path. */
   | 'Scan';
 
 /** SNS topics of the service a function may publish to. */
@@ -59,6 +59,8 @@ export interface FunctionSpec<E extends z.core.$ZodShape = z.core.$ZodShape> {
   putsEvents?: boolean;
   /** Reads the API-key hashes: sets `API_KEYS_SECRET_ARN`, grants `secretsmanager:GetSecretValue` on it. */
   readsApiKeys?: boolean;
+  /** Reads the bill from Cost Explorer: grants `ce:GetCostAndUsage` (which has no resource to scope it to). */
+  readsCostExplorer?: boolean;
   /** Lambda memory in MB (default 512). */
   memoryMb?: number;
   /** Lambda timeout in seconds (default 10 behind the API, 60 for event and schedule triggers). */

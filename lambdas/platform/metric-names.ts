@@ -24,4 +24,16 @@ export const BUSINESS_METRICS = {
   /** Notifications delivered, and deliveries that failed after their retries. */
   alertsSent: 'AlertsSent',
   alertsFailed: 'AlertsFailed',
+  /** Invocation log records captured from the deployed log delivery: newly recorded calls. */
+  invocationLogRecorded: 'InvocationLogRecorded',
+  /** Captured records whose call was recorded before (reported through the API, or delivered twice). */
+  invocationLogDuplicates: 'InvocationLogDuplicates',
+  /** Captured records that could not be read or routed to a tenant (an alarm watches it). */
+  invocationLogBadRecords: 'InvocationLogBadRecords',
 } as const;
+
+/**
+ * The unexplained gap of a reconciliation run in percent of the bill (absolute value, unit
+ * Percent), one data point per tenant and run; an alarm compares it with the threshold.
+ */
+export const RECONCILIATION_GAP_METRIC = 'ReconciliationGap';

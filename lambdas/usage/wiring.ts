@@ -1,12 +1,16 @@
+import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
+import { S3Client } from '@aws-sdk/client-s3';
 import { firstRetainedDay, oldestRetainedInstant } from '@cost-management/core';
 import { documentClient } from '../platform/dynamo-client.js';
 import type { RetentionPolicy } from '../privacy/ports/settings-store.js';
+import { CostExplorerBill } from './adapters/cost-explorer-bill.js';
 import { DynamoAggregateStore } from './adapters/dynamo-aggregate-store.js';
 import { DynamoBenchmarkStore, DynamoExpiringStore } from './adapters/dynamo-read-stores.js';
 import { DynamoReconciliationStore } from './adapters/dynamo-reconciliation-store.js';
 import { DynamoUsageRecords } from './adapters/dynamo-usage-records.js';
 import { DynamoUsageStore } from './adapters/dynamo-usage-store.js';
 import { DynamoUsageDataEraser } from './adapters/dynamo-user-data-eraser.js';
+import { S3LogObjects } from './adapters/s3-log-objects.js';
 import type { PriceUseUpdate } from './ports/usage-store.js';
 
 /** Adapters built from a function's validated environment, once per cold start. */
@@ -115,3 +119,9 @@ export const usageExpiry = (env: { TOKEN_USAGE_TABLE: string; TOKEN_ANALYTICS_TA
   usageRecordReader(env),
   aggregateStore(env).unpricedExpiry(),
 ];
+
+/** The objects of the invocation-log delivery bucket (the deployed capture's S3 path). */
+export const logObjectReader = () => new S3LogObjects(new S3Client({ maxAttempts: 3 }));
+
+/** The bill through Cost Explorer, for the scheduled reconciliation (its quota is low: back off more). */
+export const billReader = () => new CostExplorerBill(new CostExplorerClient({ maxAttempts: 5 }));

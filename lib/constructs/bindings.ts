@@ -108,3 +108,21 @@ export function allowSms(fn: ServiceFunction): void {
     reason: 'SMS to a phone number: sns:Publish to a PhoneNumber has no resource ARN to scope the grant to.',
   });
 }
+
+/**
+ * Lets a function read the bill through Cost Explorer. `ce:GetCostAndUsage` supports no
+ * resource-level permissions, so the grant must name `*`; it sits in a policy of its own that
+ * holds nothing but this read-only action, and only functions whose spec says `readsCostExplorer`
+ * get it.
+ */
+export function allowCostExplorer(fn: ServiceFunction): void {
+  const policy = new iam.Policy(fn, 'CostExplorerPolicy', {
+    roles: [fn.role],
+    statements: [new iam.PolicyStatement({ actions: ['ce:GetCostAndUsage'], resources: ['*'] })],
+  });
+  Validations.of(policy).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'Cost Explorer: ce:GetCostAndUsage has no resource-level permissions; the policy holds only this read of the bill.',
+  });
+}

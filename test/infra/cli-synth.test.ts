@@ -42,6 +42,15 @@ describe('cdk synth (the CLI, as in a fresh clone)', () => {
         'alarmEmail=oncall@acme-corp.io',
         '-c',
         'sesSandbox=true',
+        // Capture of the invocation logs from both deliveries, as an operator configures it.
+        '-c',
+        'captureTenants={"123456789012":"acme"}',
+        '-c',
+        'invocationLogGroup=/aws/bedrock/modelinvocations',
+        '-c',
+        'invocationLogBucket=acme-bedrock-logs',
+        '-c',
+        'invocationLogPrefix=bedrock/',
         '-o',
         outdir,
       ],
@@ -84,5 +93,20 @@ describe('cdk synth (the CLI, as in a fresh clone)', () => {
       JSON.parse(readFileSync(path.join(outdir, 'CostManagement-ci-Alerting.template.json'), 'utf8')),
     );
     expect(alerting).toContain('"ses:FromAddress":"cost-alerts@acme-corp.io"');
+
+    // The capture: subscribed to the log group, notified by the bucket, and the gap alarm.
+    const operations = JSON.parse(
+      readFileSync(path.join(outdir, 'CostManagement-ci-Operations.template.json'), 'utf8'),
+    ) as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const ofType = (type: string) => Object.values(operations.Resources).filter((r) => r.Type === type);
+    expect(ofType('AWS::Logs::SubscriptionFilter').map((r) => r.Properties.LogGroupName)).toEqual([
+      '/aws/bedrock/modelinvocations',
+    ]);
+    expect(ofType('Custom::S3BucketNotifications').map((r) => r.Properties.BucketName)).toEqual([
+      'acme-bedrock-logs',
+    ]);
+    expect(
+      ofType('AWS::CloudWatch::Alarm').filter((r) => r.Properties.MetricName === 'ReconciliationGap'),
+    ).toHaveLength(1);
   }, 180_000);
 });

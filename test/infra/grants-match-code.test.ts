@@ -2,8 +2,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { CostExplorerClient, GetCostAndUsageCommand } from '@aws-sdk/client-cost-explorer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { HANDLER_ROUTES } from '../../lambdas/functions/routes.js';
 import { documentClient } from '../../lambdas/platform/dynamo-client.js';
@@ -159,6 +162,8 @@ beforeAll(async () => {
     API_KEYS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:keys',
     // Nothing listens there: the price sync falls back to the release's data at once.
     PRICE_DATA_URL: 'http://127.0.0.1:9/data.json',
+    // The capture and the reconciliation: the account of the log records and of the bill.
+    CAPTURE_TENANTS: JSON.stringify({ '123456789012': TENANT }),
   });
   const admin = new DynamoDBClient({
     endpoint,
@@ -187,6 +192,24 @@ beforeAll(async () => {
 
 afterAll(() => {
   documentClient().middlewareStack.remove('recordGrantNeeds');
+  costExplorer.restore();
+});
+
+/** The bill the reconciliation reads: one usage type billed on the last day of its window. */
+const costExplorer = mockClient(CostExplorerClient);
+const billedDay = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+costExplorer.on(GetCostAndUsageCommand).resolves({
+  ResultsByTime: [
+    {
+      TimePeriod: { Start: billedDay, End: billedDay },
+      Groups: [
+        {
+          Keys: ['USE1-Claude3.5Sonnet-input-tokens', 'us-east-1'],
+          Metrics: { UnblendedCost: { Amount: '0.3', Unit: 'USD' } },
+        },
+      ],
+    },
+  ],
 });
 
 describe('each function sends only the DynamoDB requests its spec grants', () => {
@@ -261,6 +284,36 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
         })),
       }),
     );
+    // The same records delivered by the CloudWatch Logs subscription, and one more.
+    const logEvents = ['g-1', 'g-4', 'g-5'].map((costRequestId, i) => ({
+      id: String(i),
+      timestamp: Date.now(),
+      message: JSON.stringify({
+        schemaType: 'ModelInvocationLog',
+        schemaVersion: '1.0',
+        timestamp: new Date().toISOString(),
+        accountId: '123456789012',
+        region: 'us-east-1',
+        requestId: `bedrock-${costRequestId}`,
+        operation: 'Converse',
+        modelId: SONNET,
+        input: { inputTokenCount: 10 },
+        output: { outputTokenCount: 10 },
+        requestMetadata: { costRequestId, userId: 'alice' },
+      }),
+    }));
+    const payload = {
+      messageType: 'DATA_MESSAGE',
+      owner: '123456789012',
+      logGroup: 'g',
+      logStream: 's',
+      logEvents,
+    };
+    expect(
+      await invoke('invocation-logs', {
+        awslogs: { data: gzipSync(JSON.stringify(payload)).toString('base64') },
+      }),
+    ).toMatchObject({ recorded: 1, duplicates: 2 });
     ok(
       await http('control-api', 'POST', '/check', {
         userId: 'alice',
@@ -288,6 +341,7 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
     ok(await http('usage-api', 'GET', '/export/alice', undefined, { format: 'json' }));
     ok(await http('usage-api', 'GET', '/benchmarks'));
     ok(await http('usage-api', 'GET', '/reconciliation'));
+    expect(await invoke('reconciliation', {})).toMatchObject({ runs: [{ status: 'reconciled' }] });
     ok(await http('pricing-api', 'GET', '/models'));
     ok(
       await http('pricing-api', 'POST', '/estimate', {
@@ -452,8 +506,8 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
       }
     }
     expect([...new Set(missing)]).toEqual([]);
-    // The erasure function and the privacy API use every action they are granted, and no more.
-    for (const name of ['erasure', 'privacy-api']) {
+    // These functions use every action they are granted, and no more.
+    for (const name of ['erasure', 'privacy-api', 'reconciliation']) {
       const spec = FUNCTIONS.find((f) => f.spec.name === name)?.spec;
       const used = new Set((seen.get(name) ?? []).map((n) => `${n.table}:${n.action}`));
       const unused = Object.entries(spec?.tables ?? {}).flatMap(([table, actions]) =>

@@ -759,7 +759,7 @@ describe('schedule and observability stack', () => {
   it('alarms on the depth of every dead-letter queue and tells each async function its queue', () => {
     const withQueue = allFunctions(service).filter((f) => f.function.deadLetterQueue);
     expect(withQueue.map((f) => f.spec.name).sort()).toEqual(
-      FUNCTIONS.filter((f) => f.trigger.kind === 'event' || f.trigger.kind === 'schedule')
+      FUNCTIONS.filter((f) => ['event', 'schedule', 'invocation-logs'].includes(f.trigger.kind))
         .map((f) => f.spec.name)
         .sort(),
     );

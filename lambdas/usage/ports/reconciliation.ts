@@ -26,3 +26,6 @@ export interface ReconciliationStore {
 
 /** Tells the operators that the unexplained gap exceeds its threshold. */
 export type GapAlert = (tenantId: string, report: ReconciliationReport) => Promise<void>;
+
+/** Records the gap of every run (the metric an alarm compares with the threshold). */
+export type GapMetric = (tenantId: string, report: ReconciliationReport) => void;

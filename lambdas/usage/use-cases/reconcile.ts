@@ -23,15 +23,18 @@ export interface ReconcileDeps {
  * Compares what the service priced with what AWS billed, per day and model, stores the rows and
  * alerts the operators when the total unexplained gap exceeds `thresholdPercent` of the bill.
  * Tracked usage carries no Region, so billed items are compared across Regions
- * ({@link ALL_REGIONS}); only the days the bill covers are compared.
+ * ({@link ALL_REGIONS}); only the days the bill covers (`days`, and the days of its items) are
+ * compared.
  */
 export async function runReconciliation(
   deps: ReconcileDeps,
   tenantId: string,
   billed: readonly BilledLineItem[],
-  options: { thresholdPercent?: number; now: Date },
+  options: { thresholdPercent?: number; now: Date; days?: readonly string[] },
 ): Promise<ReconciliationReport> {
-  const days = [...new Set(billed.map((b) => b.date))].sort();
+  // The days the bill covers: those of its line items, and those the caller names (a day billed
+  // nothing is still compared: tracked usage on it is a gap).
+  const days = [...new Set([...(options.days ?? []), ...billed.map((b) => b.date)])].sort();
   const from = days[0];
   const to = days.at(-1);
   const tracked =

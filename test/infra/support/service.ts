@@ -246,6 +246,7 @@ export function expectedStatements(
   if (spec.readsApiKeys)
     expected.push(allow(['secretsmanager:GetSecretValue'], [names.of(service.stacks.api.apiKeysSecret)]));
   if (spec.sendsSms) expected.push(allow(['sns:Publish'], ['*']));
+  if (spec.readsCostExplorer) expected.push(allow(['ce:GetCostAndUsage'], ['*']));
   const dlq = fn.function.deadLetterQueue;
   if (dlq) expected.push(allow(['sqs:SendMessage'], [names.of(dlq)]));
   return expected;

@@ -527,8 +527,9 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
       }
     }
     expect(unused).toEqual([]);
-    // Functions that neither write expiring items, audit a change, run erasures nor reprice (whose
-    // threshold detection opens breaches that expire with the history retention) have no
+    // Functions that neither write expiring items, audit a change, run erasures, reprice nor capture
+    // invocation logs (both run threshold detection, which opens breaches that expire with the
+    // history retention, and capture writes records that expire with the usage retention) have no
     // data-protection grant.
     expect(
       FUNCTIONS.filter((f) => f.spec.tables.dataProtection)
@@ -539,6 +540,7 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
         ...new Set([
           ...RETENTION_GRANTS.filter((g) => g.table === 'dataProtection').map((g) => g.fn),
           'erasure',
+          'invocation-logs',
           'price-sync',
           'repricer',
         ]),

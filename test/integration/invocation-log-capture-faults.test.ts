@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,8 +30,10 @@ beforeAll(async () => {
     CAPTURE_TENANTS: JSON.stringify({ [ACCOUNT]: 'tenant-a' }),
   });
   ({ handler: capture } = (await import('../../lambdas/functions/invocation-logs-handler.js')) as never);
-  // Reads before the write (the tenant's price versions, the user's thresholds) find nothing.
+  // Reads before the write (the tenant's price versions, the user's thresholds, the tenant's
+  // retention settings) find nothing.
   ddb.on(QueryCommand).resolves({ Items: [] });
+  ddb.on(GetCommand).resolves({});
 });
 afterAll(() => ddb.restore());
 

@@ -13,6 +13,8 @@ export interface IndexDefinition {
   sortKey?: string;
   /** What the index serves. */
   purpose: string;
+  /** The non-key attributes the index copies (INCLUDE); absent: every attribute (ALL). */
+  projection?: readonly string[];
 }
 
 export interface TableDefinition {
@@ -67,10 +69,19 @@ export const TABLES = {
     name: 'bedrock_token_analytics',
     envVar: 'TOKEN_ANALYTICS_TABLE',
     description:
-      'Aggregates per user: one item per UTC day with its per-model and per-operation counters (sk D#day), and period totals (sk P#kind#zone#key).',
+      'Aggregates per user: one item per UTC day with its per-model and per-operation counters (sk D#day), and period totals (sk P#kind#zone#key); the day items of a tenant by user shard and day via the sparse, write-sharded gsi1.',
     partitionKey: 'pk',
     sortKey: 'sk',
-    indexes: [],
+    indexes: [
+      {
+        name: 'gsi1',
+        partitionKey: 'gsi1pk',
+        sortKey: 'gsi1sk',
+        purpose:
+          "sparse, write-sharded: the day totals of a tenant's users, by user shard, then UTC day and user (tenant-wide user lists)",
+        projection: ['costNano', 'requests', 'inputTokens', 'outputTokens'],
+      },
+    ],
     retain: true,
   },
   costThresholds: {
@@ -100,7 +111,7 @@ export const TABLES = {
     name: 'bedrock_threshold_breaches',
     envVar: 'THRESHOLD_BREACHES_TABLE',
     description:
-      'Breaches, one per threshold, period and level (pk T#tenant, sk B#…); by user via gsi1; open via gsi2.',
+      'Breaches, one per threshold, period and level (pk T#tenant, sk B#…); by user via gsi1; open via gsi2; by tenant and status via gsi3.',
     partitionKey: 'pk',
     sortKey: 'sk',
     indexes: [
@@ -115,6 +126,12 @@ export const TABLES = {
         partitionKey: 'gsi2pk',
         sortKey: 'gsi2sk',
         purpose: 'open breaches by shard (escalation, resolution)',
+      },
+      {
+        name: 'gsi3',
+        partitionKey: 'gsi3pk',
+        sortKey: 'gsi3sk',
+        purpose: 'breaches of a tenant by status, newest first (tenant-wide breach list)',
       },
     ],
     retain: true,

@@ -1,5 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
 import { type Item, queryAll } from '../../platform/dynamo-query.js';
 import { tenantPk, userPk } from '../../platform/keys.js';
 import type {
@@ -15,8 +22,13 @@ import { shardOf, strip, tenantOfPk } from './item-keys.js';
 /**
  * Breaches: pk `T#tenant`, sk `B#breachId` (the id is derived from threshold, period and level, so
  * a conditional put admits one per triple); gsi1 by user, newest first; gsi2 (sparse) shard index
- * of breaches that are still open or whose delivery is pending, read by the sweep.
+ * of breaches that are still open or whose delivery is pending, read by the sweep; gsi3 by tenant
+ * and status (`T#tenant#S#status`), newest first (`detectedAt#breachId`), moved to the new status's
+ * partition with every status change. Breaches are written per threshold, period and level, never
+ * per event, so a tenant's partition of gsi3 stays cold however busy the tenant is.
  */
+const BREACH_STATUSES: readonly BreachStatus[] = ['open', 'acknowledged', 'resolved'];
+
 export class DynamoBreachStore implements BreachStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -35,6 +47,17 @@ export class DynamoBreachStore implements BreachStore {
     };
   }
 
+  private statusPk(tenantId: string, status: BreachStatus) {
+    return `${tenantPk(tenantId)}#S#${status}`;
+  }
+
+  private statusIndex(breach: Pick<Breach, 'tenantId' | 'breachId' | 'status' | 'detectedAt'>) {
+    return {
+      gsi3pk: this.statusPk(breach.tenantId, breach.status),
+      gsi3sk: `${breach.detectedAt}#${breach.breachId}`,
+    };
+  }
+
   async createIfAbsent(breach: Breach): Promise<boolean> {
     try {
       await this.client.send(
@@ -45,6 +68,7 @@ export class DynamoBreachStore implements BreachStore {
             gsi1pk: userPk(breach.tenantId, breach.userId),
             gsi1sk: `${breach.detectedAt}#${breach.breachId}`,
             ...this.activeIndex(breach),
+            ...this.statusIndex(breach),
             ...breach,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -83,6 +107,81 @@ export class DynamoBreachStore implements BreachStore {
     return items.map((i) => this.toBreach(i));
   }
 
+  async listByTenant(
+    tenantId: string,
+    status: BreachStatus | undefined,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<{ breaches: Breach[]; nextCursor?: string }> {
+    const scope = status ?? '*';
+    const before = page.cursor
+      ? decodeCursor(
+          page.cursor,
+          (key) => (key.t === tenantId && key.s === scope && typeof key.k === 'string' ? key.k : undefined),
+          'list of breaches',
+        )
+      : undefined;
+    // Each status is its own partition of gsi3, in the same order: the newest `limit + 1` of each,
+    // merged, are the newest `limit + 1` of all.
+    const lists = await Promise.all(
+      (status ? [status] : BREACH_STATUSES).map((s) => this.newest(tenantId, s, page.limit + 1, before)),
+    );
+    const merged = lists.flat().sort((a, b) => (a.gsi3sk < b.gsi3sk ? 1 : a.gsi3sk > b.gsi3sk ? -1 : 0));
+    const items = merged.slice(0, page.limit);
+    const last = items[items.length - 1];
+    return {
+      breaches: items.map((i) => this.toBreach(i)),
+      ...(merged.length > page.limit && last
+        ? { nextCursor: encodeCursor({ t: tenantId, s: scope, k: last.gsi3sk }) }
+        : {}),
+    };
+  }
+
+  /** Up to `count` breaches of one status of a tenant, newest first, older than `before` when given. */
+  private async newest(
+    tenantId: string,
+    status: BreachStatus,
+    count: number,
+    before: string | undefined,
+  ): Promise<(Item & { gsi3sk: string })[]> {
+    const out: (Item & { gsi3sk: string })[] = [];
+    let start: Item | undefined;
+    do {
+      const res = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi3',
+          KeyConditionExpression: before ? 'gsi3pk = :pk AND gsi3sk < :before' : 'gsi3pk = :pk',
+          ExpressionAttributeValues: {
+            ':pk': this.statusPk(tenantId, status),
+            ...(before ? { ':before': before } : {}),
+          },
+          ScanIndexForward: false,
+          Limit: count - out.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      out.push(...((res.Items ?? []) as (Item & { gsi3sk: string })[]));
+      start = res.LastEvaluatedKey as Item | undefined;
+    } while (start && out.length < count);
+    return out;
+  }
+
+  async openCountsByUser(tenantId: string): Promise<Map<string, number>> {
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      IndexName: 'gsi3',
+      KeyConditionExpression: 'gsi3pk = :pk',
+      ExpressionAttributeValues: { ':pk': this.statusPk(tenantId, 'open') },
+      ProjectionExpression: 'userId',
+    });
+    const counts = new Map<string, number>();
+    for (const item of items) {
+      const userId = String(item.userId);
+      counts.set(userId, (counts.get(userId) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   async listActive(shard: number): Promise<Breach[]> {
     const items = await queryAll(this.client, {
       TableName: this.table,
@@ -108,6 +207,12 @@ export class DynamoBreachStore implements BreachStore {
       values[`:${field}`] = value;
       sets.push(`#${field} = :${field}`);
     }
+    if (update.status !== undefined) {
+      // The breach moves to its new status's partition of gsi3 (same sort key).
+      names['#gsi3pk'] = 'gsi3pk';
+      values[':gsi3pk'] = this.statusPk(tenantId, update.status);
+      sets.push('#gsi3pk = :gsi3pk');
+    }
     const conditions = ['attribute_exists(pk)'];
     if (ifStatus && ifStatus.length > 0) {
       names['#status'] = 'status';
@@ -130,6 +235,7 @@ export class DynamoBreachStore implements BreachStore {
         }),
       );
       const breach = this.toBreach(res.Attributes as Item);
+      if ((res.Attributes as Item).gsi3sk === undefined) await this.indexByStatus(breach);
       if (breach.status === 'resolved' && breach.delivery === 'done') {
         await this.client
           .send(
@@ -149,6 +255,26 @@ export class DynamoBreachStore implements BreachStore {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Puts a breach written before gsi3 existed into it, once, on condition that its status is still
+   * the one read (a concurrent status change indexes it itself). Best effort: the next update retries.
+   */
+  private async indexByStatus(breach: Breach): Promise<void> {
+    const index = this.statusIndex(breach);
+    await this.client
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(breach.tenantId, breach.breachId),
+          UpdateExpression: 'SET gsi3pk = if_not_exists(gsi3pk, :pk), gsi3sk = :sk',
+          ConditionExpression: 'attribute_not_exists(gsi3sk) AND #status = :status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pk': index.gsi3pk, ':sk': index.gsi3sk, ':status': breach.status },
+        }),
+      )
+      .catch(() => undefined);
   }
 
   async claimChannel(

@@ -16,7 +16,7 @@ import { type Item, queryAll } from '../../platform/dynamo-query.js';
 import { UnavailableError } from '../../platform/errors.js';
 import { userPk } from '../../platform/keys.js';
 import { backoff } from '../../platform/retry.js';
-import type { AggregateReader } from '../ports/read-stores.js';
+import type { AggregateReader, TenantUsageReader, UserTotals } from '../ports/read-stores.js';
 import type { TrackedCostReader } from '../ports/reconciliation.js';
 import { type Counters, countersOf, type PreparedUsage, type UsageRecord } from '../ports/usage-store.js';
 
@@ -29,6 +29,11 @@ import { type Counters, countersOf, type PreparedUsage, type UsageRecord } from 
  * UTC days and weeks are read from the day items (a week is at most 7 of them).
  * Per tenant (pk `T#tenant#UNPRICED`, sk the canonical model id): the usage recorded without a
  * price, counters as on the day item with `events` for requests; repricing decrements it.
+ *
+ * Every day item also carries the keys of gsi1, a sparse index of the day items alone:
+ * `gsi1pk = T#tenant#DS#<shard>` with `shard = fnv1a(userId) mod TENANT_DAY_SHARDS`, and
+ * `gsi1sk = <day>#<userId>`; it copies the four totals a tenant-wide user list shows. The users
+ * of a tenant over a range are one range query per shard, summed per user (docs/TENANT-READS.md).
  */
 const unpricedKey = (tenantId: string, modelId: string) => ({ pk: `T#${tenantId}#UNPRICED`, sk: modelId });
 /** The summary of one model's usage recorded without a price. */
@@ -65,6 +70,31 @@ export function unpricedIncrement(
   }
   return { key: unpricedKey(tenantId, record.modelId), adds };
 }
+/**
+ * Shards of a tenant in gsi1. A tenant's index writes spread over this many partition keys, so
+ * 5,000 events/s put about 5,000 / 16 ≈ 310 writes/s on each (a partition takes 1,000).
+ * Changing it re-keys the index: day items written before keep their old shard.
+ */
+export const TENANT_DAY_SHARDS = 16;
+
+/** The shard of a user in gsi1: FNV-1a of the user id, modulo {@link TENANT_DAY_SHARDS}. */
+export function userShard(userId: string, shards = TENANT_DAY_SHARDS): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < userId.length; i++) {
+    hash ^= userId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shards;
+}
+
+const tenantShardPk = (tenantId: string, shard: number) => `T#${tenantId}#DS#${shard}`;
+
+/** The gsi1 keys of a user's day item. */
+const dayIndexKeys = (tenantId: string, userId: string, day: string) => ({
+  gsi1pk: tenantShardPk(tenantId, userShard(userId)),
+  gsi1sk: `${day}#${userId}`,
+});
+
 const dayKey = (tenantId: string, userId: string, day: string) => ({
   pk: userPk(tenantId, userId),
   sk: `D#${day}`,
@@ -97,6 +127,8 @@ const utcMonthOf = (timestamp: string): Pick<Period, 'kind' | 'timezone' | 'key'
 export interface AggregateIncrement {
   key: { pk: string; sk: string };
   adds: Map<string, number>;
+  /** Attributes set along with the increment (a day item's index keys). */
+  sets?: Record<string, string>;
 }
 
 function add(adds: Map<string, number>, name: string, value: number, keepZero: boolean): void {
@@ -114,11 +146,11 @@ export function aggregateIncrements(
   events: readonly PreparedUsage[],
 ): AggregateIncrement[] {
   const increments = new Map<string, AggregateIncrement>();
-  const target = (key: { pk: string; sk: string }) => {
+  const target = (key: { pk: string; sk: string }, sets?: Record<string, string>) => {
     const id = `${key.pk}|${key.sk}`;
     let increment = increments.get(id);
     if (!increment) {
-      increment = { key, adds: new Map() };
+      increment = { key, adds: new Map(), ...(sets ? { sets } : {}) };
       increments.set(id, increment);
     }
     return increment.adds;
@@ -126,7 +158,8 @@ export function aggregateIncrements(
   for (const { record, periods } of events) {
     const counters = countersOf(record);
     const entries = Object.entries(counters) as [keyof Counters, number][];
-    const day = target(dayKey(tenantId, record.userId, record.timestamp.slice(0, 10)));
+    const date = record.timestamp.slice(0, 10);
+    const day = target(dayKey(tenantId, record.userId, date), dayIndexKeys(tenantId, record.userId, date));
     for (const [name, value] of entries) {
       add(day, name, value, true);
       add(day, `M#${record.modelId}#${SUB_COUNTERS[name]}`, value, false);
@@ -169,8 +202,13 @@ export function repricingIncrements(
     seen.add(key.sk);
     totals.push({ key, adds: new Map([['costNano', costNano]]) });
   }
+  const date = record.timestamp.slice(0, 10);
   return [
-    { key: dayKey(tenantId, record.userId, record.timestamp.slice(0, 10)), adds: day },
+    {
+      key: dayKey(tenantId, record.userId, date),
+      adds: day,
+      sets: dayIndexKeys(tenantId, record.userId, date),
+    },
     ...totals,
     unpricedIncrement(tenantId, record, -1),
   ];
@@ -179,16 +217,21 @@ export function repricingIncrements(
 /** The `Update` of a transaction for one increment. */
 export function incrementUpdate(table: string, increment: AggregateIncrement) {
   const names: Record<string, string> = {};
-  const values: Record<string, number> = {};
+  const values: Record<string, number | string> = {};
   const adds = [...increment.adds].map(([name, value], i) => {
     names[`#c${i}`] = name;
     values[`:c${i}`] = value;
     return `#c${i} :c${i}`;
   });
+  const sets = Object.entries(increment.sets ?? {}).map(([name, value], i) => {
+    names[`#s${i}`] = name;
+    values[`:s${i}`] = value;
+    return `#s${i} = :s${i}`;
+  });
   return {
     TableName: table,
     Key: increment.key,
-    UpdateExpression: `ADD ${adds.join(', ')}`,
+    UpdateExpression: `${sets.length > 0 ? `SET ${sets.join(', ')} ` : ''}ADD ${adds.join(', ')}`,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
@@ -246,16 +289,60 @@ function spendItems({ tenantId, userId, period }: SpendTarget): { pk: string; sk
 }
 
 const MAX_BATCH_GET_ATTEMPTS = 8;
+/** Queries of gsi1 in flight at once while listing a tenant's users (one per shard). */
+const TENANT_READ_CONCURRENCY = TENANT_DAY_SHARDS;
 
 /**
  * Reads and writes the aggregates of the token_analytics table: analytics (day items), period
  * totals, spend of periods for threshold detection and cost control, and backfilled zone totals.
  */
-export class DynamoAggregateStore implements AggregateReader, TrackedCostReader {
+export class DynamoAggregateStore implements AggregateReader, TrackedCostReader, TenantUsageReader {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
+
+  /**
+   * Every user of a tenant with usage in the UTC days `from`..`to`, with the range's totals: one
+   * range query of gsi1 per shard (eventually consistent, as index reads are), summed per user.
+   * Reads grow with the user-days active in the range, never with events.
+   */
+  async usersInRange(tenantId: string, from: string, to: string): Promise<UserTotals[]> {
+    // User ids hold only [A-Za-z0-9._:@-], all below `~`: `<to>#~` ends the last day.
+    const range = { ':from': `${from}#`, ':to': `${to}#~` };
+    const sums = new Map<string, UserTotals>();
+    let next = 0;
+    const worker = async () => {
+      while (next < TENANT_DAY_SHARDS) {
+        const shard = next++;
+        const items = await queryAll(this.client, {
+          TableName: this.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': tenantShardPk(tenantId, shard), ...range },
+          ProjectionExpression: 'gsi1sk, costNano, requests, inputTokens, outputTokens',
+        });
+        for (const item of items) {
+          const sk = String(item.gsi1sk);
+          const userId = sk.slice(sk.indexOf('#') + 1);
+          const sum = sums.get(userId) ?? {
+            userId,
+            costNano: 0,
+            requests: 0,
+            inputTokens: 0,
+            outputTokens: 0,
+          };
+          sum.costNano += Number(item.costNano ?? 0);
+          sum.requests += Number(item.requests ?? 0);
+          sum.inputTokens += Number(item.inputTokens ?? 0);
+          sum.outputTokens += Number(item.outputTokens ?? 0);
+          sums.set(userId, sum);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: TENANT_READ_CONCURRENCY }, worker));
+    return [...sums.values()];
+  }
 
   /**
    * Daily cost per model of every user of a tenant, from the day items' per-model counters. The

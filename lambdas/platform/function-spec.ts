@@ -27,6 +27,8 @@ export const BINDING_ENV_VARS = {
   apiKeysSecret: 'API_KEYS_SECRET_ARN',
   /** Set on every event- or schedule-triggered function: the URL of its own dead-letter queue. */
   deadLetterQueue: 'DEAD_LETTER_QUEUE_URL',
+  /** Set on every function behind the API when the console is deployed: its origin, answered with CORS. */
+  consoleOrigin: 'CONSOLE_ORIGIN',
 } as const;
 
 /** The variable that carries a topic's ARN. */

@@ -18,6 +18,8 @@ export interface OperationsStackProps extends StackProps {
   apiName: string;
   /** Prefix shared by the names of the service's Lambda functions, for the dashboard's search. */
   functionNamePrefix: string;
+  /** The web console's URL: notices of the sweep link to the breach in it. */
+  consoleUrl?: string;
 }
 
 /**
@@ -41,6 +43,7 @@ export class OperationsStack extends Stack {
         stackName: 'operations',
         tables: props.tables,
         ...props.alerting,
+        ...(props.consoleUrl ? { consoleUrl: props.consoleUrl } : {}),
       });
       this.functions.push(fn);
       const minutes = registered.trigger.rateMinutes ?? DEFAULT_SCHEDULE_MINUTES;

@@ -30,9 +30,7 @@ function createInput(table: TableDefinition, prefix: string): CreateTableCommand
               { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
               ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' as const }] : []),
             ],
-            Projection: index.projection
-              ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.projection] }
-              : { ProjectionType: 'ALL' as const },
+            Projection: { ProjectionType: index.keysOnly ? ('KEYS_ONLY' as const) : ('ALL' as const) },
           })),
         }
       : {}),

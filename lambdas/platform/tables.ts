@@ -13,8 +13,11 @@ export interface IndexDefinition {
   sortKey?: string;
   /** What the index serves. */
   purpose: string;
-  /** The non-key attributes the index copies (INCLUDE); absent: every attribute (ALL). */
-  projection?: readonly string[];
+  /**
+   * The index copies the keys only (KEYS_ONLY): a write that changes no key attribute of the index
+   * does not write to it. Absent: every attribute (ALL).
+   */
+  keysOnly?: boolean;
 }
 
 export interface TableDefinition {
@@ -78,8 +81,8 @@ export const TABLES = {
         partitionKey: 'gsi1pk',
         sortKey: 'gsi1sk',
         purpose:
-          "sparse, write-sharded: the day totals of a tenant's users, by user shard, then UTC day and user (tenant-wide user lists)",
-        projection: ['costNano', 'requests', 'inputTokens', 'outputTokens'],
+          "sparse, write-sharded, keys only: the day items of a tenant's users, by user shard, then UTC day and user (tenant-wide user lists)",
+        keysOnly: true,
       },
     ],
     retain: true,

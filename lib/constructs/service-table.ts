@@ -14,7 +14,7 @@ export interface ServiceTableProps {
  * One of the service's tables with the table defaults: on-demand billing, point-in-time
  * recovery, encryption with the AWS-managed KMS key (or, for a definition with `ownKey`, a
  * rotated customer-managed key of the table's own, kept as long as the table), TTL and indexes
- * from the definition (indexes project every attribute unless the definition names some), and deletion protection plus RETAIN
+ * from the definition (indexes project every attribute, or the keys only where the definition says so), and deletion protection plus RETAIN
  * for tables whose definition says `retain`.
  */
 export class ServiceTable extends Construct {
@@ -53,9 +53,7 @@ export class ServiceTable extends Construct {
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
         ...(index.sortKey ? { sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING } } : {}),
-        ...(index.projection
-          ? { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection] }
-          : { projectionType: dynamodb.ProjectionType.ALL }),
+        projectionType: index.keysOnly ? dynamodb.ProjectionType.KEYS_ONLY : dynamodb.ProjectionType.ALL,
       });
     }
   }

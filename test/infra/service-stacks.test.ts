@@ -120,7 +120,7 @@ describe('data stack', () => {
     ]);
   });
 
-  it('creates the indexes of the definitions with every attribute projected, or the ones named', () => {
+  it('creates the indexes of the definitions with every attribute projected, or the keys only', () => {
     service.templates.data.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: 'test_bedrock_cost_thresholds',
       GlobalSecondaryIndexes: [
@@ -158,7 +158,7 @@ describe('data stack', () => {
       ['test_bedrock_token_analytics', ['gsi1']],
       ['test_bedrock_token_usage', ['gsi1', 'gsi2']],
     ]);
-    // The tenant-wide user list's index copies the four totals it shows, not the day item's counters.
+    // The tenant-wide user list's index holds keys only: an event's increment never writes to it.
     service.templates.data.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: 'test_bedrock_token_analytics',
       GlobalSecondaryIndexes: [
@@ -168,10 +168,7 @@ describe('data stack', () => {
             { AttributeName: 'gsi1pk', KeyType: 'HASH' },
             { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
           ],
-          Projection: {
-            ProjectionType: 'INCLUDE',
-            NonKeyAttributes: ['costNano', 'requests', 'inputTokens', 'outputTokens'],
-          },
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],
     });

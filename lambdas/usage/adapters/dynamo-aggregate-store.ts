@@ -30,10 +30,11 @@ import { type Counters, countersOf, type PreparedUsage, type UsageRecord } from 
  * Per tenant (pk `T#tenant#UNPRICED`, sk the canonical model id): the usage recorded without a
  * price, counters as on the day item with `events` for requests; repricing decrements it.
  *
- * Every day item also carries the keys of gsi1, a sparse index of the day items alone:
+ * Every day item also carries the keys of gsi1, a sparse, keys-only index of the day items alone:
  * `gsi1pk = T#tenant#DS#<shard>` with `shard = fnv1a(userId) mod TENANT_DAY_SHARDS`, and
- * `gsi1sk = <day>#<userId>`; it copies the four totals a tenant-wide user list shows. The users
- * of a tenant over a range are one range query per shard, summed per user (docs/TENANT-READS.md).
+ * `gsi1sk = <day>#<userId>`. The keys never change once set, so the index is written once per
+ * user and day, not per event. The users of a tenant over a range are one range query per shard
+ * for the day items' keys, then batch reads of their totals (docs/TENANT-READS.md).
  */
 const unpricedKey = (tenantId: string, modelId: string) => ({ pk: `T#${tenantId}#UNPRICED`, sk: modelId });
 /** The summary of one model's usage recorded without a price. */
@@ -71,9 +72,10 @@ export function unpricedIncrement(
   return { key: unpricedKey(tenantId, record.modelId), adds };
 }
 /**
- * Shards of a tenant in gsi1. A tenant's index writes spread over this many partition keys, so
- * 5,000 events/s put about 5,000 / 16 ≈ 310 writes/s on each (a partition takes 1,000).
- * Changing it re-keys the index: day items written before keep their old shard.
+ * Shards of a tenant in gsi1: a tenant's index writes (one per user and day) spread over this
+ * many partition keys, so even the first events after midnight UTC, when every active user's day
+ * item is new, stay far below the 1,000 writes/s of a partition (docs/TENANT-READS.md). Changing
+ * it re-keys the index: day items written before keep their old shard.
  */
 export const TENANT_DAY_SHARDS = 16;
 
@@ -304,43 +306,46 @@ export class DynamoAggregateStore implements AggregateReader, TrackedCostReader,
 
   /**
    * Every user of a tenant with usage in the UTC days `from`..`to`, with the range's totals: one
-   * range query of gsi1 per shard (eventually consistent, as index reads are), summed per user.
-   * Reads grow with the user-days active in the range, never with events.
+   * range query of gsi1 per shard for the keys of the day items, then batch reads of their totals
+   * (both eventually consistent), summed per user. Reads grow with the user-days active in the
+   * range, never with events.
    */
   async usersInRange(tenantId: string, from: string, to: string): Promise<UserTotals[]> {
     // User ids hold only [A-Za-z0-9._:@-], all below `~`: `<to>#~` ends the last day.
     const range = { ':from': `${from}#`, ':to': `${to}#~` };
-    const sums = new Map<string, UserTotals>();
-    let next = 0;
-    const worker = async () => {
-      while (next < TENANT_DAY_SHARDS) {
-        const shard = next++;
-        const items = await queryAll(this.client, {
+    const shards = await Promise.all(
+      Array.from({ length: TENANT_DAY_SHARDS }, (_, shard) =>
+        queryAll(this.client, {
           TableName: this.table,
           IndexName: 'gsi1',
           KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
           ExpressionAttributeValues: { ':pk': tenantShardPk(tenantId, shard), ...range },
-          ProjectionExpression: 'gsi1sk, costNano, requests, inputTokens, outputTokens',
-        });
-        for (const item of items) {
-          const sk = String(item.gsi1sk);
-          const userId = sk.slice(sk.indexOf('#') + 1);
-          const sum = sums.get(userId) ?? {
-            userId,
-            costNano: 0,
-            requests: 0,
-            inputTokens: 0,
-            outputTokens: 0,
-          };
-          sum.costNano += Number(item.costNano ?? 0);
-          sum.requests += Number(item.requests ?? 0);
-          sum.inputTokens += Number(item.inputTokens ?? 0);
-          sum.outputTokens += Number(item.outputTokens ?? 0);
-          sums.set(userId, sum);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: TENANT_READ_CONCURRENCY }, worker));
+          ProjectionExpression: 'pk, sk',
+        }),
+      ),
+    );
+    const keys = shards.flat().map((i) => ({ pk: String(i.pk), sk: String(i.sk) }));
+    const items = await this.batchGet(keys, 'pk, sk, costNano, requests, inputTokens, outputTokens', {
+      consistent: false,
+      concurrency: TENANT_READ_CONCURRENCY,
+    });
+    const userOf = (pk: string) => pk.slice(userPk(tenantId, '').length);
+    const sums = new Map<string, UserTotals>();
+    for (const item of items.values()) {
+      const userId = userOf(String(item.pk));
+      const sum = sums.get(userId) ?? {
+        userId,
+        costNano: 0,
+        requests: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+      };
+      sum.costNano += Number(item.costNano ?? 0);
+      sum.requests += Number(item.requests ?? 0);
+      sum.inputTokens += Number(item.inputTokens ?? 0);
+      sum.outputTokens += Number(item.outputTokens ?? 0);
+      sums.set(userId, sum);
+    }
     return [...sums.values()];
   }
 
@@ -488,33 +493,54 @@ export class DynamoAggregateStore implements AggregateReader, TrackedCostReader,
     }
   }
 
-  /** Items by `pk|sk`, read consistently in batches of 100; throws when keys stay unprocessed. */
-  private async batchGet(keys: readonly { pk: string; sk: string }[], projection?: string) {
+  /**
+   * Items by `pk|sk`, read in batches of 100 (consistently unless told otherwise; `concurrency`
+   * batches at a time); throws when keys stay unprocessed.
+   */
+  private async batchGet(
+    keys: readonly { pk: string; sk: string }[],
+    projection?: string,
+    options: { consistent?: boolean; concurrency?: number } = {},
+  ) {
     const out = new Map<string, Item>();
     const unique = [...new Map(keys.map((k) => [`${k.pk}|${k.sk}`, k])).values()];
-    for (let i = 0; i < unique.length; i += 100) {
-      let pending: Item[] | undefined = unique.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
-      for (let attempt = 0; pending && pending.length > 0 && attempt < MAX_BATCH_GET_ATTEMPTS; attempt++) {
-        if (attempt > 0) await backoff(attempt, { baseMs: 20, capMs: 1000 });
-        const res = await this.client.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.table]: {
-                Keys: pending,
-                ConsistentRead: true,
-                ...(projection ? { ProjectionExpression: projection } : {}),
-              },
-            },
-          }),
-        );
-        for (const item of res.Responses?.[this.table] ?? []) out.set(`${item.pk}|${item.sk}`, item);
-        pending = res.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined;
-      }
-      // An unread total is not a zero spend: callers would resolve breaches on it.
-      if (pending && pending.length > 0) {
-        throw new UnavailableError(`${pending.length} period totals not read after retries`);
-      }
-    }
+    const batches: { pk: string; sk: string }[][] = [];
+    for (let i = 0; i < unique.length; i += 100) batches.push(unique.slice(i, i + 100));
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) await this.readBatch(batches[next++] ?? [], out, projection, options);
+    };
+    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 1, batches.length) }, worker));
     return out;
+  }
+
+  /** One BatchGetItem of up to 100 keys into `out`, retrying unprocessed keys with backoff. */
+  private async readBatch(
+    batch: readonly { pk: string; sk: string }[],
+    out: Map<string, Item>,
+    projection: string | undefined,
+    options: { consistent?: boolean },
+  ): Promise<void> {
+    let pending: Item[] | undefined = batch.map((k) => ({ pk: k.pk, sk: k.sk }));
+    for (let attempt = 0; pending && pending.length > 0 && attempt < MAX_BATCH_GET_ATTEMPTS; attempt++) {
+      if (attempt > 0) await backoff(attempt, { baseMs: 20, capMs: 1000 });
+      const res = await this.client.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.table]: {
+              Keys: pending,
+              ConsistentRead: options.consistent ?? true,
+              ...(projection ? { ProjectionExpression: projection } : {}),
+            },
+          },
+        }),
+      );
+      for (const item of res.Responses?.[this.table] ?? []) out.set(`${item.pk}|${item.sk}`, item);
+      pending = res.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined;
+    }
+    // An unread total is not a zero spend: callers would resolve breaches on it.
+    if (pending && pending.length > 0) {
+      throw new UnavailableError(`${pending.length} period totals not read after retries`);
+    }
   }
 }

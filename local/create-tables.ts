@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { physicalTableName, TABLE_LIST, type TableDefinition } from '../lambdas/platform/tables.js';
 
-function createInput(table: TableDefinition, prefix: string): CreateTableCommandInput {
+export function createInput(table: TableDefinition, prefix: string): CreateTableCommandInput {
   const attributes = new Set<string>([table.partitionKey, table.sortKey]);
   for (const index of table.indexes) {
     attributes.add(index.partitionKey);

@@ -1,9 +1,9 @@
 import { ValidationError } from '@cost-management/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod/mini';
+import { CONSOLE_ORIGIN_ENV, consoleOrigin } from './console-origin.js';
 import { toErrorResponse } from './error-map.js';
 import { ForbiddenError, PayloadTooLargeError, UnauthorizedError } from './errors.js';
-import { BINDING_ENV_VARS } from './function-spec.js';
 import { logger } from './logger.js';
 
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -42,34 +42,10 @@ const COMMON_HEADERS = {
 };
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', ...COMMON_HEADERS };
 
-/**
- * The variable naming the web console's origin when it is served from an origin of its own (the
- * deployed console's CloudFront domain). Set by the infrastructure on every API function; unset
- * locally, where the console and the API share an origin.
- */
-export const CONSOLE_ORIGIN_ENV = BINDING_ENV_VARS.consoleOrigin;
+export { CONSOLE_ORIGIN_ENV, consoleOrigin };
 
 /** Headers the console may read from a cross-origin answer besides the CORS-safelisted ones. */
 const EXPOSED_HEADERS = 'retry-after, x-next-cursor';
-
-/** The configured console origin (`https://host[:port]`), checked once; a malformed one fails the cold start. */
-export function consoleOrigin(env: Record<string, string | undefined> = process.env): string | undefined {
-  const value = env[CONSOLE_ORIGIN_ENV];
-  if (!value) return undefined;
-  let origin: string | undefined;
-  try {
-    const url = new URL(value);
-    if (url.protocol === 'https:' || url.protocol === 'http:') origin = url.origin;
-  } catch {
-    origin = undefined;
-  }
-  if (origin !== value) {
-    throw new Error(
-      `${CONSOLE_ORIGIN_ENV} must be an origin such as https://d111111abcdef8.cloudfront.net (scheme and host, no path), got '${value}'.`,
-    );
-  }
-  return origin;
-}
 
 function headerOf(event: APIGatewayProxyEvent, name: string): string | undefined {
   for (const [key, value] of Object.entries(event.headers ?? {})) {

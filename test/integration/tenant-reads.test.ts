@@ -1,5 +1,9 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userPk } from '../../lambdas/platform/keys.js';
 import type { LocalRuntime } from '../../local/runtime.js';
+import { backfillIndexes } from '../../scripts/index-backfill.js';
+import { tables } from '../support/dynamo.js';
 import { call } from '../support/http.js';
 import { startTestRuntime, TENANT_A, TENANT_B } from '../support/runtime.js';
 
@@ -273,5 +277,69 @@ describe('GET /breaches', () => {
     expect(stolen.body.error.details[0]?.path).toBe('cursor');
     expect((await call(api, 'GET', `/breaches?cursor=${cursor}`, { key: TENANT_A.key })).status).toBe(400);
     expect((await call(api, 'GET', '/breaches?status=closed', { key: TENANT_A.key })).status).toBe(400);
+  });
+});
+
+describe('items written before the indexes existed', () => {
+  it('are listed once the backfill gave them their index keys, and only once', async () => {
+    const db = tables();
+    // A day item and a resolved breach as an older version wrote them: no index keys.
+    await db.client.send(
+      new PutCommand({
+        TableName: db.name('tokenAnalytics'),
+        Item: {
+          pk: userPk(TENANT_A.tenant, 'legacy'),
+          sk: `D#${day(8)}`,
+          costNano: 5_000_000_000,
+          requests: 2,
+          inputTokens: 10,
+          outputTokens: 20,
+        },
+      }),
+    );
+    const open = await call<BreachPage>(api, 'GET', '/breaches?status=open&limit=1', { key: TENANT_A.key });
+    const model = (await db.get(
+      'thresholdBreaches',
+      `T#${TENANT_A.tenant}`,
+      `B#${open.body.items[0]?.breachId}`,
+    )) as Record<string, unknown> | undefined;
+    expect(model).toBeDefined();
+    const { gsi3pk: _pk, gsi3sk: _sk, ...older } = model as Record<string, unknown>;
+    await db.client.send(
+      new PutCommand({
+        TableName: db.name('thresholdBreaches'),
+        Item: {
+          ...older,
+          sk: 'B#legacy.2026-01.warning',
+          breachId: 'legacy.2026-01.warning',
+          status: 'resolved',
+          detectedAt: '2026-01-05T10:00:00.000Z',
+        },
+      }),
+    );
+    const range = `/users?from=${day(9)}&to=${day(7)}`;
+    expect((await call<UsersPage>(api, 'GET', range, { key: TENANT_A.key })).body.items).toEqual([]);
+    expect(
+      (await call<BreachPage>(api, 'GET', '/breaches?status=resolved', { key: TENANT_A.key })).body.items,
+    ).toEqual([]);
+
+    const names = { analytics: db.name('tokenAnalytics'), breaches: db.name('thresholdBreaches') };
+    expect(await backfillIndexes(names)).toEqual({ dayItems: 1, breaches: 1 });
+    const users = await call<UsersPage>(api, 'GET', range, { key: TENANT_A.key });
+    expect(users.body.items).toEqual([
+      {
+        userId: 'legacy',
+        costUsd: 5,
+        requests: 2,
+        inputTokens: 10,
+        outputTokens: 20,
+        controlLevel: null,
+        openBreaches: 0,
+      },
+    ]);
+    const resolved = await call<BreachPage>(api, 'GET', '/breaches?status=resolved', { key: TENANT_A.key });
+    expect(resolved.body.items.map((b) => b.breachId)).toEqual(['legacy.2026-01.warning']);
+    // Everything has its keys now: a second run indexes nothing.
+    expect(await backfillIndexes(names)).toEqual({ dayItems: 0, breaches: 0 });
   });
 });

@@ -4,6 +4,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
@@ -258,12 +259,47 @@ export class DynamoBreachStore implements BreachStore {
   }
 
   /**
+   * Puts every breach written before gsi3 existed into it, scanning the whole table page by page:
+   * an operator's one-off after the upgrade (`npm run index:backfill`); each on condition that it
+   * is still unindexed and of the status read. Answers how many it indexed.
+   */
+  async indexAllByStatus(): Promise<{ indexed: number }> {
+    let indexed = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: 'begins_with(sk, :b) AND attribute_not_exists(gsi3sk)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':b': 'B#' },
+          ProjectionExpression: 'pk, sk, breachId, #status, detectedAt',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const breach = {
+          tenantId: tenantOfPk(String(item.pk)),
+          breachId: String(item.breachId),
+          status: item.status as BreachStatus,
+          detectedAt: String(item.detectedAt),
+        };
+        if (await this.indexByStatus(breach)) indexed++;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return { indexed };
+  }
+
+  /**
    * Puts a breach written before gsi3 existed into it, once, on condition that its status is still
    * the one read (a concurrent status change indexes it itself). Best effort: the next update retries.
    */
-  private async indexByStatus(breach: Breach): Promise<void> {
+  private async indexByStatus(
+    breach: Pick<Breach, 'tenantId' | 'breachId' | 'status' | 'detectedAt'>,
+  ): Promise<boolean> {
     const index = this.statusIndex(breach);
-    await this.client
+    return this.client
       .send(
         new UpdateCommand({
           TableName: this.table,
@@ -274,7 +310,10 @@ export class DynamoBreachStore implements BreachStore {
           ExpressionAttributeValues: { ':pk': index.gsi3pk, ':sk': index.gsi3sk, ':status': breach.status },
         }),
       )
-      .catch(() => undefined);
+      .then(
+        () => true,
+        () => false,
+      );
   }
 
   async claimChannel(

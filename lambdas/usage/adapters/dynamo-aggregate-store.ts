@@ -310,6 +310,50 @@ export class DynamoAggregateStore implements AggregateReader, TrackedCostReader,
    * (both eventually consistent), summed per user. Reads grow with the user-days active in the
    * range, never with events.
    */
+  /**
+   * Gives the day items written before gsi1 existed their index keys, each once (on condition that
+   * it still has none), scanning the whole table page by page: an operator's one-off after the
+   * upgrade (`npm run index:backfill`). Answers how many day items it found without keys and indexed.
+   */
+  async indexDayItems(): Promise<{ indexed: number }> {
+    let indexed = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: 'begins_with(sk, :day) AND attribute_not_exists(gsi1pk)',
+          ExpressionAttributeValues: { ':day': 'D#' },
+          ProjectionExpression: 'pk, sk',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const owner = /^T#([^#]+)#U#(.+)$/.exec(String(item.pk));
+        if (!owner) continue;
+        const [, tenantId, userId] = owner as unknown as [string, string, string];
+        const keys = dayIndexKeys(tenantId, userId, String(item.sk).slice(2));
+        try {
+          await this.client.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: { pk: item.pk, sk: item.sk },
+              UpdateExpression: 'SET gsi1pk = :pk, gsi1sk = :sk',
+              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(gsi1pk)',
+              ExpressionAttributeValues: { ':pk': keys.gsi1pk, ':sk': keys.gsi1sk },
+            }),
+          );
+          indexed++;
+        } catch (error) {
+          // Indexed meanwhile by the user's next event: nothing to do.
+          if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+        }
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return { indexed };
+  }
+
   async usersInRange(tenantId: string, from: string, to: string): Promise<UserTotals[]> {
     // User ids hold only [A-Za-z0-9._:@-], all below `~`: `<to>#~` ends the last day.
     const range = { ':from': `${from}#`, ':to': `${to}#~` };

@@ -11,11 +11,14 @@ const runtime = await startLocalRuntime({
   dataDir,
   tablePrefix: process.env.TABLE_PREFIX,
   alerting: { dataDir },
+  // Links in alert notices; by default the console this runtime serves.
+  consoleUrl: process.env.CONSOLE_URL || undefined,
 });
 const devKey = process.env.API_KEYS ? '<a key from API_KEYS>' : 'local-dev-key';
 
 console.log(`Cost management API ready at ${runtime.apiBase}`);
 console.log(`  API key (x-api-key): ${devKey}`);
+console.log(`  Console: ${runtime.url}/console/`);
 console.log(
   `  DynamoDB: ${runtime.dynamodbEndpoint}${process.env.DYNAMODB_ENDPOINT ? '' : ` (DynamoDB Local, data in ${dataDir})`}`,
 );

@@ -28,6 +28,8 @@ export interface AlertingStackProps extends StackProps {
   tables: ServiceTables;
   /** The whole registry; this stack creates the `event`-triggered functions. */
   functions: readonly RegisteredFunction[];
+  /** The web console's URL: notices link to the breach in it. */
+  consoleUrl?: string;
 }
 
 /** What the alerting stack offers the functions of every stack. */
@@ -113,6 +115,7 @@ export class AlertingStack extends Stack {
         stackName: 'alerting',
         tables: props.tables,
         ...this.resources,
+        ...(props.consoleUrl ? { consoleUrl: props.consoleUrl } : {}),
       });
       this.functions.push(fn);
       this.rules.push(

@@ -3,11 +3,21 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  AwsCustomResource,
+  AwsCustomResourcePolicy,
+  type AwsSdkCall,
+  PhysicalResourceId,
+} from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/functions/routes.js';
+import { BINDING_ENV_VARS } from '../lambdas/platform/function-spec.js';
 import type { AlertingResources } from './alerting-stack.js';
+import { CONSOLE_CONFIG_FILE } from './console-stack.js';
 import type { ServiceFunction } from './constructs/service-function.js';
 import { createServiceFunction, type ServiceResources, type ServiceTables } from './function-factory.js';
 import { functionsOf, type RegisteredFunction } from './functions.js';
@@ -18,6 +28,14 @@ export interface ApiThrottling {
   burstLimit: number;
 }
 
+/** The deployed web console, served from an origin of its own. */
+export interface ConsoleBinding {
+  /** `https://<host>`: the one origin the API answers with CORS. */
+  origin: string;
+  /** Where the console's files are: the API's URL is written there as `config.json`. */
+  bucket: s3.IBucket;
+}
+
 export interface ApiStackProps extends StackProps {
   stage: string;
   tables: ServiceTables;
@@ -26,10 +44,16 @@ export interface ApiStackProps extends StackProps {
   functions: readonly RegisteredFunction[];
   routes?: readonly HandlerRoute[];
   throttling?: ApiThrottling;
+  /** The deployed console: CORS for its origin, and its `config.json`. */
+  console?: ConsoleBinding;
 }
 
 /** The header that carries the API key. */
 export const API_KEY_HEADER = 'x-api-key';
+/** Headers a browser may send cross-origin (the console: the key and JSON bodies). */
+export const CORS_ALLOW_HEADERS = ['content-type', API_KEY_HEADER];
+/** How long a browser may reuse a preflight answer. */
+export const CORS_MAX_AGE = Duration.hours(1);
 /** How long API Gateway reuses an authorizer answer for the same key. */
 export const AUTHORIZER_CACHE_TTL = Duration.minutes(5);
 export const DEFAULT_THROTTLING: ApiThrottling = { rateLimit: 50, burstLimit: 100 };
@@ -90,6 +114,8 @@ export class ApiStack extends Stack {
     const byName = new Map<string, ServiceFunction>();
     for (const registered of functionsOf(props.functions, 'http')) {
       const fn = createServiceFunction(this, registered, resources);
+      // The shared HTTP envelope answers this origin (and no other) with CORS headers.
+      if (props.console) fn.setEnvironment(BINDING_ENV_VARS.consoleOrigin, props.console.origin);
       byName.set(registered.spec.name, fn);
       this.functions.push(fn);
     }
@@ -133,6 +159,18 @@ export class ApiStack extends Stack {
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
       },
+      // The deployed console's origin only: preflights (OPTIONS, answered by API Gateway itself) on
+      // every resource; the handlers add `Access-Control-Allow-Origin` to their answers.
+      ...(props.console
+        ? {
+            defaultCorsPreflightOptions: {
+              allowOrigins: [props.console.origin],
+              allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
+              allowHeaders: CORS_ALLOW_HEADERS,
+              maxAge: CORS_MAX_AGE,
+            },
+          }
+        : {}),
     });
 
     this.authorizer = new apigw.TokenAuthorizer(this, 'ApiKeyAuthorizer', {
@@ -186,7 +224,8 @@ export class ApiStack extends Stack {
         });
       }
     }
-    this.addGatewayResponses();
+    this.addGatewayResponses(props.console?.origin);
+    if (props.console) this.writeConsoleConfig(props.console);
 
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-COG4',
@@ -224,8 +263,55 @@ export class ApiStack extends Stack {
     });
   }
 
-  /** The gateway's own answers, in the same `{ error: { code, message } }` envelope as the handlers'. */
-  private addGatewayResponses(): void {
+  /**
+   * `config.json` next to the console's page: the API's base URL, which the console calls from its
+   * own origin. Written here because the URL exists only here, by a custom resource whose role may
+   * put exactly that object (and write its own log group); the console's own deployment leaves the
+   * file alone. Sent `no-cache`: CloudFront keeps it one second at most.
+   */
+  private writeConsoleConfig(console: ConsoleBinding): void {
+    const role = new iam.Role(this, 'ConsoleConfigRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: "Writes the web console's config.json",
+    });
+    const logGroup = new logs.LogGroup(this, 'ConsoleConfigLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    logGroup.grantWrite(role);
+    const put: AwsSdkCall = {
+      service: 'S3',
+      action: 'PutObject',
+      parameters: {
+        Bucket: console.bucket.bucketName,
+        Key: CONSOLE_CONFIG_FILE,
+        Body: Stack.of(this).toJsonString({ apiBaseUrl: this.api.urlForPath(BASE_PATH) }),
+        ContentType: 'application/json',
+        CacheControl: 'no-cache',
+      },
+      physicalResourceId: PhysicalResourceId.of('console-config'),
+    };
+    new AwsCustomResource(this, 'ConsoleConfig', {
+      onCreate: put,
+      onUpdate: put,
+      role,
+      logGroup,
+      installLatestAwsSdk: false,
+      timeout: Duration.minutes(2),
+      policy: AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({
+          actions: ['s3:PutObject'],
+          resources: [console.bucket.arnForObjects(CONSOLE_CONFIG_FILE)],
+        }),
+      ]),
+    });
+  }
+
+  /**
+   * The gateway's own answers, in the same `{ error: { code, message } }` envelope as the handlers',
+   * readable by the console's origin when one is given (a 401 or 429 is shown on the page).
+   */
+  private addGatewayResponses(consoleOrigin?: string): void {
     const unauthorized = envelope('UNAUTHORIZED', `Missing or unknown API key (header ${API_KEY_HEADER}).`);
     const unavailable = envelope('UNAVAILABLE', 'The service is unavailable; retry later.');
     const responses: [string, apigw.ResponseType, string, Record<string, string>, Record<string, string>?][] =
@@ -289,12 +375,20 @@ export class ApiStack extends Stack {
         ],
         ['Default5xx', apigw.ResponseType.DEFAULT_5XX, '500', envelope('INTERNAL', 'Internal error.')],
       ];
+    const cors: Record<string, string> = consoleOrigin
+      ? {
+          'Access-Control-Allow-Origin': `'${consoleOrigin}'`,
+          'Access-Control-Expose-Headers': "'retry-after'",
+          Vary: "'Origin'",
+        }
+      : {};
     for (const [id, type, statusCode, templates, responseHeaders] of responses) {
+      const headers = { ...responseHeaders, ...cors };
       this.api.addGatewayResponse(id, {
         type,
         statusCode,
         templates,
-        ...(responseHeaders ? { responseHeaders } : {}),
+        ...(Object.keys(headers).length > 0 ? { responseHeaders: headers } : {}),
       });
     }
   }

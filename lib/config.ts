@@ -31,6 +31,11 @@ export interface ServiceConfig {
   tablePrefix: string;
   /** Capture of Bedrock invocation logs and reconciliation with the bill (see lib/capture-config.ts). */
   capture?: CaptureConfig;
+  /**
+   * The URL people open the web console at, when not the distribution's own `https://…cloudfront.net/`
+   * (a domain of your own in front of it): alert links use it, and the API answers its origin with CORS.
+   */
+  consoleUrl?: string;
 }
 
 const STAGE = /^[a-z][a-z0-9-]{0,19}$/;
@@ -81,6 +86,22 @@ function checked(key: string, value: string, pattern: RegExp, expected: string):
   return value;
 }
 
+/** An https URL without query or fragment (alert links append `#/users/…`). */
+function checkedConsoleUrl(value: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const plain =
+    url && url.protocol === 'https:' && !url.search && !url.hash && !url.username && !url.password;
+  if (!plain)
+    throw new Error(
+      `Context value 'consoleUrl' is '${value}', expected an https URL without query or fragment (https://console.example.com/).`,
+    );
+}
+
 function notPlaceholder(key: string, value: string, stage: string): string {
   if (stage !== DEV_STAGE && isPlaceholderAddress(value))
     throw new Error(
@@ -118,6 +139,8 @@ export function readConfig(node: Node): ServiceConfig {
       `Context value 'alarmEmail' is required for stage '${stage}': without it the operational alarms notify nobody.`,
     );
   const tablePrefix = text(node, 'tablePrefix') ?? stage;
+  const consoleUrl = text(node, 'consoleUrl');
+  if (consoleUrl) checkedConsoleUrl(consoleUrl);
   const createSenderIdentity = flag(node, 'createSenderIdentity', true);
   const sesSandbox = flag(node, 'sesSandbox', false);
   const capture = readCaptureConfig(node);
@@ -139,5 +162,6 @@ export function readConfig(node: Node): ServiceConfig {
       : {}),
     tablePrefix: checked('tablePrefix', tablePrefix, TABLE_PREFIX, 'up to 32 of A-Z a-z 0-9 _ . -'),
     ...(capture ? { capture } : {}),
+    ...(consoleUrl ? { consoleUrl } : {}),
   };
 }

@@ -33,7 +33,12 @@ export interface ServiceResources {
   sender?: SenderBinding;
   eventBus?: events.IEventBus;
   apiKeysSecret?: secretsmanager.ISecret;
+  /** The web console's URL, set as `CONSOLE_URL` on the functions whose spec reads it (alert links). */
+  consoleUrl?: string;
 }
+
+/** The variable of a spec that wants the console's URL (the notifier's and the sweep's alert links). */
+export const CONSOLE_URL_ENV = 'CONSOLE_URL';
 
 /** `track-usage-batch` → `TrackUsageBatch`. */
 export function pascalCase(name: string): string {
@@ -90,6 +95,8 @@ export function createServiceFunction(
   }
   if (spec.sendsSms) allowSms(fn);
   if (spec.readsCostExplorer) allowCostExplorer(fn);
+  if (resources.consoleUrl && CONSOLE_URL_ENV in spec.env)
+    fn.setEnvironment(CONSOLE_URL_ENV, resources.consoleUrl);
   return fn;
 }
 

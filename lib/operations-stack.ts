@@ -24,6 +24,8 @@ export interface OperationsStackProps extends StackProps {
   functionNamePrefix: string;
   /** Where the invocation logs are delivered, and the reconciliation threshold. */
   capture?: CaptureConfig;
+  /** The web console's URL: notices of the sweep link to the breach in it. */
+  consoleUrl?: string;
 }
 
 /**
@@ -54,6 +56,7 @@ export class OperationsStack extends Stack {
         stackName: 'operations',
         tables: props.tables,
         ...props.alerting,
+        ...(props.consoleUrl ? { consoleUrl: props.consoleUrl } : {}),
       });
       this.functions.push(fn);
       const minutes = registered.trigger.rateMinutes ?? DEFAULT_SCHEDULE_MINUTES;

@@ -5,6 +5,7 @@ import { AlertingStack } from './alerting-stack.js';
 import { ApiStack, type ApiThrottling, restApiName } from './api-stack.js';
 import { applyDeploymentEnvironment, captureEnvironment } from './capture-config.js';
 import type { ServiceConfig } from './config.js';
+import { ConsoleStack } from './console-stack.js';
 import { DataStack } from './data-stack.js';
 import { FUNCTIONS, type RegisteredFunction, registryProblems } from './functions.js';
 import { OperationsStack } from './operations-stack.js';
@@ -21,6 +22,7 @@ export interface ServiceStacksOptions {
 
 export interface ServiceStacks {
   data: DataStack;
+  console: ConsoleStack;
   alerting: AlertingStack;
   api: ApiStack;
   operations: OperationsStack;
@@ -32,10 +34,12 @@ export function stackPrefix(stage: string): string {
 }
 
 /**
- * The whole service as four stacks with typed props, deployed in this order: Data (tables,
- * benchmark seed) → Alerting (topics, SES identity, event bus, event-triggered functions) →
- * Api (REST API, authorizer, route functions) → Operations (15-minute schedule, scheduled
- * functions, dashboard). Refuses a registry that does not match the route table.
+ * The whole service as five stacks with typed props, deployed in this order: Data (tables,
+ * benchmark seed) → Console (the web console: S3 behind CloudFront) → Alerting (topics, SES
+ * identity, event bus, event-triggered functions; notices link to the console) → Api (REST API,
+ * authorizer, route functions; CORS for the console's origin, its `config.json`) → Operations
+ * (15-minute schedule, scheduled functions, dashboard). Refuses a registry that does not match
+ * the route table.
  */
 export function createServiceStacks(scope: Construct, options: ServiceStacksOptions): ServiceStacks {
   const functions = options.functions ?? FUNCTIONS;
@@ -55,6 +59,11 @@ export function createServiceStacks(scope: Construct, options: ServiceStacksOpti
     terminationProtection: config.stage === 'prod',
     tablePrefix: config.tablePrefix,
   });
+  const webConsole = new ConsoleStack(scope, `${prefix}-Console`, {
+    ...common,
+    description: 'Cost management: the web console, a private S3 bucket behind CloudFront',
+    ...(config.consoleUrl ? { consoleUrl: config.consoleUrl } : {}),
+  });
   const alerting = new AlertingStack(scope, `${prefix}-Alerting`, {
     ...common,
     description: 'Cost management: alert topics, SES sender, event bus and event-driven functions',
@@ -66,6 +75,7 @@ export function createServiceStacks(scope: Construct, options: ServiceStacksOpti
     ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     tables: data.tables,
     functions,
+    consoleUrl: webConsole.url,
   });
   const api = new ApiStack(scope, `${prefix}-Api`, {
     ...common,
@@ -76,6 +86,7 @@ export function createServiceStacks(scope: Construct, options: ServiceStacksOpti
     functions,
     routes,
     ...(options.throttling ? { throttling: options.throttling } : {}),
+    console: { origin: webConsole.origin, bucket: webConsole.bucket },
   });
   const operations = new OperationsStack(scope, `${prefix}-Operations`, {
     ...common,
@@ -88,6 +99,7 @@ export function createServiceStacks(scope: Construct, options: ServiceStacksOpti
     apiName: restApiName(config.stage),
     functionNamePrefix: prefix,
     ...(config.capture ? { capture: config.capture } : {}),
+    consoleUrl: webConsole.url,
   });
   operations.addStackDependency(api, 'the dashboard charts the API');
   // Capture settings reach every function that declares them (the API's usage function too).
@@ -96,9 +108,9 @@ export function createServiceStacks(scope: Construct, options: ServiceStacksOpti
     captureEnvironment(config.capture),
   );
 
-  for (const stack of [data, alerting, api, operations]) {
+  for (const stack of [data, webConsole, alerting, api, operations]) {
     Tags.of(stack).add('service', 'cost-management');
     Tags.of(stack).add('stage', config.stage);
   }
-  return { data, alerting, api, operations };
+  return { data, console: webConsole, alerting, api, operations };
 }

@@ -18,7 +18,7 @@ import {
 const projectionOf = (index: IndexDefinition) =>
   index.projection === 'keys-only' ? ('KEYS_ONLY' as const) : ('ALL' as const);
 
-function createInput(table: TableDefinition, prefix: string): CreateTableCommandInput {
+export function createInput(table: TableDefinition, prefix: string): CreateTableCommandInput {
   const attributes = new Set<string>([table.partitionKey, table.sortKey]);
   for (const index of table.indexes) {
     attributes.add(index.partitionKey);

@@ -15,6 +15,7 @@ import {
 import { consoleRoutes } from './console-static.js';
 import { ensureTables, tableEnvironment } from './create-tables.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import { freePort } from './free-port.js';
 import {
   baseTemplate,
   createLocalHttpServer,
@@ -37,6 +38,8 @@ export interface LocalRuntimeOptions {
   tablePrefix?: string;
   /** SES emulator port, alert sinks' directory and sweep interval (see `startAlertingRuntime`). */
   alerting?: AlertingRuntimeOptions;
+  /** The console URL alert notices link to; default: this runtime's own `/console/`. */
+  consoleUrl?: string;
 }
 
 export interface LocalRuntime {
@@ -118,12 +121,17 @@ async function serve(
   } finally {
     admin.destroy();
   }
+  // The port is known before the notifier and the sweep load: their notices link to this console.
+  const port = options.port === 0 ? await freePort() : options.port;
+  const host = options.host ?? '127.0.0.1';
+  const linkHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  process.env.CONSOLE_URL = options.consoleUrl || `http://${linkHost}:${port}/console/`;
   const alerting = await startAlertingRuntime(options.alerting);
   const server: Server = createLocalHttpServer(
     [...(await localRoutes()), ...alerting.routes, ...consoleRoutes()],
     keyring,
   );
-  const url = await listen(server, options.port, options.host);
+  const url = await listen(server, port, host);
   return {
     url,
     apiBase: `${url}${baseTemplate('')}`,

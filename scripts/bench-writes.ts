@@ -54,7 +54,7 @@ interface Consumed {
  * (same condition, same order) and its table units doubled, as DynamoDB bills transactional
  * writes; index writes are billed once.
  */
-async function itemUnits(client: DynamoDBDocumentClient, item: TransactItem): Promise<number> {
+export async function itemUnits(client: DynamoDBDocumentClient, item: TransactItem): Promise<number> {
   const marshalled = JSON.stringify(item).includes('{"S":');
   let consumed: Consumed | undefined;
   if (item.Put) {

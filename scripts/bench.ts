@@ -15,6 +15,7 @@ import { prepareEvent } from '../lambdas/usage/use-cases/track-usage.js';
 import { toProxyEvent } from '../local/proxy-event.js';
 import { startLocalRuntime } from '../local/runtime.js';
 import { benchAlerting } from './bench-alerting.js';
+import { benchTenantIndex } from './bench-tenant-index.js';
 import { measureWriteCost, WRITES_BEFORE } from './bench-writes.js';
 
 const KEY = 'bench-key-0001';
@@ -335,6 +336,26 @@ async function main() {
     floor: `${WRITES_BEFORE.writeUnitsPerEvent} WCU, ${WRITES_BEFORE.itemsPerEvent} items`,
     ratio: round(writes.writeUnitsPerEvent / WRITES_BEFORE.writeUnitsPerEvent, 2),
     target: '<= 0.5',
+  });
+
+  // 4c. The tenant-day index (docs/TENANT-READS.md): the same transactions into the aggregates
+  // table with it and without it, alternating in this run, and the write units per event of each.
+  const index = await benchTenantIndex(runtime.dynamodbEndpoint);
+  extra.tenantIndex = index;
+  figures.push({
+    name: `Ingest into DynamoDB Local with the tenant-day index (keys only) vs without (${index.events} single-event transactions each, ${index.users} users on ${index.days} days, concurrency ${index.concurrency}, alternating rounds)`,
+    measured: `${round(index.eventsPerSecond.keys, 0)} events/s`,
+    floor: `${round(index.eventsPerSecond.none, 0)} events/s`,
+    ratio: round(index.eventsPerSecond.keys / index.eventsPerSecond.none),
+    target: '>= 0.9',
+  });
+  figures.push({
+    name: `Write units per event with the tenant-day index (keys only) vs without (${index.sampleEventsPerUserDay} events per user and day; an index copying the totals: ${round(index.writeUnitsPerEvent.include, 2)} WCU)`,
+    measured: `${round(index.writeUnitsPerEvent.keys, 2)} WCU`,
+    floor: `${round(index.writeUnitsPerEvent.none, 2)} WCU`,
+    ratio: round(index.writeUnitsPerEvent.keys / index.writeUnitsPerEvent.none),
+    // One index write per user and day, none per further event.
+    target: `<= ${round(1 + 1 / (index.sampleEventsPerUserDay * index.writeUnitsPerEvent.none), 3)}`,
   });
 
   // 5. Core pricing throughput against the bare arithmetic of the four parts.

@@ -56,7 +56,9 @@ for (const template of readdirSync(out).filter((f) => f.endsWith('.template.json
           ? v
           : k.endsWith('_URL')
             ? 'https://example.com/q'
-            : `placeholder-${k.toLowerCase()}`,
+            : k.endsWith('_ORIGIN')
+              ? 'https://example.com'
+              : `placeholder-${k.toLowerCase()}`,
       ]),
     );
     // The source map names the handler folder the bundle was built from.

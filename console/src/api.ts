@@ -1,5 +1,23 @@
-/** The API at the same origin; the key lives in sessionStorage only and is sent as x-api-key. */
-export const API_BASE = '/api/cost-management';
+/**
+ * The API: at the same origin (the local runtime serves both), unless the deployment wrote a
+ * `config.json` next to the page naming the API's base URL (the console on its own origin, the API
+ * answering it with CORS). The key lives in sessionStorage only and is sent as x-api-key.
+ */
+let apiBase = '/api/cost-management';
+
+/** Reads `config.json` once before the first call; without one (a 404) the API is at the same origin. */
+export async function loadConfig(): Promise<void> {
+  try {
+    const res = await fetch('config.json', { cache: 'no-store', credentials: 'omit' });
+    if (!res.ok) return;
+    const config = (await res.json()) as { apiBaseUrl?: unknown };
+    if (typeof config.apiBaseUrl === 'string' && /^https?:\/\/[^/]/.test(config.apiBaseUrl)) {
+      apiBase = config.apiBaseUrl.replace(/\/+$/, '');
+    }
+  } catch {
+    // No readable configuration: the same origin.
+  }
+}
 const KEY_ITEM = 'cost-console.api-key';
 
 export interface ErrorDetail {
@@ -35,7 +53,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   if (body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(`${API_BASE}${path}`, {
+    res = await fetch(`${apiBase}${path}`, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -209,6 +227,9 @@ export interface TenantUser {
   userId: string;
   costUsd: number;
   requests: number;
-  controlLevel?: string | null;
-  openBreaches?: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** null when the user has no cost control configured. */
+  controlLevel: string | null;
+  openBreaches: number;
 }

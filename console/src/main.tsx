@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, storedKey, storeKey } from './api';
+import { api, loadConfig, storedKey, storeKey } from './api';
 import { EstimatePage } from './pages/estimate';
 import { OverviewPage } from './pages/overview';
 import { ThresholdsPage } from './pages/thresholds';
@@ -104,7 +104,9 @@ function App() {
       </header>
       <main id="main" ref={main} tabIndex={-1}>
         {route.page === 'overview' && <OverviewPage route={route} />}
-        {route.page === 'user' && <UserPage key={route.userId} userId={route.userId} />}
+        {route.page === 'user' && (
+          <UserPage key={route.userId} userId={route.userId} breach={route.query.get('breach')} />
+        )}
         {route.page === 'thresholds' && <ThresholdsPage key={route.userId} userId={route.userId} />}
         {route.page === 'estimate' && <EstimatePage />}
       </main>
@@ -113,4 +115,4 @@ function App() {
 }
 
 const root = document.getElementById('app');
-if (root) render(<App />, root);
+if (root) void loadConfig().then(() => render(<App />, root));

@@ -4,7 +4,7 @@ export interface Route {
   query: URLSearchParams;
 }
 
-/** `#/overview?users=a,b`, `#/users/{id}`, `#/thresholds/{id}`, `#/estimate`. */
+/** `#/overview?from=…&to=…`, `#/users/{id}` (`?breach={breachId}` highlights one), `#/thresholds/{id}`, `#/estimate`. */
 export function parseHash(hash: string): Route {
   const [path = '', search = ''] = hash.replace(/^#/, '').split('?');
   const parts = path.split('/').filter(Boolean);

@@ -77,3 +77,8 @@ export function breachResponse(b: Breach): BreachResponse {
 }
 
 export const breachListResponse = (items: readonly Breach[]) => ({ items: items.map(breachResponse) });
+
+export const tenantBreachListResponse = (page: { breaches: readonly Breach[]; nextCursor?: string }) => ({
+  items: page.breaches.map(breachResponse),
+  nextCursor: page.nextCursor ?? null,
+});

@@ -3,6 +3,7 @@ import {
   BreachIdParam,
   BreachListQuery,
   CreateThresholdRequest,
+  TenantBreachListQuery,
   ThresholdIdParam,
   UpdateThresholdRequest,
   UserId,
@@ -14,10 +15,16 @@ import {
   alertingResponse,
   breachListResponse,
   breachResponse,
+  tenantBreachListResponse,
   thresholdListResponse,
   thresholdWriteResponse,
 } from './mapper.js';
-import { acknowledgeBreach, type BreachDeps, listBreaches } from './use-cases/manage-breaches.js';
+import {
+  acknowledgeBreach,
+  type BreachDeps,
+  listBreaches,
+  listTenantBreaches,
+} from './use-cases/manage-breaches.js';
 import { type ContactDeps, getAlertingConfig, putAlertingConfig } from './use-cases/manage-contacts.js';
 import {
   createThreshold,
@@ -88,6 +95,11 @@ export function alertingRoutes(deps: AlertingRouteDeps): RouteTable {
     'GET /alerting/{userId}': async (request) => {
       const userId = pathParam(request, 'userId', UserId);
       return json(200, alertingResponse(await getAlertingConfig(deps.alerting, request.tenantId, userId)));
+    },
+    'GET /breaches': async (request) => {
+      const { status, limit, cursor } = parseWith(TenantBreachListQuery, request.query);
+      const page = await listTenantBreaches(deps.breaches, request.tenantId, status, { limit, cursor });
+      return json(200, tenantBreachListResponse(page));
     },
     'GET /breaches/{id}': async (request) => {
       const userId = pathParam(request, 'id', UserId);

@@ -91,6 +91,7 @@ export interface NotifierEnv {
   NOTIFY_BACKOFF_MS?: number | undefined;
   NOTIFY_RETRY_AFTER_SECONDS?: number | undefined;
   NOTIFY_DEADLINE_SECONDS?: number | undefined;
+  CONSOLE_URL?: string | undefined;
 }
 
 function deadLetterSink(env: NotifierEnv): DeadLetterSink {
@@ -128,6 +129,7 @@ export function notifyDeps(
     webhook: new HttpWebhookSender({ allowPrivate: allowHttpWebhooks() }),
     ...(topic ? { emergencyTopic: topic } : {}),
     deadLetter: local.deadLetter ?? deadLetterSink(env),
+    ...(env.CONSOLE_URL ? { consoleUrl: env.CONSOLE_URL } : {}),
     retry: {
       attempts: env.NOTIFY_ATTEMPTS ?? 3,
       baseDelayMs: env.NOTIFY_BACKOFF_MS ?? 500,

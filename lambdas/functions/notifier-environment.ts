@@ -16,6 +16,11 @@ export const notifierEnv = {
   NOTIFY_RETRY_AFTER_SECONDS: z.optional(z.coerce.number().check(z.int(), z.gte(0), z.lte(3600))),
   /** How long after a notice was due a failed channel is still retried; default 21600 (6 h). */
   NOTIFY_DEADLINE_SECONDS: z.optional(z.coerce.number().check(z.int(), z.gte(0), z.lte(7 * 86_400))),
+  /**
+   * The web console's URL (`https://…/` deployed, `http://127.0.0.1:3000/console/` locally): notices
+   * link to the breach in it. Unset: notices carry no link.
+   */
+  CONSOLE_URL: z.optional(z.url({ protocol: /^https?$/ }).check(z.maxLength(2048))),
 };
 
 export const spec = defineFunction({

@@ -15,7 +15,7 @@ const isIdentityMap = (text: string): boolean => {
 export const spec = defineFunction({
   name: 'usage-api',
   description:
-    'Usage context: records model calls exactly once (with threshold detection and cost control after the write), analytics, projections, recommendations, benchmarks and export.',
+    'Usage context: records model calls exactly once (with threshold detection and cost control after the write), analytics, projections, recommendations, benchmarks, export and the tenant-wide user list.',
   tables: {
     tokenUsage: ['PutItem', 'GetItem', 'Query'],
     tokenAnalytics: ['UpdateItem', 'GetItem', 'BatchGetItem', 'Query'],
@@ -28,6 +28,9 @@ export const spec = defineFunction({
     modelPrices: ['Query', 'UpdateItem'],
     // Reactions on the ingest path, wired to the alerting and control contexts.
     ...INGEST_REACTION_TABLES,
+    // GET /users: the users' control levels and open breaches (gsi3), besides the ingest reactions.
+    autoControlConfig: [...INGEST_REACTION_TABLES.autoControlConfig, 'BatchGetItem'],
+    thresholdBreaches: [...INGEST_REACTION_TABLES.thresholdBreaches, 'Query'],
   },
   putsEvents: true,
   env: {

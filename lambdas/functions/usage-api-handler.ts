@@ -1,4 +1,6 @@
-import { thresholdStore } from '../alerting/wiring.js';
+import { breachStore, thresholdStore } from '../alerting/wiring.js';
+import { controlLevels } from '../control/use-cases/control-levels.js';
+import { controlDeps } from '../control/wiring.js';
 import { loadEnvironment } from '../platform/function-spec.js';
 import { routedHandler } from '../platform/router.js';
 import { retentionPolicy } from '../privacy/wiring.js';
@@ -19,6 +21,8 @@ import { spec } from './usage-api-environment.js';
 const env = loadEnvironment(spec);
 const aggregates = aggregateStore(env);
 const retention = retentionPolicy(env);
+const control = controlDeps(env, aggregates);
+const breaches = breachStore(env);
 
 export const handler = routedHandler(
   'usage',
@@ -36,5 +40,13 @@ export const handler = routedHandler(
     reconciliation: reconciliationStore(env),
     unpriced: unpricedReader(env, retention),
     retention,
+    // The tenant's users: totals from the aggregates, levels (control) and open breaches (alerting).
+    users: {
+      usage: aggregates,
+      standing: {
+        controlLevels: (tenantId, userIds, now) => controlLevels(control, tenantId, userIds, now),
+        openBreaches: (tenantId) => breaches.openCountsByUser(tenantId),
+      },
+    },
   }),
 );

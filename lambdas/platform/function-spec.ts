@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { CONSOLE_ORIGIN_ENV } from './console-origin.js';
 import { TABLES, type TableKey } from './tables.js';
 
 /** DynamoDB actions a function may be granted on one table (and its indexes, for Query). */
@@ -29,6 +30,8 @@ export const BINDING_ENV_VARS = {
   apiKeysSecret: 'API_KEYS_SECRET_ARN',
   /** Set on every event- or schedule-triggered function: the URL of its own dead-letter queue. */
   deadLetterQueue: 'DEAD_LETTER_QUEUE_URL',
+  /** Set on every function behind the API when the console is deployed: its origin, answered with CORS. */
+  consoleOrigin: CONSOLE_ORIGIN_ENV,
 } as const;
 
 /** The variable that carries a topic's ARN. */

@@ -1,6 +1,7 @@
 import { ValidationError } from '@cost-management/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod/mini';
+import { CONSOLE_ORIGIN_ENV, consoleOrigin } from './console-origin.js';
 import { toErrorResponse } from './error-map.js';
 import { ForbiddenError, PayloadTooLargeError, UnauthorizedError } from './errors.js';
 import { logger } from './logger.js';
@@ -40,6 +41,33 @@ const COMMON_HEADERS = {
   'x-content-type-options': 'nosniff',
 };
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', ...COMMON_HEADERS };
+
+export { CONSOLE_ORIGIN_ENV, consoleOrigin };
+
+/** Headers the console may read from a cross-origin answer besides the CORS-safelisted ones. */
+const EXPOSED_HEADERS = 'retry-after, x-next-cursor';
+
+function headerOf(event: APIGatewayProxyEvent, name: string): string | undefined {
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === name && value) return value;
+  }
+  return undefined;
+}
+
+/**
+ * CORS for the console's origin only: an answer to a request from exactly that origin may be read
+ * by the page there; any other origin gets no `access-control-allow-origin`. `Vary: Origin` keeps
+ * caches from mixing the two.
+ */
+function corsHeaders(event: APIGatewayProxyEvent, allowed: string | undefined): Record<string, string> {
+  if (!allowed) return {};
+  if (headerOf(event, 'origin') !== allowed) return { vary: 'Origin' };
+  return {
+    vary: 'Origin',
+    'access-control-allow-origin': allowed,
+    'access-control-expose-headers': EXPOSED_HEADERS,
+  };
+}
 
 function keyIdOf(event: APIGatewayProxyEvent): string | undefined {
   const authorizer = event.requestContext?.authorizer as { keyId?: unknown } | null | undefined;
@@ -100,12 +128,17 @@ export function json(status: number, body?: unknown, headers: Record<string, str
   return { status, body, headers };
 }
 
-/** Wraps a use case in the shared HTTP envelope: auth context, body parsing, error mapping. */
+/**
+ * Wraps a use case in the shared HTTP envelope: auth context, body parsing, error mapping, and
+ * CORS for the console's own origin when one is configured ({@link CONSOLE_ORIGIN_ENV}).
+ */
 export function httpHandler(
   run: (request: HttpRequest) => Promise<HttpResult>,
   options: HttpHandlerOptions = {},
 ): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+  const allowedOrigin = consoleOrigin();
   return async (event) => {
+    const cors = corsHeaders(event, allowedOrigin);
     // Every log line of this request carries API Gateway's request id (also in the access log).
     logger.setCorrelationId(event.requestContext?.requestId);
     try {
@@ -128,13 +161,13 @@ export function httpHandler(
       if (result.rawBody !== undefined) {
         return {
           statusCode: result.status,
-          headers: { ...COMMON_HEADERS, ...result.headers },
+          headers: { ...COMMON_HEADERS, ...result.headers, ...cors },
           body: result.rawBody,
         };
       }
       return {
         statusCode: result.status,
-        headers: { ...JSON_HEADERS, ...result.headers },
+        headers: { ...JSON_HEADERS, ...result.headers, ...cors },
         body: result.body === undefined ? '' : JSON.stringify(result.body),
       };
     } catch (error) {
@@ -142,7 +175,7 @@ export function httpHandler(
       if (mapped.status >= 500) {
         logger.error('request failed', { path: event.path, method: event.httpMethod, error: error as Error });
       }
-      const headers: Record<string, string> = { ...JSON_HEADERS };
+      const headers: Record<string, string> = { ...JSON_HEADERS, ...cors };
       if (mapped.retryAfterSeconds !== undefined) headers['retry-after'] = String(mapped.retryAfterSeconds);
       const envelope = {
         error: {

@@ -71,7 +71,7 @@ export const TABLES = {
     name: 'bedrock_token_analytics',
     envVar: 'TOKEN_ANALYTICS_TABLE',
     description:
-      'Aggregates per user: one item per UTC day with its per-model and per-operation counters (sk D#day), and period totals (sk P#kind#zone#key); per tenant, usage waiting for a price by model (pk T#tenant#UNPRICED), listed across tenants via the sparse gsi1.',
+      'Aggregates per user: one item per UTC day with its per-model and per-operation counters (sk D#day), and period totals (sk P#kind#zone#key); per tenant, usage waiting for a price by model and day (pk T#tenant#UNPRICED). The sparse, keys-only gsi1 holds two kinds of entries: the day items of a tenant by user shard and day (gsi1pk T#tenant#DS#shard, tenant-wide user lists) and the unpriced summaries across tenants (gsi1pk T#_service#UNPRICED, repricing after a price sync).',
     partitionKey: 'pk',
     sortKey: 'sk',
     indexes: [
@@ -80,7 +80,7 @@ export const TABLES = {
         partitionKey: 'gsi1pk',
         sortKey: 'gsi1sk',
         purpose:
-          'sparse, keys only: the tenants and models with usage waiting for a price (repricing after a price sync)',
+          "sparse, keys only: the day items of a tenant's users by user shard, then UTC day and user (tenant-wide user lists; write-sharded); and, under the reserved gsi1pk T#_service#UNPRICED, the tenants and models with usage waiting for a price (repricing after a price sync)",
         projection: 'keys-only',
       },
     ],
@@ -115,7 +115,7 @@ export const TABLES = {
     name: 'bedrock_threshold_breaches',
     envVar: 'THRESHOLD_BREACHES_TABLE',
     description:
-      'Breaches, one per threshold, period and level (pk T#tenant, sk B#…); by user via gsi1; open via gsi2.',
+      'Breaches, one per threshold, period and level (pk T#tenant, sk B#…); by user via gsi1; open via gsi2; by tenant and status via gsi3.',
     partitionKey: 'pk',
     sortKey: 'sk',
     indexes: [
@@ -130,6 +130,12 @@ export const TABLES = {
         partitionKey: 'gsi2pk',
         sortKey: 'gsi2sk',
         purpose: 'open breaches by shard (escalation, resolution)',
+      },
+      {
+        name: 'gsi3',
+        partitionKey: 'gsi3pk',
+        sortKey: 'gsi3sk',
+        purpose: 'breaches of a tenant by status, newest first (tenant-wide breach list)',
       },
     ],
     // A breach expires the tenant's history retention after the end of its period.

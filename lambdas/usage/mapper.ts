@@ -14,6 +14,7 @@ import type { HttpResult } from '../platform/http.js';
 import type { RecordPage, UnpricedUsage } from './ports/read-stores.js';
 import { isPriced, type UsageRecord } from './ports/usage-store.js';
 import type { ImportSummary } from './use-cases/import-invocation-logs.js';
+import type { TenantUsersPage } from './use-cases/list-tenant-users.js';
 import type { AnalyticsResult, ProjectionResult } from './use-cases/read-usage.js';
 import type { StoredReconciliation } from './use-cases/reconcile.js';
 import type { TrackOutcome } from './use-cases/track-usage.js';
@@ -46,6 +47,22 @@ export function toTrackUsageResponse(record: UsageRecord, duplicate: boolean, re
 }
 
 /** The tenant's unpriced usage by model, in the contract's shape. */
+/** `GET /users`: dollars from nano-dollars; the control level as the control context names it. */
+export function toTenantUsersResponse(page: TenantUsersPage) {
+  return {
+    items: page.items.map((u) => ({
+      userId: u.userId,
+      costUsd: toUsd(u.costNano),
+      requests: u.requests,
+      inputTokens: u.inputTokens,
+      outputTokens: u.outputTokens,
+      controlLevel: u.controlLevel as 'normal' | 'light' | 'moderate' | 'severe' | 'shutdown' | null,
+      openBreaches: u.openBreaches,
+    })),
+    nextCursor: page.nextCursor ?? null,
+  };
+}
+
 export function toUnpricedResponse(items: readonly UnpricedUsage[]) {
   return {
     items: items.map((u) => ({

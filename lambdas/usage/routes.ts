@@ -5,6 +5,7 @@ import {
   InvocationLogsRequest,
   ProjectionsQuery,
   ReconciliationQuery,
+  TenantUsersQuery,
   TrackUsageBatchRequest,
   UserId,
 } from '@cost-management/contract';
@@ -22,11 +23,13 @@ import {
   toProjectionsResponse,
   toRecommendationsResponse,
   toReconciliationResponse,
+  toTenantUsersResponse,
   toUnpricedResponse,
 } from './mapper.js';
 import type { BenchmarkStore, UsageRecordReader } from './ports/read-stores.js';
 import type { ReconciliationStore } from './ports/reconciliation.js';
 import { type InvocationLogConfig, importInvocationLogs } from './use-cases/import-invocation-logs.js';
+import { listTenantUsers, type TenantUsersDeps } from './use-cases/list-tenant-users.js';
 import { type ListUnpricedDeps, listUnpriced } from './use-cases/list-unpriced.js';
 import {
   type AnalyticsDeps,
@@ -51,6 +54,7 @@ export interface UsageRouteDeps {
   unpriced: ListUnpricedDeps;
   /** The tenant's retention (privacy context): export and analytics say what raw data it has expired. */
   retention?: RetentionPolicy;
+  users: TenantUsersDeps;
 }
 
 /** The usage context's routes: ingest, analytics, projections, recommendations, benchmarks, export. */
@@ -95,6 +99,18 @@ export function usageRoutes(deps: UsageRouteDeps): RouteTable {
     },
     'GET /unpriced': async ({ tenantId }) =>
       json(200, toUnpricedResponse(await listUnpriced(deps.unpriced, tenantId))),
+    'GET /users': async (request) => {
+      const query = parseWith(TenantUsersQuery, request.query);
+      const now = new Date();
+      const page = await listTenantUsers(
+        deps.users,
+        request.tenantId,
+        resolveRange(query, now),
+        { limit: query.limit, cursor: query.cursor },
+        now,
+      );
+      return json(200, toTenantUsersResponse(page));
+    },
     'GET /analytics/{userId}': async (request) => {
       const userId = pathParam(request, 'userId', UserId);
       const query = parseWith(AnalyticsQuery, request.query);

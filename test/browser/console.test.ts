@@ -97,9 +97,9 @@ describe('the web console in a real browser', { timeout: 120_000 }, () => {
     await page.close();
   });
 
-  it('shows the overview of the listed users with the numbers of the API', async () => {
+  it('shows the overview of the tenant from the tenant-wide reads, with the numbers of the API', async () => {
     const page = await signedIn();
-    await page.goto(`${consoleUrl}#/overview?users=alice,bob`);
+    await page.goto(`${consoleUrl}#/overview`);
     const total = page.getByTestId('overview-total');
     await total.waitFor();
     const [alice, bob] = await Promise.all(
@@ -107,16 +107,62 @@ describe('the web console in a real browser', { timeout: 120_000 }, () => {
         async (u) => (await call<Analytics>(runtime.apiBase, 'GET', `/analytics/${u}`, { key: ADMIN })).body,
       ),
     );
+    const users = (
+      await call<{ items: { userId: string; costUsd: number; controlLevel: string | null }[] }>(
+        runtime.apiBase,
+        'GET',
+        '/users',
+        { key: ADMIN },
+      )
+    ).body.items;
+    const open = (
+      await call<{ items: { breachId: string }[] }>(runtime.apiBase, 'GET', '/breaches?status=open', {
+        key: ADMIN,
+      })
+    ).body.items;
+    // The tenant-wide list and the per-user analytics agree, to the nano-dollar.
+    expect(users.map((u) => u.userId)).toEqual(['alice', 'bob']);
     const exact = (Math.round(alice!.totals.costUsd * 1e9) + Math.round(bob!.totals.costUsd * 1e9)) / 1e9;
     expect(money(await total.textContent())).toBe(exact);
-    expect(money(await page.getByTestId('top-alice').textContent())).toBe(alice!.totals.costUsd);
+    expect(money(await page.getByTestId('top-alice').textContent())).toBe(users[0]?.costUsd);
+    expect(money(await page.getByTestId('top-bob').textContent())).toBe(bob!.totals.costUsd);
     expect(await page.getByTestId('overview-requests').textContent()).toBe(
       String(alice!.totals.requests + bob!.totals.requests),
     );
-    // The tenant-wide list is not served yet: the page says so instead of failing.
-    await expect(page.getByRole('note').textContent()).resolves.toContain('GET /users');
+    expect(open.length).toBeGreaterThan(0);
+    expect(await page.getByTestId('overview-open-breaches').textContent()).toBe(String(open.length));
+    expect(await page.getByTestId('overview-controlled').textContent()).toBe(
+      String(users.filter((u) => u.controlLevel !== null).length),
+    );
+    // Each open breach links to its user page with the breach highlighted.
+    const link = page.getByTestId(`open-${open[0]?.breachId}`).getByRole('link');
+    expect(await link.getAttribute('href')).toBe(`#/users/alice?breach=${open[0]?.breachId}`);
     await page.locator('canvas').first().waitFor();
     await shot(page, 'overview');
+    expect(await axeFindings(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('opens the breach of an alert link highlighted on its user page', async () => {
+    const page = await signedIn();
+    const breaches = await call<{ items: { breachId: string }[] }>(
+      runtime.apiBase,
+      'GET',
+      '/breaches/alice',
+      { key: ADMIN },
+    );
+    const breachId = breaches.body.items.at(-1)?.breachId as string;
+    await page.goto(`${consoleUrl}#/users/alice?breach=${encodeURIComponent(breachId)}`);
+    const row = page.getByTestId(`breach-${breachId}`);
+    await row.waitFor();
+    expect(await row.getAttribute('aria-current')).toBe('true');
+    expect(await row.getAttribute('class')).toContain('linked');
+    await expect
+      .poll(() => page.evaluate('document.activeElement?.dataset?.testid'))
+      .toBe(`breach-${breachId}`);
+    await expect(page.getByTestId('linked-breach').textContent()).resolves.toContain('highlighted');
+    // Only that row is highlighted.
+    expect(await page.locator('tr[aria-current="true"]').count()).toBe(1);
     expect(await axeFindings(page)).toEqual([]);
     await page.close();
   });
@@ -327,7 +373,7 @@ describe('the web console in a real browser', { timeout: 120_000 }, () => {
       await page.locator('#ready').waitFor();
       blank.push(Date.now() - start);
       start = Date.now();
-      await page.goto(`${consoleUrl}#/overview?users=alice,bob`);
+      await page.goto(`${consoleUrl}#/overview`);
       await page.getByTestId('overview-total').waitFor();
       overview.push(Date.now() - start);
     }

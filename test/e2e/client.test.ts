@@ -380,6 +380,20 @@ describe('typed management methods against the local runtime', () => {
     expect((await costClient.listBreaches('tina', { status: 'open' })).items).toEqual([]);
   });
 
+  it("lists the tenant's users by spend and its breaches across users, page by page", async () => {
+    const users: { userId: string; costUsd: number }[] = [];
+    for await (const user of costClient.userItems({ limit: 2 })) users.push(user);
+    expect(users.length).toBeGreaterThan(2);
+    expect(new Set(users.map((u) => u.userId)).size).toBe(users.length);
+    const costs = users.map((u) => u.costUsd);
+    expect(costs).toEqual([...costs].sort((a, b) => b - a));
+    const first = await costClient.users({ limit: 1 });
+    expect(first.items.map((u) => u.userId)).toEqual([users[0]?.userId]);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const page = await costClient.tenantBreaches({ status: 'open', limit: 5 });
+    expect(page.items.every((b) => b.status === 'open')).toBe(true);
+  });
+
   it('reads the control status and history and reverses an action', async () => {
     expect(await userAt('rita', 6000)).toBe('shutdown');
     const status = await costClient.controlStatus('rita');

@@ -48,6 +48,9 @@ describe('roles are enforced by the API on every route', () => {
         'POST /breaches/{id}/acknowledge',
       ].sort(),
     );
+    // The tenant-wide reads the console's overview is built on.
+    expect(allowed('viewer')).toEqual(expect.arrayContaining(['GET /users', 'GET /breaches']));
+    expect(allowed('ingest')).not.toContain('GET /users');
     expect(allowed('admin')).toEqual(
       CONTRACT_ROUTES.filter((r) => r.auth)
         .map(routeKey)

@@ -26,7 +26,7 @@ function offlineEnv(): NodeJS.ProcessEnv {
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('cdk synth (the CLI, as in a fresh clone)', () => {
-  it('synthesizes the four stacks without AWS credentials and with no cdk-nag finding', async () => {
+  it('synthesizes the five stacks without AWS credentials and with no cdk-nag finding', async () => {
     const cdk = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk');
     const { stdout, stderr } = await run(
       cdk,
@@ -73,6 +73,7 @@ describe('cdk synth (the CLI, as in a fresh clone)', () => {
     expect(stacks).toEqual([
       'CostManagement-ci-Alerting',
       'CostManagement-ci-Api',
+      'CostManagement-ci-Console',
       'CostManagement-ci-Data',
       'CostManagement-ci-Operations',
     ]);

@@ -465,6 +465,14 @@ describe('each function sends only the DynamoDB requests its spec grants', () =>
     );
     await invoke('sweep', {});
     ok(await http('alerting-api', 'POST', `/breaches/${breach.breachId}/acknowledge`));
+    // Tenant-wide reads: users by spend (with control levels and open breaches), breaches by status.
+    const users = await http('usage-api', 'GET', '/users');
+    ok(users);
+    expect((JSON.parse(users.body) as { items: { userId: string }[] }).items.map((u) => u.userId)).toContain(
+      'alice',
+    );
+    ok(await http('alerting-api', 'GET', '/breaches'));
+    ok(await http('alerting-api', 'GET', '/breaches', undefined, { status: 'acknowledged', limit: '1' }));
     ok(await http('alerting-api', 'DELETE', `/thresholds/${thresholdId}`));
     // Erasure of alice, who has data in every table (a record waiting for a price among it): the
     // request, the sweep finding the open job, the run, the status, and a repeated request (which

@@ -224,6 +224,7 @@ describe('bindings of the test functions', () => {
           resources: [
             'table:test_bedrock_threshold_breaches/index/gsi1',
             'table:test_bedrock_threshold_breaches/index/gsi2',
+            'table:test_bedrock_threshold_breaches/index/gsi3',
           ],
         },
         { effect: 'Allow', actions: ['sns:Publish'], resources: [names.of(alerting.alertsTopic)] },

@@ -152,6 +152,19 @@ describe('inline detection and notices', () => {
     expect(sms.some((s) => s.to === 'emergency-topic' && s.text.includes('ana'))).toBe(true);
     const list = await breaches('ana');
     expect(list).toHaveLength(3);
+    // Each notice links to its breach in the console this runtime serves.
+    const link = (b: BreachOut) =>
+      `${runtime.url}/console/#/users/ana?breach=${encodeURIComponent(b.breachId)}`;
+    const criticalBreach = list.find((b) => b.level === 'critical') as BreachOut;
+    expect(critical?.body.text).toContain(`Open in the console: ${link(criticalBreach)}`);
+    expect(critical?.body.html).toContain(`<a href="${link(criticalBreach)}">`);
+    for (const b of list) {
+      const hook = anaHooks.find((h) => h.level === b.level);
+      expect((JSON.parse(hook?.body ?? '{}') as { breach: { consoleUrl: string } }).breach.consoleUrl).toBe(
+        link(b),
+      );
+    }
+
     for (const b of list) {
       expect(b.status).toBe('open');
       expect(b.notifications.map((n) => `${n.channel}:${n.status}:${n.attempts}`).sort()).toEqual([

@@ -14,10 +14,12 @@ import type {
   Threshold,
 } from '../../lambdas/alerting/ports/alerting-store.js';
 import {
+  breachLink,
   type NoticeKind,
   noticeHtml,
   noticeSubject,
   noticeText,
+  noticeWebhookBody,
 } from '../../lambdas/alerting/use-cases/alert-message.js';
 import { ThresholdCache, thresholdReactor } from '../../lambdas/alerting/use-cases/detect-breaches.js';
 import { putAlertingConfig } from '../../lambdas/alerting/use-cases/manage-contacts.js';
@@ -153,6 +155,23 @@ describe('notice content', () => {
     expect(html).not.toContain('monthly <cap>');
     expect(html.match(/<tr>/g)).toHaveLength(2);
     expect(noticeText(breach, 'breach', days)).toContain('2026-11-02  $51.50');
+  });
+  it('links to the breach in the console when a console URL is configured, and only then', () => {
+    const link = breachLink('https://console.example.org/#/overview', { ...breach, userId: 'a@b:c' });
+    expect(link).toBe('https://console.example.org/#/users/a%40b%3Ac?breach=th1.2026-11.critical');
+    const html = noticeHtml(breach, 'breach', [], link);
+    expect(html).toContain(`<a href="${link}">Open the breach in the cost console</a>`);
+    expect(noticeText(breach, 'resolution', [], link)).toContain(`Open in the console: ${link}`);
+    const body = JSON.parse(noticeWebhookBody(breach, 'breach', '2026-11-23T10:00:01Z', link)) as {
+      breach: { consoleUrl: string | null };
+    };
+    expect(body.breach.consoleUrl).toBe(link);
+    expect(noticeHtml(breach, 'breach', [])).not.toContain('<a ');
+    expect(noticeText(breach, 'breach', [])).not.toContain('console');
+    const bare = JSON.parse(noticeWebhookBody(breach, 'breach', '2026-11-23T10:00:01Z')) as {
+      breach: { consoleUrl: string | null };
+    };
+    expect(bare.breach.consoleUrl).toBeNull();
   });
 });
 

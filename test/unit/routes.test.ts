@@ -69,6 +69,8 @@ describe('route table, contract and OpenAPI document', () => {
       if (path === '/models' || path === '/estimate' || path.startsWith('/prices')) return 'pricing';
       if (/^\/(thresholds|alerting|breaches)(\/|$)/.test(path)) return 'alerting';
       if (path === '/check' || path.startsWith('/auto-control/')) return 'control';
+      // `GET /users` lists the tenant's users by spend (usage); `/users/{userId}` is privacy's.
+      if (path === '/users') return 'usage';
       if (/^\/(settings|audit|users|erasures)(\/|$)/.test(path)) return 'privacy';
       return 'usage';
     };
@@ -90,6 +92,7 @@ describe('route table, contract and OpenAPI document', () => {
         '/invocation-logs',
         '/reconciliation',
         '/unpriced',
+        '/users',
       ]),
     );
     const tags = (doc as unknown as { tags: { name: string }[] }).tags.map((t) => t.name);

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import {
   type Analytics,
   api,
@@ -132,9 +132,20 @@ function ByTable({
   );
 }
 
-function Breaches({ userId }: { userId: string }) {
+/**
+ * The user's breaches; `linked` (from an alert's link, `#/users/{u}?breach={id}`) is highlighted,
+ * scrolled to and focused once the list is on screen, and named above the table.
+ */
+function Breaches({ userId, linked }: { userId: string; linked: string | null }) {
   const [load, reload] = useApi<{ items: Breach[] }>(`/breaches/${enc(userId)}`);
   const action = useAction();
+  const row = useRef<HTMLTableRowElement>(null);
+  const shown = load.state === 'ok';
+  useEffect(() => {
+    if (!shown || !row.current) return;
+    row.current.scrollIntoView({ block: 'center' });
+    row.current.focus();
+  }, [shown, linked]);
   return (
     <Section title="Breaches" id="u-breaches">
       {action.error && <ErrorBox error={action.error} what="acknowledge the breach" />}
@@ -143,55 +154,72 @@ function Breaches({ userId }: { userId: string }) {
           items.length === 0 ? (
             <Empty>No breaches.</Empty>
           ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Level</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Period</th>
-                  <th scope="col" class="num">
-                    Spend / limit
-                  </th>
-                  <th scope="col">Detected</th>
-                  <th scope="col">Action</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((b) => (
-                  <tr key={b.breachId} data-testid={`breach-${b.breachId}`}>
-                    <td>
-                      <span class={`badge ${b.level}`}>{b.level}</span>
-                    </td>
-                    <td data-testid="breach-status">{b.status}</td>
-                    <td>{b.periodKey}</td>
-                    <td class="num">
-                      {usd(b.spendUsd)} / {usd(b.limitUsd)}
-                    </td>
-                    <td>{when(b.detectedAt)}</td>
-                    <td>
-                      {b.status === 'open' ? (
-                        <button
-                          type="button"
-                          disabled={action.busy}
-                          onClick={async () => {
-                            if (
-                              await action.run(() => api('POST', `/breaches/${enc(b.breachId)}/acknowledge`))
-                            )
-                              reload();
-                          }}
-                        >
-                          Acknowledge
-                        </button>
-                      ) : (
-                        <span class="muted">
-                          {b.acknowledgedAt ? `acknowledged ${when(b.acknowledgedAt)}` : '—'}
-                        </span>
-                      )}
-                    </td>
+            <>
+              {linked && (
+                <p class="note" data-testid="linked-breach">
+                  {items.some((b) => b.breachId === linked)
+                    ? 'The breach of the alert you followed is highlighted below.'
+                    : `The breach ${linked} of the alert you followed is not one of ${userId}'s.`}
+                </p>
+              )}
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Level</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Period</th>
+                    <th scope="col" class="num">
+                      Spend / limit
+                    </th>
+                    <th scope="col">Detected</th>
+                    <th scope="col">Action</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {items.map((b) => (
+                    <tr
+                      key={b.breachId}
+                      data-testid={`breach-${b.breachId}`}
+                      {...(b.breachId === linked
+                        ? { ref: row, class: 'linked', tabIndex: -1, 'aria-current': 'true' as const }
+                        : {})}
+                    >
+                      <td>
+                        <span class={`badge ${b.level}`}>{b.level}</span>
+                      </td>
+                      <td data-testid="breach-status">{b.status}</td>
+                      <td>{b.periodKey}</td>
+                      <td class="num">
+                        {usd(b.spendUsd)} / {usd(b.limitUsd)}
+                      </td>
+                      <td>{when(b.detectedAt)}</td>
+                      <td>
+                        {b.status === 'open' ? (
+                          <button
+                            type="button"
+                            disabled={action.busy}
+                            onClick={async () => {
+                              if (
+                                await action.run(() =>
+                                  api('POST', `/breaches/${enc(b.breachId)}/acknowledge`),
+                                )
+                              )
+                                reload();
+                            }}
+                          >
+                            Acknowledge
+                          </button>
+                        ) : (
+                          <span class="muted">
+                            {b.acknowledgedAt ? `acknowledged ${when(b.acknowledgedAt)}` : '—'}
+                          </span>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
           )
         }
       </Loaded>
@@ -321,7 +349,7 @@ function okOrNull<T>(load: Load<T>): T | null {
   return load.state === 'ok' ? load.data : null;
 }
 
-export function UserPage({ userId }: { userId: string }) {
+export function UserPage({ userId, breach = null }: { userId: string; breach?: string | null }) {
   const from = daysAgo(29);
   const to = isoDay(new Date());
   const path = (p: string) => (userId ? p : null);
@@ -413,7 +441,7 @@ export function UserPage({ userId }: { userId: string }) {
           }
         </Loaded>
       </Section>
-      <Breaches userId={userId} />
+      <Breaches userId={userId} linked={breach} />
       <Control userId={userId} />
     </>
   );

@@ -4,9 +4,11 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { expiresAtSeconds } from '@cost-management/core';
+import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
 import { type Item, queryAll } from '../../platform/dynamo-query.js';
 import { EXPIRES_AT, EXPIRY_PAGE_SIZE, rewriteExpiries } from '../../platform/expiry.js';
 import { tenantPk, userPk } from '../../platform/keys.js';
@@ -43,10 +45,15 @@ export function breachExpiresAt(
 /**
  * Breaches: pk `T#tenant`, sk `B#breachId` (the id is derived from threshold, period and level, so
  * a conditional put admits one per triple); gsi1 by user, newest first; gsi2 (sparse) shard index
- * of breaches that are still open or whose delivery is pending, read by the sweep. Each breach
+ * of breaches that are still open or whose delivery is pending, read by the sweep; gsi3 by tenant
+ * and status (`T#tenant#S#status`), newest first (`detectedAt#breachId`), moved to the new status's
+ * partition with every status change. Breaches are written per threshold, period and level, never
+ * per event, so a tenant's partition of gsi3 stays cold however busy the tenant is. Each breach
  * carries `expiresAt` (see {@link breachExpiresAt}); every update is conditioned on the breach
  * existing, so a late notice or sweep never writes a stub of a breach that has expired.
  */
+const BREACH_STATUSES: readonly BreachStatus[] = ['open', 'acknowledged', 'resolved'];
+
 export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
   readonly part = 'breaches';
 
@@ -69,6 +76,17 @@ export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
     };
   }
 
+  private statusPk(tenantId: string, status: BreachStatus) {
+    return `${tenantPk(tenantId)}#S#${status}`;
+  }
+
+  private statusIndex(breach: Pick<Breach, 'tenantId' | 'breachId' | 'status' | 'detectedAt'>) {
+    return {
+      gsi3pk: this.statusPk(breach.tenantId, breach.status),
+      gsi3sk: `${breach.detectedAt}#${breach.breachId}`,
+    };
+  }
+
   async createIfAbsent(breach: Breach): Promise<boolean> {
     const days = this.historyDays ? await this.historyDays(breach.tenantId) : undefined;
     try {
@@ -80,6 +98,7 @@ export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
             gsi1pk: userPk(breach.tenantId, breach.userId),
             gsi1sk: `${breach.detectedAt}#${breach.breachId}`,
             ...this.activeIndex(breach),
+            ...this.statusIndex(breach),
             ...breach,
             ...(days !== undefined ? { [EXPIRES_AT]: breachExpiresAt(breach, days) } : {}),
           },
@@ -158,6 +177,81 @@ export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
     return items.map((i) => this.toBreach(i));
   }
 
+  async listByTenant(
+    tenantId: string,
+    status: BreachStatus | undefined,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<{ breaches: Breach[]; nextCursor?: string }> {
+    const scope = status ?? '*';
+    const before = page.cursor
+      ? decodeCursor(
+          page.cursor,
+          (key) => (key.t === tenantId && key.s === scope && typeof key.k === 'string' ? key.k : undefined),
+          'list of breaches',
+        )
+      : undefined;
+    // Each status is its own partition of gsi3, in the same order: the newest `limit + 1` of each,
+    // merged, are the newest `limit + 1` of all.
+    const lists = await Promise.all(
+      (status ? [status] : BREACH_STATUSES).map((s) => this.newest(tenantId, s, page.limit + 1, before)),
+    );
+    const merged = lists.flat().sort((a, b) => (a.gsi3sk < b.gsi3sk ? 1 : a.gsi3sk > b.gsi3sk ? -1 : 0));
+    const items = merged.slice(0, page.limit);
+    const last = items[items.length - 1];
+    return {
+      breaches: items.map((i) => this.toBreach(i)),
+      ...(merged.length > page.limit && last
+        ? { nextCursor: encodeCursor({ t: tenantId, s: scope, k: last.gsi3sk }) }
+        : {}),
+    };
+  }
+
+  /** Up to `count` breaches of one status of a tenant, newest first, older than `before` when given. */
+  private async newest(
+    tenantId: string,
+    status: BreachStatus,
+    count: number,
+    before: string | undefined,
+  ): Promise<(Item & { gsi3sk: string })[]> {
+    const out: (Item & { gsi3sk: string })[] = [];
+    let start: Item | undefined;
+    do {
+      const res = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi3',
+          KeyConditionExpression: before ? 'gsi3pk = :pk AND gsi3sk < :before' : 'gsi3pk = :pk',
+          ExpressionAttributeValues: {
+            ':pk': this.statusPk(tenantId, status),
+            ...(before ? { ':before': before } : {}),
+          },
+          ScanIndexForward: false,
+          Limit: count - out.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      out.push(...((res.Items ?? []) as (Item & { gsi3sk: string })[]));
+      start = res.LastEvaluatedKey as Item | undefined;
+    } while (start && out.length < count);
+    return out;
+  }
+
+  async openCountsByUser(tenantId: string): Promise<Map<string, number>> {
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      IndexName: 'gsi3',
+      KeyConditionExpression: 'gsi3pk = :pk',
+      ExpressionAttributeValues: { ':pk': this.statusPk(tenantId, 'open') },
+      ProjectionExpression: 'userId',
+    });
+    const counts = new Map<string, number>();
+    for (const item of items) {
+      const userId = String(item.userId);
+      counts.set(userId, (counts.get(userId) ?? 0) + 1);
+    }
+    return counts;
+  }
+
   async listActive(shard: number): Promise<Breach[]> {
     const items = await queryAll(this.client, {
       TableName: this.table,
@@ -183,6 +277,12 @@ export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
       values[`:${field}`] = value;
       sets.push(`#${field} = :${field}`);
     }
+    if (update.status !== undefined) {
+      // The breach moves to its new status's partition of gsi3 (same sort key).
+      names['#gsi3pk'] = 'gsi3pk';
+      values[':gsi3pk'] = this.statusPk(tenantId, update.status);
+      sets.push('#gsi3pk = :gsi3pk');
+    }
     const conditions = ['attribute_exists(pk)'];
     if (ifStatus && ifStatus.length > 0) {
       names['#status'] = 'status';
@@ -205,6 +305,7 @@ export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
         }),
       );
       const breach = this.toBreach(res.Attributes as Item);
+      if ((res.Attributes as Item).gsi3sk === undefined) await this.indexByStatus(breach);
       if (breach.status === 'resolved' && breach.delivery === 'done') {
         await this.client
           .send(
@@ -224,6 +325,64 @@ export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Puts every breach written before gsi3 existed into it, scanning the whole table page by page:
+   * an operator's one-off after the upgrade (`npm run index:backfill`); each on condition that it
+   * is still unindexed and of the status read. Answers how many it indexed.
+   */
+  async indexAllByStatus(): Promise<{ indexed: number }> {
+    let indexed = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: 'begins_with(sk, :b) AND attribute_not_exists(gsi3sk)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':b': 'B#' },
+          ProjectionExpression: 'pk, sk, breachId, #status, detectedAt',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const breach = {
+          tenantId: tenantOfPk(String(item.pk)),
+          breachId: String(item.breachId),
+          status: item.status as BreachStatus,
+          detectedAt: String(item.detectedAt),
+        };
+        if (await this.indexByStatus(breach)) indexed++;
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return { indexed };
+  }
+
+  /**
+   * Puts a breach written before gsi3 existed into it, once, on condition that its status is still
+   * the one read (a concurrent status change indexes it itself). Best effort: the next update retries.
+   */
+  private async indexByStatus(
+    breach: Pick<Breach, 'tenantId' | 'breachId' | 'status' | 'detectedAt'>,
+  ): Promise<boolean> {
+    const index = this.statusIndex(breach);
+    return this.client
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(breach.tenantId, breach.breachId),
+          UpdateExpression: 'SET gsi3pk = if_not_exists(gsi3pk, :pk), gsi3sk = :sk',
+          ConditionExpression: 'attribute_not_exists(gsi3sk) AND #status = :status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pk': index.gsi3pk, ':sk': index.gsi3sk, ':status': breach.status },
+        }),
+      )
+      .then(
+        () => true,
+        () => false,
+      );
   }
 
   async claimChannel(

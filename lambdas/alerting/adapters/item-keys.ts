@@ -12,6 +12,17 @@ export const tenantOfPk = (pk: string): string => pk.slice(2);
 
 /** The stored item without its key and index attributes: the entity as the port knows it. */
 export const strip = (item: Item): Item => {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, tenantId: _t, ...rest } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    gsi1pk: _a,
+    gsi1sk: _b,
+    gsi2pk: _c,
+    gsi2sk: _d,
+    gsi3pk: _e,
+    gsi3sk: _f,
+    tenantId: _t,
+    ...rest
+  } = item;
   return rest;
 };

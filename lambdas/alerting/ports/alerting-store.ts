@@ -135,6 +135,17 @@ export interface BreachStore {
   createIfAbsent(breach: Breach): Promise<boolean>;
   get(tenantId: string, breachId: string): Promise<Breach | undefined>;
   listByUser(tenantId: string, userId: string, status?: BreachStatus): Promise<Breach[]>;
+  /**
+   * The breaches of every user of a tenant (of one status, or all), newest first (detection time,
+   * then id), `limit` at a time; `nextCursor` (absent on the last page) names where the page ended.
+   */
+  listByTenant(
+    tenantId: string,
+    status: BreachStatus | undefined,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<{ breaches: Breach[]; nextCursor?: string }>;
+  /** The number of open breaches of each user of a tenant that has any. */
+  openCountsByUser(tenantId: string): Promise<Map<string, number>>;
   /** Breaches that are not resolved or whose delivery is pending, every tenant, one shard. */
   listActive(shard: number): Promise<Breach[]>;
   /**

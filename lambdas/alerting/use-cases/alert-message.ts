@@ -20,6 +20,15 @@ const escapeHtml = (s: string): string =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
   );
 
+/**
+ * The breach in the web console: its user's page with the breach highlighted,
+ * `<console URL>#/users/<userId>?breach=<breachId>` (any fragment of the configured URL replaced).
+ */
+export function breachLink(consoleUrl: string, breach: Pick<Breach, 'userId' | 'breachId'>): string {
+  const base = consoleUrl.split('#')[0] as string;
+  return `${base}#/users/${encodeURIComponent(breach.userId)}?breach=${encodeURIComponent(breach.breachId)}`;
+}
+
 export function noticeTitle(breach: Breach, kind: NoticeKind): string {
   if (kind === 'resolution') return 'Resolved';
   const level = LEVEL_TITLE[breach.level];
@@ -56,7 +65,12 @@ export function spendChartHtml(days: readonly DailySpend[], limitNano: number): 
   return `<table role="presentation" style="border-collapse:collapse;margin:12px 0"><caption style="font:bold 12px sans-serif;text-align:left">Daily spend this period (limit ${usd(limitNano)})</caption>${rows}</table>`;
 }
 
-export function noticeText(breach: Breach, kind: NoticeKind, days: readonly DailySpend[]): string {
+export function noticeText(
+  breach: Breach,
+  kind: NoticeKind,
+  days: readonly DailySpend[],
+  link?: string,
+): string {
   const lines = days.map((d) => `  ${d.date}  ${usd(d.costNano)}`);
   return [
     noticeSubject(breach, kind),
@@ -64,18 +78,24 @@ export function noticeText(breach: Breach, kind: NoticeKind, days: readonly Dail
     summary(breach, kind),
     '',
     ...(lines.length > 0 ? ['Daily spend this period:', ...lines, ''] : []),
+    ...(link ? [`Open in the console: ${link}`, ''] : []),
     `Breach: ${breach.breachId}`,
     `Period: ${breach.periodStart} to ${breach.periodEnd} (${breach.timezone})`,
   ].join('\n');
 }
 
-export function noticeHtml(breach: Breach, kind: NoticeKind, days: readonly DailySpend[]): string {
+export function noticeHtml(
+  breach: Breach,
+  kind: NoticeKind,
+  days: readonly DailySpend[],
+  link?: string,
+): string {
   const color = kind === 'resolution' ? '#5cb85c' : breach.level === 'warning' ? '#f0ad4e' : '#d9534f';
   return `<!doctype html><html><body style="font-family:sans-serif">
 <h2 style="color:${color}">${escapeHtml(noticeTitle(breach, kind))}: ${escapeHtml(breach.userId)}</h2>
 <p>${escapeHtml(summary(breach, kind))}</p>
 ${spendChartHtml(days, breach.limitNano)}
-<p style="font-size:12px;color:#666">Breach ${escapeHtml(breach.breachId)} · period ${escapeHtml(
+${link ? `<p><a href="${escapeHtml(link)}">Open the breach in the cost console</a></p>\n` : ''}<p style="font-size:12px;color:#666">Breach ${escapeHtml(breach.breachId)} · period ${escapeHtml(
     breach.periodStart,
   )} to ${escapeHtml(breach.periodEnd)} (${escapeHtml(breach.timezone)})</p>
 </body></html>`;
@@ -86,8 +106,8 @@ export function noticeSms(breach: Breach, kind: NoticeKind): string {
   return `${noticeTitle(breach, kind)}: ${breach.userId} ${usd(breach.spendNano)} of ${usd(breach.limitNano)} (${breach.thresholdName})`;
 }
 
-/** The webhook's JSON body. */
-export function noticeWebhookBody(breach: Breach, kind: NoticeKind, sentAt: string): string {
+/** The webhook's JSON body; `breach.consoleUrl` links to the breach in the console (null without one). */
+export function noticeWebhookBody(breach: Breach, kind: NoticeKind, sentAt: string, link?: string): string {
   return JSON.stringify({
     type:
       kind === 'resolution'
@@ -109,6 +129,7 @@ export function noticeWebhookBody(breach: Breach, kind: NoticeKind, sentAt: stri
       limitUsd: toUsd(breach.limitNano),
       detectedAt: breach.detectedAt,
       resolvedAt: breach.resolvedAt ?? null,
+      consoleUrl: link ?? null,
     },
   });
 }

@@ -14,6 +14,19 @@ export function listBreaches(
   return deps.breaches.listByUser(tenantId, userId, status);
 }
 
+/**
+ * The breaches of every user of the tenant, newest first, a page at a time; a cursor of another
+ * tenant or of another status filter is a 400.
+ */
+export function listTenantBreaches(
+  deps: BreachDeps,
+  tenantId: string,
+  status: BreachStatus | undefined,
+  page: { limit: number; cursor?: string | undefined },
+): Promise<{ breaches: Breach[]; nextCursor?: string }> {
+  return deps.breaches.listByTenant(tenantId, status, page);
+}
+
 /** Stops escalation of an open breach; acknowledging twice answers the same breach. */
 export async function acknowledgeBreach(
   deps: BreachDeps,

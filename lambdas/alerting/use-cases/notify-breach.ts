@@ -20,6 +20,7 @@ import type {
   WebhookSender,
 } from '../ports/senders.js';
 import {
+  breachLink,
   type DailySpend,
   type NoticeKind,
   noticeHtml,
@@ -39,6 +40,8 @@ export interface NotifyDeps {
   /** Ops topic for emergencies; absent where none is configured. */
   emergencyTopic?: TopicPublisher;
   deadLetter: DeadLetterSink;
+  /** The web console's URL: notices link to the breach in it (none when unset). */
+  consoleUrl?: string;
   /**
    * `attempts` tries per round with `baseDelayMs` exponential backoff. A round that fails leaves
    * the channel retryable: the next round may start `roundBackoffMs` later (doubling each round,
@@ -151,6 +154,7 @@ async function deliver(
 ): Promise<NotificationResult[]> {
   const days = targets.includes('email') ? await periodDays(deps, breach, now) : [];
   const subject = noticeSubject(breach, kind);
+  const link = deps.consoleUrl ? breachLink(deps.consoleUrl, breach) : undefined;
   const send = (target: Target): Promise<NotificationResult> => {
     switch (target) {
       case 'email': {
@@ -160,8 +164,8 @@ async function deliver(
           deps.email.send({
             to,
             subject,
-            html: noticeHtml(breach, kind, days),
-            text: noticeText(breach, kind, days),
+            html: noticeHtml(breach, kind, days, link),
+            text: noticeText(breach, kind, days, link),
           }),
         ).then((r) => logged(r, breach));
       }
@@ -175,7 +179,7 @@ async function deliver(
       case 'webhook': {
         const { webhookUrl, webhookSecret } = contacts;
         if (!webhookUrl || !webhookSecret) return Promise.resolve(missing(target));
-        const body = noticeWebhookBody(breach, kind, now.toISOString());
+        const body = noticeWebhookBody(breach, kind, now.toISOString(), link);
         return withRetries(target, deps.retry, contacts, () =>
           deps.webhook.send(webhookUrl, webhookSecret, body),
         ).then((r) => logged(r, breach));
@@ -184,7 +188,7 @@ async function deliver(
         const topic = deps.emergencyTopic;
         if (!topic) return Promise.resolve(missing(target));
         return withRetries(target, deps.retry, contacts, () =>
-          topic.publish(subject, noticeText(breach, kind, days)),
+          topic.publish(subject, noticeText(breach, kind, days, link)),
         );
       }
     }

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -113,6 +114,26 @@ export class DynamoControlConfigStore implements ControlConfigStore {
       }),
     );
     return res.Item ? fromItem(res.Item) : undefined;
+  }
+
+  async getMany(tenantId: string, userIds: readonly string[]): Promise<ControlItem[]> {
+    const out: ControlItem[] = [];
+    const unique = [...new Set(userIds)];
+    for (let i = 0; i < unique.length; i += 100) {
+      let pending: Item[] | undefined = unique.slice(i, i + 100).map((u) => this.key(tenantId, u));
+      for (let attempt = 0; pending && pending.length > 0 && attempt < MAX_CONFLICT_RETRIES; attempt++) {
+        if (attempt > 0) await backoff(attempt, CONFLICT_BACKOFF);
+        const res = await this.client.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending } } }),
+        );
+        for (const item of res.Responses?.[this.table] ?? []) out.push(fromItem(item));
+        pending = res.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined;
+      }
+      if (pending && pending.length > 0) {
+        throw new UnavailableError(`${pending.length} control configurations not read after retries`);
+      }
+    }
+    return out;
   }
 
   async put(

@@ -42,6 +42,8 @@ export const CONTROL_SWEEP_SHARDS = 4;
  */
 export interface ControlConfigStore {
   get(tenantId: string, userId: string): Promise<ControlItem | undefined>;
+  /** The items of the given users of a tenant that have one (eventually consistent, any order). */
+  getMany(tenantId: string, userIds: readonly string[]): Promise<ControlItem[]>;
   /**
    * Creates the item (`expected` null: on condition that none exists) or replaces it (on condition
    * that its state still has the version and reserved sum read), with its audit entries in the same

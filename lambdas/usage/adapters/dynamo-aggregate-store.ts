@@ -28,7 +28,7 @@ import type {
   Retention,
   RewrittenPage,
 } from '../../privacy/ports/retention-job.js';
-import type { AggregateReader } from '../ports/read-stores.js';
+import type { AggregateReader, TenantUsageReader, UserTotals } from '../ports/read-stores.js';
 import type { TrackedCostReader } from '../ports/reconciliation.js';
 import { type Counters, countersOf, type PreparedUsage, type UsageRecord } from '../ports/usage-store.js';
 
@@ -46,6 +46,12 @@ import { type Counters, countersOf, type PreparedUsage, type UsageRecord } from 
  * the usage retention), and reads leave out the days whose records have all expired, so the summary
  * never counts records that no longer exist. (An item whose sk has no day is from before the
  * summaries were kept per day; it is read as it is.)
+ *
+ * Every day item also carries the keys of gsi1, a sparse, keys-only index of the day items alone:
+ * `gsi1pk = T#tenant#DS#<shard>` with `shard = fnv1a(userId) mod TENANT_DAY_SHARDS`, and
+ * `gsi1sk = <day>#<userId>`. The keys never change once set, so the index is written once per
+ * user and day, not per event. The users of a tenant over a range are one range query per shard
+ * for the day items' keys, then batch reads of their totals (docs/TENANT-READS.md).
  */
 const unpricedPk = (tenantId: string) => `T#${tenantId}#UNPRICED`;
 const unpricedKey = (tenantId: string, modelId: string, day: string) => ({
@@ -113,6 +119,32 @@ export function unpricedIncrement(
     ...(Object.keys(sets).length > 0 ? { sets } : {}),
   };
 }
+/**
+ * Shards of a tenant in gsi1: a tenant's index writes (one per user and day) spread over this
+ * many partition keys, so even the first events after midnight UTC, when every active user's day
+ * item is new, stay far below the 1,000 writes/s of a partition (docs/TENANT-READS.md). Changing
+ * it re-keys the index: day items written before keep their old shard.
+ */
+export const TENANT_DAY_SHARDS = 16;
+
+/** The shard of a user in gsi1: FNV-1a of the user id, modulo {@link TENANT_DAY_SHARDS}. */
+export function userShard(userId: string, shards = TENANT_DAY_SHARDS): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < userId.length; i++) {
+    hash ^= userId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shards;
+}
+
+const tenantShardPk = (tenantId: string, shard: number) => `T#${tenantId}#DS#${shard}`;
+
+/** The gsi1 keys of a user's day item. */
+const dayIndexKeys = (tenantId: string, userId: string, day: string) => ({
+  gsi1pk: tenantShardPk(tenantId, userShard(userId)),
+  gsi1sk: `${day}#${userId}`,
+});
+
 const dayKey = (tenantId: string, userId: string, day: string) => ({
   pk: userPk(tenantId, userId),
   sk: `D#${day}`,
@@ -145,7 +177,7 @@ const utcMonthOf = (timestamp: string): Pick<Period, 'kind' | 'timezone' | 'key'
 export interface AggregateIncrement {
   key: { pk: string; sk: string };
   adds: Map<string, number>;
-  /** Attributes set alongside: the waiting index's keys, the expiry of an unpriced summary. */
+  /** Attributes set along with the increment: a day item's index keys, an unpriced summary's waiting keys and expiry. */
   sets?: Record<string, string | number>;
 }
 
@@ -164,11 +196,11 @@ export function aggregateIncrements(
   events: readonly PreparedUsage[],
 ): AggregateIncrement[] {
   const increments = new Map<string, AggregateIncrement>();
-  const target = (key: { pk: string; sk: string }) => {
+  const target = (key: { pk: string; sk: string }, sets?: Record<string, string | number>) => {
     const id = `${key.pk}|${key.sk}`;
     let increment = increments.get(id);
     if (!increment) {
-      increment = { key, adds: new Map() };
+      increment = { key, adds: new Map(), ...(sets ? { sets } : {}) };
       increments.set(id, increment);
     }
     return increment.adds;
@@ -177,7 +209,8 @@ export function aggregateIncrements(
   for (const { record, periods, usageDays } of events) {
     const counters = countersOf(record);
     const entries = Object.entries(counters) as [keyof Counters, number][];
-    const day = target(dayKey(tenantId, record.userId, record.timestamp.slice(0, 10)));
+    const date = record.timestamp.slice(0, 10);
+    const day = target(dayKey(tenantId, record.userId, date), dayIndexKeys(tenantId, record.userId, date));
     for (const [name, value] of entries) {
       add(day, name, value, true);
       add(day, `M#${record.modelId}#${SUB_COUNTERS[name]}`, value, false);
@@ -224,8 +257,13 @@ export function repricingIncrements(
     seen.add(key.sk);
     totals.push({ key, adds: new Map([['costNano', costNano]]) });
   }
+  const date = record.timestamp.slice(0, 10);
   return [
-    { key: dayKey(tenantId, record.userId, record.timestamp.slice(0, 10)), adds: day },
+    {
+      key: dayKey(tenantId, record.userId, date),
+      adds: day,
+      sets: dayIndexKeys(tenantId, record.userId, date),
+    },
     ...totals,
     unpricedIncrement(tenantId, record, -1),
   ];
@@ -248,7 +286,7 @@ export function incrementUpdate(table: string, increment: AggregateIncrement) {
   return {
     TableName: table,
     Key: increment.key,
-    UpdateExpression: `ADD ${adds.join(', ')}${sets.length > 0 ? ` SET ${sets.join(', ')}` : ''}`,
+    UpdateExpression: `${sets.length > 0 ? `SET ${sets.join(', ')} ` : ''}ADD ${adds.join(', ')}`,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
@@ -308,6 +346,8 @@ function spendItems({ tenantId, userId, period }: SpendTarget): { pk: string; sk
 }
 
 const MAX_BATCH_GET_ATTEMPTS = 8;
+/** Queries of gsi1 in flight at once while listing a tenant's users (one per shard). */
+const TENANT_READ_CONCURRENCY = TENANT_DAY_SHARDS;
 
 /**
  * Counters moved in one transaction when a user's aggregates move to a pseudonym: keeps each
@@ -328,11 +368,100 @@ const MOVE_PARALLELISM = 4;
  * Reads and writes the aggregates of the token_analytics table: analytics (day items), period
  * totals, spend of periods for threshold detection and cost control, and backfilled zone totals.
  */
-export class DynamoAggregateStore implements AggregateReader, TrackedCostReader {
+export class DynamoAggregateStore implements AggregateReader, TrackedCostReader, TenantUsageReader {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
+
+  /**
+   * Every user of a tenant with usage in the UTC days `from`..`to`, with the range's totals: one
+   * range query of gsi1 per shard for the keys of the day items, then batch reads of their totals
+   * (both eventually consistent), summed per user. Reads grow with the user-days active in the
+   * range, never with events.
+   */
+  /**
+   * Gives the day items written before gsi1 existed their index keys, each once (on condition that
+   * it still has none), scanning the whole table page by page: an operator's one-off after the
+   * upgrade (`npm run index:backfill`). Answers how many day items it found without keys and indexed.
+   */
+  async indexDayItems(): Promise<{ indexed: number }> {
+    let indexed = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: 'begins_with(sk, :day) AND attribute_not_exists(gsi1pk)',
+          ExpressionAttributeValues: { ':day': 'D#' },
+          ProjectionExpression: 'pk, sk',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const owner = /^T#([^#]+)#U#(.+)$/.exec(String(item.pk));
+        if (!owner) continue;
+        const [, tenantId, userId] = owner as unknown as [string, string, string];
+        const keys = dayIndexKeys(tenantId, userId, String(item.sk).slice(2));
+        try {
+          await this.client.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: { pk: item.pk, sk: item.sk },
+              UpdateExpression: 'SET gsi1pk = :pk, gsi1sk = :sk',
+              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(gsi1pk)',
+              ExpressionAttributeValues: { ':pk': keys.gsi1pk, ':sk': keys.gsi1sk },
+            }),
+          );
+          indexed++;
+        } catch (error) {
+          // Indexed meanwhile by the user's next event: nothing to do.
+          if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+        }
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return { indexed };
+  }
+
+  async usersInRange(tenantId: string, from: string, to: string): Promise<UserTotals[]> {
+    // User ids hold only [A-Za-z0-9._:@-], all below `~`: `<to>#~` ends the last day.
+    const range = { ':from': `${from}#`, ':to': `${to}#~` };
+    const shards = await Promise.all(
+      Array.from({ length: TENANT_DAY_SHARDS }, (_, shard) =>
+        queryAll(this.client, {
+          TableName: this.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': tenantShardPk(tenantId, shard), ...range },
+          ProjectionExpression: 'pk, sk',
+        }),
+      ),
+    );
+    const keys = shards.flat().map((i) => ({ pk: String(i.pk), sk: String(i.sk) }));
+    const items = await this.batchGet(keys, 'pk, sk, costNano, requests, inputTokens, outputTokens', {
+      consistent: false,
+      concurrency: TENANT_READ_CONCURRENCY,
+    });
+    const userOf = (pk: string) => pk.slice(userPk(tenantId, '').length);
+    const sums = new Map<string, UserTotals>();
+    for (const item of items.values()) {
+      const userId = userOf(String(item.pk));
+      const sum = sums.get(userId) ?? {
+        userId,
+        costNano: 0,
+        requests: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+      };
+      sum.costNano += Number(item.costNano ?? 0);
+      sum.requests += Number(item.requests ?? 0);
+      sum.inputTokens += Number(item.inputTokens ?? 0);
+      sum.outputTokens += Number(item.outputTokens ?? 0);
+      sums.set(userId, sum);
+    }
+    return [...sums.values()];
+  }
 
   /**
    * Daily cost per model of every user of a tenant, from the day items' per-model counters. The
@@ -670,13 +799,24 @@ export class DynamoAggregateStore implements AggregateReader, TrackedCostReader 
             },
       ];
       if (chunk.length > 0) {
+        // A day item under the pseudonym carries the tenant-day index keys like any day item, so
+        // the tenant's user list keeps counting the erased user's spend (as the pseudonym).
+        const index = source.sk.startsWith('D#')
+          ? dayIndexKeys(tenantId, pseudonym, source.sk.slice('D#'.length))
+          : undefined;
         items.push({
           Update: {
             TableName: this.table,
             Key: target,
-            UpdateExpression: adds.expression,
-            ExpressionAttributeNames: adds.names,
-            ExpressionAttributeValues: adds.values,
+            UpdateExpression: index ? `SET #gp = :gp, #gs = :gs ${adds.expression}` : adds.expression,
+            ExpressionAttributeNames: {
+              ...adds.names,
+              ...(index ? { '#gp': 'gsi1pk', '#gs': 'gsi1sk' } : {}),
+            },
+            ExpressionAttributeValues: {
+              ...adds.values,
+              ...(index ? { ':gp': index.gsi1pk, ':gs': index.gsi1sk } : {}),
+            },
           },
         });
       }
@@ -714,34 +854,55 @@ export class DynamoAggregateStore implements AggregateReader, TrackedCostReader 
     }
   }
 
-  /** Items by `pk|sk`, read consistently in batches of 100; throws when keys stay unprocessed. */
-  private async batchGet(keys: readonly { pk: string; sk: string }[], projection?: string) {
+  /**
+   * Items by `pk|sk`, read in batches of 100 (consistently unless told otherwise; `concurrency`
+   * batches at a time); throws when keys stay unprocessed.
+   */
+  private async batchGet(
+    keys: readonly { pk: string; sk: string }[],
+    projection?: string,
+    options: { consistent?: boolean; concurrency?: number } = {},
+  ) {
     const out = new Map<string, Item>();
     const unique = [...new Map(keys.map((k) => [`${k.pk}|${k.sk}`, k])).values()];
-    for (let i = 0; i < unique.length; i += 100) {
-      let pending: Item[] | undefined = unique.slice(i, i + 100).map((k) => ({ pk: k.pk, sk: k.sk }));
-      for (let attempt = 0; pending && pending.length > 0 && attempt < MAX_BATCH_GET_ATTEMPTS; attempt++) {
-        if (attempt > 0) await backoff(attempt, { baseMs: 20, capMs: 1000 });
-        const res = await this.client.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.table]: {
-                Keys: pending,
-                ConsistentRead: true,
-                ...(projection ? { ProjectionExpression: projection } : {}),
-              },
-            },
-          }),
-        );
-        for (const item of res.Responses?.[this.table] ?? []) out.set(`${item.pk}|${item.sk}`, item);
-        pending = res.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined;
-      }
-      // An unread total is not a zero spend: callers would resolve breaches on it.
-      if (pending && pending.length > 0) {
-        throw new UnavailableError(`${pending.length} period totals not read after retries`);
-      }
-    }
+    const batches: { pk: string; sk: string }[][] = [];
+    for (let i = 0; i < unique.length; i += 100) batches.push(unique.slice(i, i + 100));
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) await this.readBatch(batches[next++] ?? [], out, projection, options);
+    };
+    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 1, batches.length) }, worker));
     return out;
+  }
+
+  /** One BatchGetItem of up to 100 keys into `out`, retrying unprocessed keys with backoff. */
+  private async readBatch(
+    batch: readonly { pk: string; sk: string }[],
+    out: Map<string, Item>,
+    projection: string | undefined,
+    options: { consistent?: boolean },
+  ): Promise<void> {
+    let pending: Item[] | undefined = batch.map((k) => ({ pk: k.pk, sk: k.sk }));
+    for (let attempt = 0; pending && pending.length > 0 && attempt < MAX_BATCH_GET_ATTEMPTS; attempt++) {
+      if (attempt > 0) await backoff(attempt, { baseMs: 20, capMs: 1000 });
+      const res = await this.client.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.table]: {
+              Keys: pending,
+              ConsistentRead: options.consistent ?? true,
+              ...(projection ? { ProjectionExpression: projection } : {}),
+            },
+          },
+        }),
+      );
+      for (const item of res.Responses?.[this.table] ?? []) out.set(`${item.pk}|${item.sk}`, item);
+      pending = res.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined;
+    }
+    // An unread total is not a zero spend: callers would resolve breaches on it.
+    if (pending && pending.length > 0) {
+      throw new UnavailableError(`${pending.length} period totals not read after retries`);
+    }
   }
 }
 

@@ -12,6 +12,31 @@ export interface AggregateReader {
   ): Promise<(UsageCounters | undefined)[]>;
 }
 
+/** A user's totals over a range of days. */
+export interface UserTotals {
+  userId: string;
+  costNano: number;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** Port: the users of a tenant with usage in a range of UTC days, with their totals (any order). */
+export interface TenantUsageReader {
+  usersInRange(tenantId: string, from: string, to: string): Promise<UserTotals[]>;
+}
+
+/**
+ * Port: where each user stands outside the usage context, wired by the composition root to the
+ * control context (cost-control level) and the alerting context (open breaches).
+ */
+export interface UserStandingReader {
+  /** The control level in force of each given user that has cost control configured. */
+  controlLevels(tenantId: string, userIds: readonly string[], now: Date): Promise<Map<string, string>>;
+  /** The number of open breaches of each user of the tenant that has any. */
+  openBreaches(tenantId: string): Promise<Map<string, number>>;
+}
+
 export interface RecordPage {
   records: UsageRecord[];
   /** Opaque; pass it back to get the next page. Absent on the last page. */

@@ -41,6 +41,11 @@ import type {
   ReverseActionResult,
   Settings,
   SettingsInput,
+  TenantBreachPage,
+  TenantBreachQueryInput,
+  TenantUser,
+  TenantUsersPage,
+  TenantUsersQueryInput,
   ThresholdInput,
   ThresholdList,
   ThresholdUpdateInput,
@@ -95,6 +100,14 @@ export interface CostClient {
   putAlerting(userId: string, config: AlertingInput): Promise<Alerting>;
   getAlerting(userId: string): Promise<Alerting>;
   listBreaches(userId: string, query?: BreachQueryInput): Promise<BreachList>;
+  /** One page of the breaches of every user of the tenant, newest first (filter by status). */
+  tenantBreaches(query?: TenantBreachQueryInput): Promise<TenantBreachPage>;
+  /** Every breach of the tenant matching the filter, page by page. */
+  tenantBreachItems(query?: Omit<TenantBreachQueryInput, 'cursor'>): AsyncIterableIterator<Breach>;
+  /** One page of the tenant's users with usage in a range of UTC days, by spend descending. */
+  users(query?: TenantUsersQueryInput): Promise<TenantUsersPage>;
+  /** Every user of the range, by spend descending, page by page. */
+  userItems(query?: Omit<TenantUsersQueryInput, 'cursor'>): AsyncIterableIterator<TenantUser>;
   acknowledgeBreach(breachId: string): Promise<Breach>;
   initAutoControl(config: AutoControlInput): Promise<AutoControlConfig>;
   controlStatus(userId: string): Promise<ControlStatus>;
@@ -177,6 +190,24 @@ export function createCostClient(options: CostClientOptions): CostClient {
       http.json({ method: 'PUT', path: `/alerting/${seg(userId)}`, body: config, idempotent: true }),
     getAlerting: (userId) => get(`/alerting/${seg(userId)}`),
     listBreaches: (userId, query) => get(`/breaches/${seg(userId)}`, query),
+    tenantBreaches: (query) => get('/breaches', query),
+    async *tenantBreachItems(query) {
+      let cursor: string | undefined;
+      do {
+        const page = await client.tenantBreaches({ ...query, ...(cursor ? { cursor } : {}) });
+        yield* page.items;
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+    },
+    users: (query) => get('/users', query),
+    async *userItems(query) {
+      let cursor: string | undefined;
+      do {
+        const page = await client.users({ ...query, ...(cursor ? { cursor } : {}) });
+        yield* page.items;
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+    },
     acknowledgeBreach: (breachId) => post(`/breaches/${seg(breachId)}/acknowledge`, undefined, true),
     initAutoControl: (config) => post('/auto-control/init', config, true),
     controlStatus: (userId) => get(`/auto-control/status/${seg(userId)}`),

@@ -40,6 +40,10 @@ import type {
   ReverseActionRequest,
   ReverseActionResponse,
   SettingsResponse,
+  TenantBreachListQuery,
+  TenantBreachListResponse,
+  TenantUsersQuery,
+  TenantUsersResponse,
   ThresholdListResponse,
   ThresholdResponse,
   ThresholdWriteResponse,
@@ -85,6 +89,13 @@ export type Alerting = z.output<typeof AlertingConfigResponse>;
 export type BreachQueryInput = z.input<typeof BreachListQuery>;
 export type Breach = z.output<typeof BreachResponse>;
 export type BreachList = z.output<typeof BreachListResponse>;
+/** `GET /breaches`: every user's breaches, newest first; pass `nextCursor` back as `cursor`. */
+export type TenantBreachQueryInput = z.input<typeof TenantBreachListQuery>;
+export type TenantBreachPage = z.output<typeof TenantBreachListResponse>;
+/** `GET /users`: the tenant's users by spend over a range of UTC days; pass `nextCursor` back as `cursor`. */
+export type TenantUsersQueryInput = z.input<typeof TenantUsersQuery>;
+export type TenantUsersPage = z.output<typeof TenantUsersResponse>;
+export type TenantUser = TenantUsersPage['items'][number];
 
 export type AutoControlInput = z.input<typeof AutoControlInitRequest>;
 export type AutoControlConfig = z.output<typeof AutoControlConfigResponse>;

@@ -212,6 +212,31 @@ describe('createCostClient requests', () => {
     expect(new URL(fetch.calls[0]?.url ?? '').searchParams.get('format')).toBe('json');
   });
 
+  it('walks the tenant-wide lists by cursor', async () => {
+    const users = (ids: string[], nextCursor: string | null) =>
+      jsonReply(200, { items: ids.map((userId) => ({ userId, costUsd: 1 })), nextCursor });
+    const breaches = (ids: string[], nextCursor: string | null) =>
+      jsonReply(200, { items: ids.map((breachId) => ({ breachId })), nextCursor });
+    const fetch = fakeFetch(
+      users(['carol', 'dave'], 'u1'),
+      users(['erin'], null),
+      breaches(['b3'], 'b1'),
+      breaches([], null),
+    );
+    const { client } = setup(fetch);
+    const ids: string[] = [];
+    for await (const user of client.userItems({ from: '2026-11-01', to: '2026-11-30', limit: 2 }))
+      ids.push(user.userId);
+    for await (const breach of client.tenantBreachItems({ status: 'open' })) ids.push(breach.breachId);
+    expect(ids).toEqual(['carol', 'dave', 'erin', 'b3']);
+    expect(fetch.calls.map((c) => c.url.slice(BASE.length))).toEqual([
+      '/users?from=2026-11-01&to=2026-11-30&limit=2',
+      '/users?from=2026-11-01&to=2026-11-30&limit=2&cursor=u1',
+      '/breaches?status=open',
+      '/breaches?status=open&cursor=b1',
+    ]);
+  });
+
   it('answers nothing for 204 and maps every route to its method and path', async () => {
     const fetch = fakeFetch((call) => (call.method === 'DELETE' ? jsonReply(204, null) : jsonReply(200, {})));
     const { client } = setup(fetch);
@@ -221,6 +246,8 @@ describe('createCostClient requests', () => {
     await client.putAlerting('alice', { email: 'a@example.com' });
     await client.getAlerting('alice');
     await client.listBreaches('alice', { status: 'open' });
+    await client.tenantBreaches({ status: 'acknowledged', limit: 10 });
+    await client.users({ limit: 5 });
     await client.acknowledgeBreach('br-1');
     await client.initAutoControl({ userId: 'alice', budgetUsd: 10 });
     await client.controlStatus('alice');
@@ -236,6 +263,8 @@ describe('createCostClient requests', () => {
       'PUT /alerting/alice',
       'GET /alerting/alice',
       'GET /breaches/alice?status=open',
+      'GET /breaches?status=acknowledged&limit=10',
+      'GET /users?limit=5',
       'POST /breaches/br-1/acknowledge',
       'POST /auto-control/init',
       'GET /auto-control/status/alice',

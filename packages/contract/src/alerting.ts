@@ -167,6 +167,19 @@ export type BreachResponse = z.infer<typeof BreachResponse>;
 export const BreachListQuery = z.strictObject({ status: z.optional(BreachStatus) });
 export const BreachListResponse = z.object({ items: z.array(BreachResponse) });
 
+/** `GET /breaches`: the breaches of every user of the tenant, newest first, a page at a time. */
+export const TenantBreachListQuery = z.strictObject({
+  status: z.optional(BreachStatus),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(500)), 50),
+  cursor: z.optional(z.string().check(z.maxLength(2048))),
+});
+/** `nextCursor` pages on to older breaches (null on the last page). */
+export const TenantBreachListResponse = z.object({
+  items: z.array(BreachResponse),
+  nextCursor: z.nullable(z.string()),
+});
+export type TenantBreachListResponse = z.infer<typeof TenantBreachListResponse>;
+
 export const ThresholdIdParam = Id;
 export const BreachIdParam = Id;
 

@@ -6,6 +6,8 @@ import {
   BreachListResponse,
   BreachResponse,
   CreateThresholdRequest,
+  TenantBreachListQuery,
+  TenantBreachListResponse,
   ThresholdListResponse,
   ThresholdWriteResponse,
   UpdateThresholdRequest,
@@ -54,6 +56,8 @@ import {
   InvocationLogsResponse,
   ReconciliationQuery,
   ReconciliationResponse,
+  TenantUsersQuery,
+  TenantUsersResponse,
   TrackUsageBatchRequest,
   TrackUsageBatchResponse,
   TrackUsageRequest,
@@ -230,6 +234,16 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
   },
   {
     method: 'GET',
+    path: '/users',
+    context: 'usage',
+    summary:
+      'The users of the tenant with usage in a range of UTC days (default: the last 30), by spend descending (ties by user id), with their cost-control level and open breaches; a page at a time (limit, cursor).',
+    auth: true,
+    query: TenantUsersQuery,
+    success: { status: 200, schema: TenantUsersResponse },
+  },
+  {
+    method: 'GET',
     path: '/analytics/{userId}',
     context: 'usage',
     summary:
@@ -337,6 +351,16 @@ export const CONTRACT_ROUTES: readonly ContractRoute[] = [
     summary: 'The alert channels and escalation of a user (the webhook secret is never answered).',
     auth: true,
     success: { status: 200, schema: AlertingConfigResponse },
+  },
+  {
+    method: 'GET',
+    path: '/breaches',
+    context: 'alerting',
+    summary:
+      'The breaches of every user of the tenant, newest first, with their delivery status; filter by status; a page at a time (limit, cursor).',
+    auth: true,
+    query: TenantBreachListQuery,
+    success: { status: 200, schema: TenantBreachListResponse },
   },
   {
     method: 'GET',

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { ControlLevelName } from './control.js';
 import {
   Id,
   IsoDay,
@@ -179,3 +180,29 @@ export const UnpricedResponse = z.object({
   ),
 });
 export type UnpricedResponse = z.infer<typeof UnpricedResponse>;
+
+/** `GET /users`: the users of the tenant by spend over a range of UTC days, a page at a time. */
+export const TenantUsersQuery = z.strictObject({
+  from: z.optional(IsoDay),
+  to: z.optional(IsoDay),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(500)), 50),
+  cursor: z.optional(z.string().check(z.maxLength(2048))),
+});
+
+export const TenantUserItem = z.object({
+  userId: z.string(),
+  costUsd: UsdOut,
+  requests: z.int(),
+  inputTokens: z.int(),
+  outputTokens: z.int(),
+  /** The cost-control level in force; null when the user has no cost control configured. */
+  controlLevel: z.nullable(ControlLevelName),
+  openBreaches: z.int(),
+});
+
+/** By spend, descending (ties by user id); `nextCursor` pages on (null on the last page). */
+export const TenantUsersResponse = z.object({
+  items: z.array(TenantUserItem),
+  nextCursor: z.nullable(z.string()),
+});
+export type TenantUsersResponse = z.infer<typeof TenantUsersResponse>;

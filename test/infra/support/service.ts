@@ -23,7 +23,7 @@ export interface SynthesizedService {
 }
 
 /**
- * Builds the whole service into a fresh app and synthesizes its four templates. With
+ * Builds the whole service into a fresh app and synthesizes its five templates. With
  * `bundle: false` the Lambda code is not bundled (the templates are the same but for asset
  * hashes); the CLI synth test covers bundling.
  */
@@ -42,6 +42,7 @@ export function synthesizeService(
     stacks,
     templates: {
       data: Template.fromStack(stacks.data),
+      console: Template.fromStack(stacks.console),
       alerting: Template.fromStack(stacks.alerting),
       api: Template.fromStack(stacks.api),
       operations: Template.fromStack(stacks.operations),
@@ -108,7 +109,7 @@ export class ResourceNames {
   }
 }
 
-/** Which of the four service stacks holds a construct. */
+/** Which of the service stacks holds a construct. */
 export function stackKey(service: SynthesizedService, construct: IConstruct): keyof ServiceStacks {
   const key = (Object.keys(service.stacks) as (keyof ServiceStacks)[]).find(
     (k) => service.stacks[k] === Stack.of(construct),

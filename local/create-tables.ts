@@ -68,16 +68,21 @@ async function addMissingIndexes(
         GlobalSecondaryIndexUpdates: [{ Create: index }],
       }),
     );
-    for (let waited = 0; ; waited += 100) {
+    // DynamoDB Local builds the index in the background; on a busy machine that can take minutes.
+    const deadline = Date.now() + INDEX_WAIT_MS;
+    for (;;) {
       const { Table } = await client.send(new DescribeTableCommand({ TableName: input.TableName }));
       const status = Table?.GlobalSecondaryIndexes?.find((i) => i.IndexName === index.IndexName)?.IndexStatus;
       if (status === 'ACTIVE') break;
-      if (waited > 60_000)
+      if (Date.now() > deadline)
         throw new Error(`index ${index.IndexName} of ${input.TableName} is still ${status}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 }
+
+/** How long a start waits for an index added to an existing table to become active. */
+const INDEX_WAIT_MS = 180_000;
 
 /** Creates every missing table (and its TTL setting) and missing index from the shared definitions. */
 export async function ensureTables(client: DynamoDBClient, prefix = ''): Promise<string[]> {

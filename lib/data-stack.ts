@@ -22,7 +22,7 @@ export interface DataStackProps extends StackProps {
 const BATCH_SIZE = 25;
 
 /**
- * The stateful stack: the eleven tables, and the benchmark reference rows written into
+ * The stateful stack: the thirteen tables, and the benchmark reference rows written into
  * `bedrock_benchmarks` on every deploy whose seed data changed.
  */
 export class DataStack extends Stack {

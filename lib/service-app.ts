@@ -55,7 +55,7 @@ export function createServiceStacks(scope: Construct, options: ServiceStacksOpti
 
   const data = new DataStack(scope, `${prefix}-Data`, {
     ...common,
-    description: 'Cost management: the eleven DynamoDB tables and the benchmark seed',
+    description: 'Cost management: the thirteen DynamoDB tables and the benchmark seed',
     terminationProtection: config.stage === 'prod',
     tablePrefix: config.tablePrefix,
   });

@@ -1,15 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { physicalTableName, TABLES } from '../../lambdas/platform/tables.js';
 import { ensureTables } from '../../local/create-tables.js';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.js';
 
-const client = new DynamoDBClient({
-  endpoint: inject('dynamodbEndpoint'),
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+// A DynamoDB Local of its own: adding an index to a table makes DynamoDB Local build it in the
+// background, which on the database every other test file shares can take minutes.
+let database: DynamoDbLocal;
+let client: DynamoDBClient;
+beforeAll(async () => {
+  database = await startDynamoDbLocal();
+  client = new DynamoDBClient({
+    endpoint: database.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}, 120_000);
+afterAll(async () => {
+  client?.destroy();
+  await database?.stop();
 });
-afterAll(() => client.destroy());
 
 describe('local tables', () => {
   it('gain the indexes their definition added since a data directory was created', async () => {

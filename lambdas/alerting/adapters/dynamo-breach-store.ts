@@ -10,7 +10,7 @@ import {
 import { expiresAtSeconds } from '@cost-management/core';
 import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
 import { type Item, queryAll } from '../../platform/dynamo-query.js';
-import { EXPIRES_AT, EXPIRY_PAGE_SIZE, rewriteExpiries } from '../../platform/expiry.js';
+import { EXPIRES_AT, rewriteExpiryPage } from '../../platform/expiry.js';
 import { tenantPk, userPk } from '../../platform/keys.js';
 import type {
   ExpiryRewriter,
@@ -124,36 +124,24 @@ export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
     retention: Retention,
     after: PagePosition | undefined,
   ): Promise<RewrittenPage> {
-    const res = await this.client.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :b)',
-        ProjectionExpression: 'pk, sk, detectedAt, periodEnd, #e',
-        ExpressionAttributeNames: { '#e': EXPIRES_AT },
-        ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':b': 'B#' },
-        ConsistentRead: true,
-        Limit: EXPIRY_PAGE_SIZE,
-        ...(after ? { ExclusiveStartKey: after } : {}),
-      }),
-    );
-    const items = res.Items ?? [];
-    const rewritten = await rewriteExpiries(
+    return rewriteExpiryPage(
       this.client,
       this.table,
-      items.map((item) => ({
-        key: { pk: String(item.pk), sk: String(item.sk) },
-        current: item[EXPIRES_AT],
-        target: breachExpiresAt(
+      {
+        input: {
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :b)',
+          ProjectionExpression: 'pk, sk, detectedAt, periodEnd, #e',
+          ExpressionAttributeNames: { '#e': EXPIRES_AT },
+          ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':b': 'B#' },
+        },
+      },
+      after,
+      (item) =>
+        breachExpiresAt(
           { detectedAt: String(item.detectedAt), periodEnd: String(item.periodEnd ?? item.detectedAt) },
           retention.historyDays,
         ),
-      })),
     );
-    return {
-      examined: items.length,
-      rewritten,
-      ...(res.LastEvaluatedKey ? { next: res.LastEvaluatedKey } : {}),
-    };
   }
 
   async get(tenantId: string, breachId: string): Promise<Breach | undefined> {

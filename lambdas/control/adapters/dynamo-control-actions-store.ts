@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type ControlActionRecord, expiresAtSeconds } from '@cost-management/core';
 import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
-import { EXPIRES_AT, EXPIRY_PAGE_SIZE, rewriteExpiries } from '../../platform/expiry.js';
+import { EXPIRES_AT, rewriteExpiryPage } from '../../platform/expiry.js';
 import { tenantPk, userPk } from '../../platform/keys.js';
 import type {
   ExpiryRewriter,
@@ -77,33 +77,20 @@ export class DynamoControlActionsStore implements ControlActionsStore, ExpiryRew
     retention: Retention,
     after: PagePosition | undefined,
   ): Promise<RewrittenPage> {
-    const res = await this.client.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
-        ProjectionExpression: 'pk, sk, #at, #e',
-        ExpressionAttributeNames: { '#at': 'at', '#e': EXPIRES_AT },
-        ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':a': ACTION_SK_PREFIX },
-        ConsistentRead: true,
-        Limit: EXPIRY_PAGE_SIZE,
-        ...(after ? { ExclusiveStartKey: after } : {}),
-      }),
-    );
-    const items = res.Items ?? [];
-    const rewritten = await rewriteExpiries(
+    return rewriteExpiryPage(
       this.client,
       this.table,
-      items.map((item) => ({
-        key: { pk: String(item.pk), sk: String(item.sk) },
-        current: item[EXPIRES_AT],
-        target: expiresAtSeconds(String(item.at), retention.historyDays),
-      })),
+      {
+        input: {
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
+          ProjectionExpression: 'pk, sk, #at, #e',
+          ExpressionAttributeNames: { '#at': 'at', '#e': EXPIRES_AT },
+          ExpressionAttributeValues: { ':pk': tenantPk(tenantId), ':a': ACTION_SK_PREFIX },
+        },
+      },
+      after,
+      (item) => expiresAtSeconds(String(item.at), retention.historyDays),
     );
-    return {
-      examined: items.length,
-      rewritten,
-      ...(res.LastEvaluatedKey ? { next: res.LastEvaluatedKey } : {}),
-    };
   }
 
   /** Marks an applied entry reversed, on condition that it exists and is not reversed yet. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expiresAtSeconds } from '@cost-management/core';
 import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
-import { EXPIRES_AT, EXPIRY_PAGE_SIZE, rewriteExpiries } from '../../platform/expiry.js';
+import { EXPIRES_AT, rewriteExpiryPage } from '../../platform/expiry.js';
 import { tenantPk } from '../../platform/keys.js';
 import type {
   AuditChange,
@@ -193,32 +193,19 @@ export class DynamoAuditLog implements AuditLog, AuditReader, ExpiryRewriter {
     retention: Retention,
     after: PagePosition | undefined,
   ): Promise<RewrittenPage> {
-    const res = await this.client.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk',
-        ProjectionExpression: 'pk, sk, #at, #e',
-        ExpressionAttributeNames: { '#at': 'at', '#e': EXPIRES_AT },
-        ExpressionAttributeValues: { ':pk': auditPk(tenantId) },
-        ConsistentRead: true,
-        Limit: EXPIRY_PAGE_SIZE,
-        ...(after ? { ExclusiveStartKey: after } : {}),
-      }),
-    );
-    const items = res.Items ?? [];
-    const rewritten = await rewriteExpiries(
+    return rewriteExpiryPage(
       this.client,
       this.table,
-      items.map((item) => ({
-        key: { pk: String(item.pk), sk: String(item.sk) },
-        current: item[EXPIRES_AT],
-        target: expiresAtSeconds(String(item.at), retention.historyDays),
-      })),
+      {
+        input: {
+          KeyConditionExpression: 'pk = :pk',
+          ProjectionExpression: 'pk, sk, #at, #e',
+          ExpressionAttributeNames: { '#at': 'at', '#e': EXPIRES_AT },
+          ExpressionAttributeValues: { ':pk': auditPk(tenantId) },
+        },
+      },
+      after,
+      (item) => expiresAtSeconds(String(item.at), retention.historyDays),
     );
-    return {
-      examined: items.length,
-      rewritten,
-      ...(res.LastEvaluatedKey ? { next: res.LastEvaluatedKey } : {}),
-    };
   }
 }

@@ -19,7 +19,7 @@ import {
 import { partitionKeys } from '../../platform/dynamo-erase.js';
 import { type Item, queryAll } from '../../platform/dynamo-query.js';
 import { UnavailableError } from '../../platform/errors.js';
-import { EXPIRES_AT, EXPIRY_PAGE_SIZE, rewriteExpiries } from '../../platform/expiry.js';
+import { EXPIRES_AT, rewriteExpiryPage } from '../../platform/expiry.js';
 import { userPk } from '../../platform/keys.js';
 import { backoff } from '../../platform/retry.js';
 import type {
@@ -591,39 +591,29 @@ export class DynamoAggregateStore implements AggregateReader, TrackedCostReader,
   unpricedExpiry(): ExpiryRewriter {
     return {
       part: 'unpriced-summaries',
-      rewritePage: async (
+      rewritePage: (
         tenantId: string,
         retention: Retention,
         after: PagePosition | undefined,
-      ): Promise<RewrittenPage> => {
-        const res = await this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'pk = :pk',
-            ProjectionExpression: 'pk, sk, #e',
-            ExpressionAttributeNames: { '#e': EXPIRES_AT },
-            ExpressionAttributeValues: { ':pk': unpricedPk(tenantId) },
-            ConsistentRead: true,
-            Limit: EXPIRY_PAGE_SIZE,
-            ...(after ? { ExclusiveStartKey: after } : {}),
-          }),
-        );
-        const items = (res.Items ?? []).filter((item) => String(item.sk).includes('#'));
-        const rewritten = await rewriteExpiries(
+      ): Promise<RewrittenPage> =>
+        rewriteExpiryPage(
           this.client,
           this.table,
-          items.map((item) => ({
-            key: { pk: String(item.pk), sk: String(item.sk) },
-            current: item[EXPIRES_AT],
-            target: dayExpiresAtSeconds(String(item.sk).split('#')[1] as string, retention.usageDays),
-          })),
-        );
-        return {
-          examined: res.Items?.length ?? 0,
-          rewritten,
-          ...(res.LastEvaluatedKey ? { next: res.LastEvaluatedKey } : {}),
-        };
-      },
+          {
+            input: {
+              KeyConditionExpression: 'pk = :pk',
+              ProjectionExpression: 'pk, sk, #e',
+              ExpressionAttributeNames: { '#e': EXPIRES_AT },
+              ExpressionAttributeValues: { ':pk': unpricedPk(tenantId) },
+            },
+          },
+          after,
+          // An item whose sk has no day is from before the summaries were kept per day: left alone.
+          (item) => {
+            const day = String(item.sk).split('#')[1];
+            return day ? dayExpiresAtSeconds(day, retention.usageDays) : undefined;
+          },
+        ),
     };
   }
 

@@ -1,8 +1,8 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { expiresAtSeconds } from '@cost-management/core';
 import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
 import type { Item } from '../../platform/dynamo-query.js';
-import { EXPIRES_AT, EXPIRY_PAGE_SIZE, rewriteExpiries } from '../../platform/expiry.js';
+import { EXPIRES_AT, rewriteExpiryPage } from '../../platform/expiry.js';
 import { userPk } from '../../platform/keys.js';
 import type {
   ExpiryRewriter,
@@ -204,32 +204,23 @@ export class DynamoUsageRecords implements UsageRecordReader, ExpiryRewriter {
     retention: Retention,
     after: PagePosition | undefined,
   ): Promise<RewrittenPage> {
-    const res = await this.client.send(
-      new ScanCommand({
-        TableName: this.table,
-        ConsistentRead: true,
-        Limit: EXPIRY_PAGE_SIZE,
-        FilterExpression: 'begins_with(pk, :prefix)',
-        ProjectionExpression: 'pk, sk, #ts, #e',
-        ExpressionAttributeNames: { '#ts': 'timestamp', '#e': EXPIRES_AT },
-        ExpressionAttributeValues: { ':prefix': usageRecordKey(tenantId, '').pk },
-        ...(after ? { ExclusiveStartKey: after } : {}),
-      }),
-    );
-    const items = (res.Items ?? []).filter((item) => typeof item.timestamp === 'string');
-    const rewritten = await rewriteExpiries(
+    return rewriteExpiryPage(
       this.client,
       this.table,
-      items.map((item) => ({
-        key: { pk: String(item.pk), sk: String(item.sk) },
-        current: item[EXPIRES_AT],
-        target: expiresAtSeconds(String(item.timestamp), retention.usageDays),
-      })),
+      {
+        scan: true,
+        input: {
+          FilterExpression: 'begins_with(pk, :prefix)',
+          ProjectionExpression: 'pk, sk, #ts, #e',
+          ExpressionAttributeNames: { '#ts': 'timestamp', '#e': EXPIRES_AT },
+          ExpressionAttributeValues: { ':prefix': usageRecordKey(tenantId, '').pk },
+        },
+      },
+      after,
+      (item) =>
+        typeof item.timestamp === 'string'
+          ? expiresAtSeconds(item.timestamp, retention.usageDays)
+          : undefined,
     );
-    return {
-      examined: items.length,
-      rewritten,
-      ...(res.LastEvaluatedKey ? { next: res.LastEvaluatedKey } : {}),
-    };
   }
 }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -128,6 +128,16 @@ export function createAsyncFunction(
     deadLetterQueue: dlq.queue,
     retryAttempts: TARGET_RETRY_ATTEMPTS,
     maxEventAge: TARGET_MAX_EVENT_AGE,
+  });
+  // What `npm run dlq:replay` needs: the queue to read and the function to hand the events back to.
+  const name = pascalCase(registered.spec.name);
+  new CfnOutput(scope, `${name}DeadLetterQueueUrl`, {
+    value: dlq.queue.queueUrl,
+    description: `Dead-letter queue of ${registered.spec.name} (npm run dlq:replay -- --queue)`,
+  });
+  new CfnOutput(scope, `${name}FunctionName`, {
+    value: fn.function.functionName,
+    description: `The ${registered.spec.name} function (npm run dlq:replay -- --function)`,
   });
   return { fn, dlq, target };
 }

@@ -790,6 +790,11 @@ describe('schedule and observability stack', () => {
       expect(propertiesOf(service, fn.function).Environment.Variables.DEAD_LETTER_QUEUE_URL).toEqual({
         Ref: logicalId(queue),
       });
+      // What `npm run dlq:replay` is given: the queue and the function, as outputs of the stack.
+      const outputs = templateOf(service, fn).toJSON().Outputs as Record<string, { Value: unknown }>;
+      const values = Object.values(outputs).map((o) => JSON.stringify(o.Value));
+      expect(values).toContain(JSON.stringify({ Ref: logicalId(queue) }));
+      expect(values).toContain(JSON.stringify({ Ref: logicalId(fn.function) }));
     }
   });
 

@@ -468,4 +468,65 @@ export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
       throw error;
     }
   }
+
+  async reopenChannel(
+    tenantId: string,
+    breachId: string,
+    list: NoticeList,
+    index: number,
+    channel: NotificationResult['channel'],
+    at: string,
+  ): Promise<boolean> {
+    const breach = await this.get(tenantId, breachId);
+    if (!breach) return false;
+    const entry = `#list[${index}]`;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(tenantId, breachId),
+          // Back in the sweep's index: a resolved breach whose delivery was done had left it.
+          UpdateExpression: `SET ${entry}.#retryAt = :at, delivery = :pending, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk`,
+          ConditionExpression: `attribute_exists(pk) AND ${entry}.#channel = :channel AND ${entry}.#status = :failed AND attribute_not_exists(${entry}.#retryAt)`,
+          ExpressionAttributeNames: {
+            '#list': list,
+            '#channel': 'channel',
+            '#status': 'status',
+            '#retryAt': 'retryAt',
+          },
+          ExpressionAttributeValues: {
+            ':at': at,
+            ':pending': 'pending',
+            ':channel': channel,
+            ':failed': 'failed',
+            ':gsi2pk': this.activeIndex(breach).gsi2pk,
+            ':gsi2sk': this.activeIndex(breach).gsi2sk,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async reopenEscalation(tenantId: string, breachId: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(tenantId, breachId),
+          UpdateExpression: 'REMOVE escalatedAt',
+          ConditionExpression: 'attribute_exists(pk) AND #status = :open AND attribute_exists(escalatedAt)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':open': 'open' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
 }

@@ -188,6 +188,21 @@ export interface BreachStore {
     length: number,
     entry: NotificationResult,
   ): Promise<boolean>;
+  /**
+   * Makes a channel that failed for good (`failed` without `retryAt`) due for one more round at
+   * `at`, and the breach's delivery `pending` again (an operator's replay of a dead letter). False
+   * when the channel is not `channel`, not failed for good, or the breach is gone.
+   */
+  reopenChannel(
+    tenantId: string,
+    breachId: string,
+    list: NoticeList,
+    index: number,
+    channel: NotificationResult['channel'],
+    at: string,
+  ): Promise<boolean>;
+  /** Forgets that an open breach was escalated, so the sweep escalates it again; false otherwise. */
+  reopenEscalation(tenantId: string, breachId: string): Promise<boolean>;
   readonly shards: number;
 }
 

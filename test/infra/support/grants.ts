@@ -352,12 +352,22 @@ export function grantNeeds(calls: readonly SdkCall[], options: NeedOptions): Nee
           unknown();
           break;
         }
-        add({
-          action: 'sqs:SendMessage',
-          resource: envOr(input.QueueUrl),
-          binding: 'its dead-letter queue (an asynchronous trigger)',
-          granted: (r) => ASYNC_TRIGGERS.has(r.trigger.kind),
-        });
+        const resource = envOr(input.QueueUrl);
+        const binding = 'its dead-letter queue (an asynchronous trigger)';
+        const granted = (r: RegisteredFunction) => ASYNC_TRIGGERS.has(r.trigger.kind);
+        add({ action: 'sqs:SendMessage', resource, binding, granted });
+        if (resource.kind === 'env') {
+          // A queue under a customer-managed key: the sender makes and decrypts a data key with it.
+          for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+            add({
+              action,
+              resource: { kind: 'key-of', of: resource },
+              context: { 'kms:ViaService': `sqs.${region}.amazonaws.com` },
+              binding,
+              granted,
+            });
+          }
+        }
         break;
       }
       case 'secretsmanager': {
@@ -365,12 +375,19 @@ export function grantNeeds(calls: readonly SdkCall[], options: NeedOptions): Nee
           unknown();
           break;
         }
-        add({
-          action: 'secretsmanager:GetSecretValue',
-          resource: envOr(input.SecretId),
-          binding: 'readsApiKeys',
-          granted: (r) => r.spec.readsApiKeys === true,
-        });
+        const resource = envOr(input.SecretId);
+        const granted = (r: RegisteredFunction) => r.spec.readsApiKeys === true;
+        add({ action: 'secretsmanager:GetSecretValue', resource, binding: 'readsApiKeys', granted });
+        if (resource.kind === 'env') {
+          // A secret under a customer-managed key: Secrets Manager decrypts it for the reader.
+          add({
+            action: 'kms:Decrypt',
+            resource: { kind: 'key-of', of: resource },
+            context: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` },
+            binding: 'readsApiKeys',
+            granted,
+          });
+        }
         break;
       }
       case 's3': {
@@ -582,10 +599,14 @@ export function deployedGrants(
       const found = resourceNamed(resource);
       if (!found) return undefined;
       const properties = found.resource.Properties ?? {};
+      // DynamoDB, SNS and SQS, Secrets Manager: where each names its customer-managed key.
       const key =
         (properties.SSESpecification as { KMSMasterKeyId?: Json } | undefined)?.KMSMasterKeyId ??
-        properties.KmsMasterKeyId;
-      return key === undefined ? undefined : names.name(key, found.stack);
+        properties.KmsMasterKeyId ??
+        properties.KmsKeyId;
+      // An AWS-managed key (`alias/aws/sqs`): its key policy admits the account's users of the service.
+      if (key === undefined || (typeof key === 'string' && key.startsWith('alias/aws/'))) return undefined;
+      return names.name(key, found.stack);
     },
   };
 }

@@ -33,6 +33,7 @@ import {
   SdkRecorder,
   type TableRequest,
   tableRequests,
+  unusedBindings,
 } from './support/grants.js';
 import { synthesizeService, TEST_CONFIG } from './support/service.js';
 
@@ -502,9 +503,11 @@ describe('each function sends only the AWS requests its spec and its role grant'
     ok(await http('privacy-api', 'GET', '/audit'));
     // Usage waiting for a price that appears outside the API (stored directly): the price sync
     // finds the tenant through the waiting index and reprices it.
+    // The usage is carol's, whose threshold the repriced cost crosses: the sync publishes the breach.
+    ok(await http('alerting-api', 'POST', '/thresholds', { userId: 'carol', limitUsd: 0.01 }));
     ok(
       await http('usage-api', 'POST', '/track-usage', {
-        ...usage('g-unpriced-3', 'alice'),
+        ...usage('g-unpriced-3', 'carol'),
         modelId: 'acme.grant-3',
       }),
     );
@@ -513,8 +516,8 @@ describe('each function sends only the AWS requests its spec and its role grant'
       effectiveFrom: '2020-01-01T00:00:00.000Z',
       source: 'tenant',
       rates: {
-        inputNanoPerMTok: 1,
-        outputNanoPerMTok: 1,
+        inputNanoPerMTok: 1_000_000_000,
+        outputNanoPerMTok: 1_000_000_000,
         cacheReadNanoPerMTok: null,
         cacheWriteNanoPerMTok: null,
       },
@@ -612,13 +615,16 @@ describe('each function sends only the AWS requests its spec and its role grant'
     ok(requested);
     const erasureId = (JSON.parse(requested.body) as { erasureId: string }).erasureId;
     await invoke('sweep', {});
-    expect(
-      await invoke('erasure', {
-        ...event,
-        'detail-type': 'ErasureRequested',
-        detail: { tenantId: TENANT, erasureId },
-      }),
-    ).toMatchObject({
+    const erasureEvent = {
+      ...event,
+      'detail-type': 'ErasureRequested',
+      detail: { tenantId: TENANT, erasureId },
+    };
+    // A run with no time left saves the job and puts the event that goes on with it.
+    expect(await invoke('erasure', erasureEvent, { getRemainingTimeInMillis: () => 0 })).toMatchObject({
+      outcome: 'continued',
+    });
+    expect(await invoke('erasure', erasureEvent)).toMatchObject({
       outcome: 'completed',
     });
     ok(await http('privacy-api', 'GET', `/erasures/${erasureId}`));
@@ -651,6 +657,8 @@ describe('each function sends only the AWS requests its spec and its role grant'
         'repricer events:PutEvents',
         'invocation-logs events:PutEvents',
         'sweep events:PutEvents',
+        'price-sync events:PutEvents',
+        'erasure events:PutEvents',
         'invocation-logs s3:GetObject',
         'reconciliation ce:GetCostAndUsage',
       ]),
@@ -664,6 +672,8 @@ describe('each function sends only the AWS requests its spec and its role grant'
       policyInSesSandbox: explained(missingFromPolicy(all, inSandbox)),
       policy: explained(missingFromPolicy(all, outOfSandbox)),
     }).toEqual({ spec: [], policyInSesSandbox: [], policy: [] });
+    // And every binding besides the tables is used by some request: none is granted for nothing.
+    expect(unusedBindings(all, FUNCTIONS)).toEqual([]);
     // These functions use every action they are granted, and no more.
     for (const name of ['erasure', 'privacy-api', 'reconciliation']) {
       const spec = FUNCTIONS.find((f) => f.spec.name === name)?.spec;

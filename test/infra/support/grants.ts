@@ -190,9 +190,6 @@ export function describeResource(resource: NeededResource): string {
   }
 }
 
-export const needLabel = (need: Pick<Need, 'fn' | 'action' | 'resource'>): string =>
-  `${need.fn}: ${need.action} on ${describeResource(need.resource)}`;
-
 /** Invoked asynchronously (EventBridge rule, schedule, log delivery): it has a dead-letter queue. */
 const ASYNC_TRIGGERS = new Set(['event', 'schedule', 'invocation-logs']);
 /** The variables of topic ARNs, and the topic each names in a spec's `publishes`. */
@@ -486,6 +483,40 @@ function dedupe(found: Missing[]): Missing[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * The bindings of the specs besides tables (`sendsEmail`, `sendsSms`, each topic of `publishes`,
+ * `putsEvents`, `readsApiKeys`, `readsCostExplorer`) that no need of the function uses, as
+ * `fn: binding`: a grant the scenario never showed to be needed.
+ */
+export function unusedBindings(needs: readonly Need[], functions: readonly RegisteredFunction[]): string[] {
+  const unused: string[] = [];
+  for (const { spec } of functions) {
+    const own = needs.filter((n) => n.fn === spec.name);
+    const uses = (action: string, test: (n: Need) => boolean = () => true) =>
+      own.some((n) => n.action === action && test(n));
+    const env = (variable: string) => (n: Need) =>
+      n.resource.kind === 'env' && n.resource.variable === variable;
+    const bindings: [string, boolean | undefined, () => boolean][] = [
+      ['sendsEmail', spec.sendsEmail, () => uses('ses:SendEmail')],
+      ['sendsSms', spec.sendsSms, () => uses('sns:Publish', (n) => n.resource.kind === 'any')],
+      ['putsEvents', spec.putsEvents, () => uses('events:PutEvents')],
+      ['readsApiKeys', spec.readsApiKeys, () => uses('secretsmanager:GetSecretValue')],
+      ['readsCostExplorer', spec.readsCostExplorer, () => uses('ce:GetCostAndUsage')],
+      ...(spec.publishes ?? []).map((topic): [string, boolean, () => boolean] => [
+        `publishes ${topic}`,
+        true,
+        () =>
+          uses(
+            'sns:Publish',
+            env(Object.keys(TOPIC_VARIABLES).find((v) => TOPIC_VARIABLES[v] === topic) as string),
+          ),
+      ]),
+    ];
+    for (const [name, bound, used] of bindings) if (bound && !used()) unused.push(`${spec.name}: ${name}`);
+  }
+  return unused;
 }
 
 /** One statement of a role's policies: actions, resources and conditions with intrinsics named. */

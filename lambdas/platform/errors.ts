@@ -46,6 +46,20 @@ export class ThrottledError extends CostManagementError {
   }
 }
 
+/**
+ * The tenant sent more requests than its rate limit allows (the local runtime's per-tenant
+ * buckets; API Gateway answers the same code from its usage plans): nothing reached a handler.
+ */
+export class RateLimitedError extends CostManagementError {
+  readonly code = 'RATE_LIMITED';
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = 'Too many requests for this tenant; retry after the Retry-After interval.',
+  ) {
+    super(message);
+  }
+}
+
 /** A dependency failed after its retries; nothing was written. */
 export class UnavailableError extends CostManagementError {
   readonly code = 'UNAVAILABLE';

@@ -21,6 +21,7 @@ import {
   DEFAULT_STAGE_LIMIT,
   DEFAULT_TENANT_LIMITS,
   HEALTH_LIMIT,
+  limitOf,
   type RateLimit,
   type TenantLimits,
   tenantsWithUsageKeys,
@@ -102,10 +103,10 @@ export class ApiStack extends Stack {
   readonly functions: ServiceFunction[] = [];
   readonly accessLogs: logs.LogGroup;
   readonly serverErrorsAlarm: cloudwatch.Alarm;
-  /** The usage plan of every tenant without an override (and of the unlisted tenants' shared key). */
+  /** The usage plan of the key that tenants not named in the limits share. */
   readonly defaultUsagePlan: apigw.UsagePlan;
-  /** One usage plan per tenant with an override. */
-  readonly overrideUsagePlans = new Map<string, apigw.UsagePlan>();
+  /** One usage plan per tenant named in the limits, at its override or the default limit. */
+  readonly tenantUsagePlans = new Map<string, apigw.UsagePlan>();
   /** The API Gateway key of each tenant named in the limits, and of the unlisted tenants (`''`). */
   readonly usageKeys = new Map<string, apigw.ApiKey>();
   readonly webAcl?: wafv2.CfnWebACL;
@@ -319,10 +320,10 @@ export class ApiStack extends Stack {
   }
 
   /**
-   * Per-tenant request rates: a default usage plan and one per override, each on this stage; an
-   * API Gateway key (value {@link usageIdentifierKey}) for every tenant named in the limits, in
-   * its override's plan or else the default one, and the key the unlisted tenants share in the
-   * default plan. The authorizer is told which tenants have a key of their own.
+   * Per-tenant request rates, each a usage plan on this stage: for every tenant named in the
+   * limits, a plan at its override or the default limit with an API Gateway key (value
+   * {@link usageIdentifierKey}); and a default plan with the key the unlisted tenants share. The
+   * authorizer is told which tenants have a key of their own.
    */
   private addTenantUsagePlans(stage: string, limits: TenantLimits): apigw.UsagePlan {
     const apiStage = { api: this.api, stage: this.api.deploymentStage };
@@ -337,7 +338,7 @@ export class ApiStack extends Stack {
       'DefaultTenantUsagePlan',
       'tenant-default',
       limits.default,
-      'Request rate of each tenant without an override of its own',
+      'Request rate shared by the tenants not named in tenantLimits',
     );
     const key = (id: string, tenant: string, value: string, description: string) => {
       const apiKey = new apigw.ApiKey(this, id, { value, description, enabled: true });
@@ -360,19 +361,18 @@ export class ApiStack extends Stack {
         usageIdentifierKey(stage, tenant),
         `Usage key of tenant ${tenant} (returned by the authorizer; not a secret, never sent by clients)`,
       );
-      const override = limits.overrides[tenant];
-      if (override) {
-        const own = plan(
-          `TenantUsagePlan-${tenant}`,
-          `tenant-${tenant}`,
-          override,
-          `Request rate of tenant ${tenant}`,
-        );
-        own.addApiKey(apiKey);
-        this.overrideUsagePlans.set(tenant, own);
-      } else {
-        defaultPlan.addApiKey(apiKey);
-      }
+      // A plan of its own even at the default limit: adding or removing an override then changes
+      // the plan's numbers in place. Moving the key to another plan would fail the deploy, since
+      // CloudFormation adds the new association before it drops the old one, and a key may be in
+      // one usage plan per stage only.
+      const own = plan(
+        `TenantUsagePlan-${tenant}`,
+        `tenant-${tenant}`,
+        limitOf(limits, tenant),
+        `Request rate of tenant ${tenant}`,
+      );
+      own.addApiKey(apiKey);
+      this.tenantUsagePlans.set(tenant, own);
     }
     this.authorizerFunction.setEnvironment(USAGE_PLAN_TENANTS_ENV, JSON.stringify(listed));
     return defaultPlan;

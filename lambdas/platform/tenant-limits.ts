@@ -20,7 +20,7 @@ export interface TenantLimits {
   /** Tenants with a limit of their own. */
   overrides: Readonly<Record<string, RateLimit>>;
   /**
-   * Tenants that get a usage key of their own on the deployed API (besides those with an
+   * Tenants that get a usage plan and key of their own on the deployed API (as do those with an
    * override); any other tenant shares one default-sized budget with the other unlisted tenants.
    */
   tenants: readonly string[];
@@ -42,10 +42,10 @@ export const DEFAULT_TENANT_LIMITS: TenantLimits = {
 export const MAX_RATE_LIMIT = 10_000;
 export const MAX_BURST_LIMIT = 5_000;
 /**
- * Overrides are one usage plan each; an account has 300 usage plans per region by default, shared
- * with every other API there.
+ * Every named tenant has a usage plan of its own; an account has 300 usage plans per region by
+ * default, shared with every other API there.
  */
-export const MAX_OVERRIDES = 200;
+export const MAX_NAMED_TENANTS = 200;
 /** The authorizer learns the tenants with a usage key of their own from one environment variable (Lambda allows 4 KB in all). */
 export const MAX_USAGE_TENANTS_JSON = 3_000;
 
@@ -158,10 +158,6 @@ export function parseTenantLimits(input: unknown, name: string): TenantLimits {
       checkedTenant(tenant, `${name}.overrides`);
       overrides[tenant] = parseRateLimit(limit, `${name}.overrides.${tenant}`);
     }
-    if (Object.keys(overrides).length > MAX_OVERRIDES)
-      throw new Error(
-        `${name}.overrides has ${Object.keys(overrides).length} tenants; at most ${MAX_OVERRIDES} (each is a usage plan).`,
-      );
   }
   let tenants: string[] = [];
   if (value.tenants !== undefined) {
@@ -169,6 +165,11 @@ export function parseTenantLimits(input: unknown, name: string): TenantLimits {
     tenants = value.tenants.map((t, i) => checkedTenant(t, `${name}.tenants[${i}]`));
   }
   const limits: TenantLimits = { default: fallback, overrides, tenants: [...new Set(tenants)] };
+  const named = tenantsWithUsageKeys(limits).length;
+  if (named > MAX_NAMED_TENANTS)
+    throw new Error(
+      `${name} names ${named} tenants (tenants and overrides); at most ${MAX_NAMED_TENANTS}, each is a usage plan.`,
+    );
   if (JSON.stringify(tenantsWithUsageKeys(limits)).length > MAX_USAGE_TENANTS_JSON)
     throw new Error(
       `${name} names too many tenants: the list of tenants with a usage key of their own must stay under ${MAX_USAGE_TENANTS_JSON} characters of JSON.`,

@@ -115,7 +115,7 @@ describe('cdk synth (the CLI, as in a fresh clone)', () => {
       ofType('AWS::CloudWatch::Alarm').filter((r) => r.Properties.MetricName === 'ReconciliationGap'),
     ).toHaveLength(1);
 
-    // The tenant limits: a default plan and acme's, a key per named tenant and the shared one, the WAF.
+    // The tenant limits: the shared default plan, one per named tenant (acme's override), their keys, the WAF.
     const api = JSON.parse(
       readFileSync(path.join(outdir, 'CostManagement-ci-Api.template.json'), 'utf8'),
     ) as {
@@ -128,6 +128,7 @@ describe('cdk synth (the CLI, as in a fresh clone)', () => {
         .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     ).toEqual([
       { BurstLimit: 200, RateLimit: 100 },
+      { BurstLimit: 50, RateLimit: 25 },
       { BurstLimit: 50, RateLimit: 25 },
     ]);
     expect(apiOfType('AWS::ApiGateway::ApiKey')).toHaveLength(3);

@@ -103,11 +103,11 @@ describe('per-tenant usage plans', () => {
     expect(authorizerEnvironment(plain).USAGE_PLAN_TENANTS).toBe('[]');
   });
 
-  it('give each override a plan of its own, and every other named tenant a key in the default plan', () => {
+  it('give every named tenant a plan of its own, at its override or the default limit', () => {
     expect(plans(configured)).toEqual({
       'cost-management-test-tenant-default': {
         throttle: { RateLimit: 10, BurstLimit: 20 },
-        keys: [unlistedTenantsUsageKey('test'), usageIdentifierKey('test', 'initech')].sort(),
+        keys: [unlistedTenantsUsageKey('test')],
       },
       'cost-management-test-tenant-acme': {
         throttle: { RateLimit: 100, BurstLimit: 200 },
@@ -117,6 +117,27 @@ describe('per-tenant usage plans', () => {
         throttle: { RateLimit: 2.5, BurstLimit: 5 },
         keys: [usageIdentifierKey('test', 'globex')],
       },
+      'cost-management-test-tenant-initech': {
+        throttle: { RateLimit: 10, BurstLimit: 20 },
+        keys: [usageIdentifierKey('test', 'initech')],
+      },
+    });
+  });
+
+  it('keep a tenant’s key in the same plan when its override comes or goes (a key cannot move plans in one deploy)', () => {
+    const without = synthesizeService({
+      bundle: false,
+      config: { ...TEST_CONFIG, tenantLimits: { ...LIMITS, overrides: {} } },
+    });
+    const planKeyIds = (service: typeof plain) =>
+      Object.keys(service.templates.api.findResources('AWS::ApiGateway::UsagePlanKey'))
+        .filter((id) => /acme/.test(id))
+        .sort();
+    expect(planKeyIds(without)).toEqual(planKeyIds(configured));
+    expect(planKeyIds(without)).toHaveLength(1);
+    expect(plans(without)['cost-management-test-tenant-acme']?.throttle).toEqual({
+      RateLimit: 10,
+      BurstLimit: 20,
     });
   });
 

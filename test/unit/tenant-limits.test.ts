@@ -144,6 +144,14 @@ describe('tenant limits setting', () => {
     expect(() => parseTenantLimits({ tenants }, 'tenantLimits')).toThrow(/names too many tenants/);
   });
 
+  it('refuses more named tenants than usage plans can be made for', () => {
+    const tenants = Array.from({ length: 201 }, (_, i) => `t${i}`);
+    expect(() => parseTenantLimits({ tenants }, 'tenantLimits')).toThrow(
+      'tenantLimits names 201 tenants (tenants and overrides); at most 200, each is a usage plan.',
+    );
+    expect(parseTenantLimits({ tenants: tenants.slice(1) }, 'tenantLimits').tenants).toHaveLength(200);
+  });
+
   it('refuses a tenant limit above the stage limit', () => {
     const limits = parseTenantLimits(
       { overrides: { acme: { rateLimit: 600, burstLimit: 100 } } },

@@ -34,7 +34,7 @@ export class PayloadTooLargeError extends CostManagementError {
   readonly code = 'PAYLOAD_TOO_LARGE';
 }
 
-/** Rate limit or cost control: the caller should retry after `retryAfterSeconds`. */
+/** Cost control asks the caller to wait: retry after `retryAfterSeconds` (a request rate is `RateLimitedError`). */
 export class ThrottledError extends CostManagementError {
   readonly code = 'THROTTLED';
   constructor(

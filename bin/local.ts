@@ -1,8 +1,13 @@
 import { resolve } from 'node:path';
+import { parseTenantLimits } from '../lambdas/platform/tenant-limits.js';
 import { startLocalRuntime } from '../local/runtime.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const dataDir = resolve(process.env.DATA_DIR ?? '.data');
+// Per-tenant rate limits as deployed (`{}`: the deployed defaults); unset: no limit locally.
+const tenantLimits = process.env.TENANT_LIMITS?.trim()
+  ? parseTenantLimits(process.env.TENANT_LIMITS, 'TENANT_LIMITS')
+  : undefined;
 const runtime = await startLocalRuntime({
   port,
   apiKeys: process.env.API_KEYS,
@@ -13,6 +18,7 @@ const runtime = await startLocalRuntime({
   alerting: { dataDir },
   // Links in alert notices; by default the console this runtime serves.
   consoleUrl: process.env.CONSOLE_URL || undefined,
+  ...(tenantLimits ? { tenantLimits } : {}),
 });
 const devKey = process.env.API_KEYS ? '<a key from API_KEYS>' : 'local-dev-key';
 
@@ -26,6 +32,11 @@ console.log(
   `  SES inbox: ${runtime.alerting.sesUrl}  ·  SMS log: ${runtime.alerting.smsFile} (GET ${runtime.url}/_local/sms)`,
 );
 console.log(`  Sweep now: curl -X POST ${runtime.url}/_local/sweep`);
+console.log(
+  tenantLimits
+    ? `  Rate limit per tenant: ${tenantLimits.default.rateLimit}/s, burst ${tenantLimits.default.burstLimit} (${Object.keys(tenantLimits.overrides).length} overrides)`
+    : '  Rate limit per tenant: off (set TENANT_LIMITS)',
+);
 console.log(`  Try: curl -H 'x-api-key: ${devKey}' ${runtime.apiBase}/models`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

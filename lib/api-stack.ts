@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import {
   AwsCustomResource,
   AwsCustomResourcePolicy,
@@ -16,17 +17,26 @@ import {
 import type { Construct } from 'constructs';
 import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/functions/routes.js';
 import { BINDING_ENV_VARS } from '../lambdas/platform/function-spec.js';
+import {
+  DEFAULT_STAGE_LIMIT,
+  DEFAULT_TENANT_LIMITS,
+  HEALTH_LIMIT,
+  limitOf,
+  type RateLimit,
+  type TenantLimits,
+  tenantsWithUsageKeys,
+  USAGE_PLAN_TENANTS_ENV,
+  unlistedTenantsUsageKey,
+  usageIdentifierKey,
+} from '../lambdas/platform/tenant-limits.js';
 import type { AlertingResources } from './alerting-stack.js';
 import { CONSOLE_CONFIG_FILE } from './console-stack.js';
 import type { ServiceFunction } from './constructs/service-function.js';
 import { createServiceFunction, type ServiceResources, type ServiceTables } from './function-factory.js';
 import { functionsOf, type RegisteredFunction } from './functions.js';
 
-export interface ApiThrottling {
-  /** Steady-state requests per second over the whole stage. */
-  rateLimit: number;
-  burstLimit: number;
-}
+/** Steady-state requests per second over the whole stage, and the burst above it. */
+export type ApiThrottling = RateLimit;
 
 /** The deployed web console, served from an origin of its own. */
 export interface ConsoleBinding {
@@ -44,6 +54,10 @@ export interface ApiStackProps extends StackProps {
   functions: readonly RegisteredFunction[];
   routes?: readonly HandlerRoute[];
   throttling?: ApiThrottling;
+  /** Each tenant's request rate, enforced by API Gateway usage plans (default 20/s, burst 40). */
+  tenantLimits?: TenantLimits;
+  /** Requests per 5 minutes per client IP above which a WAF web ACL blocks; unset: no web ACL. */
+  wafRateLimit?: number;
   /** The deployed console: CORS for its origin, and its `config.json`. */
   console?: ConsoleBinding;
 }
@@ -56,7 +70,9 @@ export const CORS_ALLOW_HEADERS = ['content-type', API_KEY_HEADER];
 export const CORS_MAX_AGE = Duration.hours(1);
 /** How long API Gateway reuses an authorizer answer for the same key. */
 export const AUTHORIZER_CACHE_TTL = Duration.minutes(5);
-export const DEFAULT_THROTTLING: ApiThrottling = { rateLimit: 50, burstLimit: 100 };
+export const DEFAULT_THROTTLING: ApiThrottling = DEFAULT_STAGE_LIMIT;
+/** How long a client blocked by the WAF rate rule is asked to wait. */
+export const WAF_RETRY_AFTER_SECONDS = 60;
 
 /** Name of the REST API of a stage; the dashboard finds its metrics by this name. */
 export function restApiName(stage: string): string {
@@ -74,7 +90,10 @@ function envelope(code: string, message: string, details?: { path: string; messa
  * integration; a TOKEN authorizer reading `x-api-key` on every method but `GET /health`,
  * backed by the key hashes in a Secrets Manager secret that only the authorizer may read;
  * body validation on routes that take a body; JSON access logs; stage throttling; X-Ray; and
- * the gateway's own errors (401, 404, 413, 429, 5xx) in the contract's error envelope.
+ * the gateway's own errors (401, 403, 404, 413, 429, 5xx) in the contract's error envelope.
+ * Each tenant has its own request rate: usage plans keyed by the usage key the authorizer returns
+ * for the caller's tenant (`apiKeySource` AUTHORIZER); the open `/health` has a small method
+ * throttle of its own and no usage key. With `wafRateLimit`, a WAF web ACL limits each client IP.
  */
 export class ApiStack extends Stack {
   readonly api: apigw.RestApi;
@@ -84,11 +103,36 @@ export class ApiStack extends Stack {
   readonly functions: ServiceFunction[] = [];
   readonly accessLogs: logs.LogGroup;
   readonly serverErrorsAlarm: cloudwatch.Alarm;
+  /** The usage plan of the key that tenants not named in the limits share. */
+  readonly defaultUsagePlan: apigw.UsagePlan;
+  /** One usage plan per tenant named in the limits, at its override or the default limit. */
+  readonly tenantUsagePlans = new Map<string, apigw.UsagePlan>();
+  /** The API Gateway key of each tenant named in the limits, and of the unlisted tenants (`''`). */
+  readonly usageKeys = new Map<string, apigw.ApiKey>();
+  readonly webAcl?: wafv2.CfnWebACL;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const routes = props.routes ?? HANDLER_ROUTES;
     const throttling = props.throttling ?? DEFAULT_THROTTLING;
+    const tenantLimits = props.tenantLimits ?? DEFAULT_TENANT_LIMITS;
+    const isOpen = (route: HandlerRoute) =>
+      CONTRACT_ROUTES.find((c) => c.method === route.method && c.path === route.path)?.auth === false;
+    // The open routes (the liveness check) have no usage key: a throttle of their own keeps them
+    // from using up the stage's budget.
+    const openMethodThrottles: Record<string, apigw.MethodDeploymentOptions> = Object.fromEntries(
+      routes.filter(isOpen).map((route) => [
+        `${BASE_PATH}${route.path}/${route.method}`,
+        {
+          throttlingRateLimit: HEALTH_LIMIT.rateLimit,
+          throttlingBurstLimit: HEALTH_LIMIT.burstLimit,
+          // A method's own settings replace the stage's: repeat the logging and metrics.
+          loggingLevel: apigw.MethodLoggingLevel.ERROR,
+          metricsEnabled: true,
+          dataTraceEnabled: false,
+        },
+      ]),
+    );
 
     this.apiKeysSecret = new secretsmanager.Secret(this, 'ApiKeys', {
       description:
@@ -132,6 +176,8 @@ export class ApiStack extends Stack {
       cloudWatchRole: true,
       // The role is an account-wide setting that other stages and APIs rely on: keep it.
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      // Usage plans see the tenant's usage key, which the authorizer returns; clients never send one.
+      apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
       deployOptions: {
         stageName: props.stage,
         accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
@@ -154,6 +200,7 @@ export class ApiStack extends Stack {
         ),
         throttlingRateLimit: throttling.rateLimit,
         throttlingBurstLimit: throttling.burstLimit,
+        methodOptions: openMethodThrottles,
         tracingEnabled: true,
         metricsEnabled: true,
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
@@ -203,7 +250,7 @@ export class ApiStack extends Stack {
           `Route ${route.method} ${route.path} needs function '${route.fn}' registered as http.`,
         );
       const contract = CONTRACT_ROUTES.find((c) => c.method === route.method && c.path === route.path);
-      const open = contract?.auth === false;
+      const open = isOpen(route);
       const resource = base.resourceForPath(route.path.replace(/^\//, ''));
       const method = resource.addMethod(
         route.method,
@@ -211,7 +258,12 @@ export class ApiStack extends Stack {
         {
           ...(open
             ? { authorizationType: apigw.AuthorizationType.NONE }
-            : { authorizationType: apigw.AuthorizationType.CUSTOM, authorizer: this.authorizer }),
+            : {
+                authorizationType: apigw.AuthorizationType.CUSTOM,
+                authorizer: this.authorizer,
+                // Counted against the caller's tenant: the usage key comes from the authorizer.
+                apiKeyRequired: true,
+              }),
           ...(contract?.body
             ? { requestValidator: bodyValidator, requestModels: { 'application/json': jsonObject } }
             : {}),
@@ -226,17 +278,21 @@ export class ApiStack extends Stack {
     }
     this.addGatewayResponses(props.console?.origin);
     if (props.console) this.writeConsoleConfig(props.console);
+    this.defaultUsagePlan = this.addTenantUsagePlans(props.stage, tenantLimits);
+    if (props.wafRateLimit !== undefined) this.webAcl = this.addWebAcl(props.wafRateLimit);
 
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-COG4',
       reason:
         'Callers are product backends, not people: each authenticates with an API key that the Lambda authorizer maps to its tenant; there is no user to sign in to a Cognito user pool.',
     });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason:
-        'No WAF web ACL in this version, to keep the idle cost at zero (a web ACL is $5/month plus rules); stage throttling and the key authorizer bound abuse. Associate a web ACL for an internet-facing production stage.',
-    });
+    if (props.wafRateLimit === undefined) {
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'No WAF web ACL unless the stage is deployed with -c wafRateLimit=<requests per 5 minutes per IP> (a web ACL is $5/month plus $1 per rule), to keep the idle cost at zero; per-tenant usage plans, the stage throttle and the key authorizer bound abuse meanwhile.',
+      });
+    }
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       reason:
@@ -261,6 +317,116 @@ export class ApiStack extends Stack {
       value: this.apiKeysSecret.secretArn,
       description: 'Secret holding the API key hashes (see docs/DEPLOY.md, "Add or revoke an API key")',
     });
+  }
+
+  /**
+   * Per-tenant request rates, each a usage plan on this stage: for every tenant named in the
+   * limits, a plan at its override or the default limit with an API Gateway key (value
+   * {@link usageIdentifierKey}); and a default plan with the key the unlisted tenants share. The
+   * authorizer is told which tenants have a key of their own.
+   */
+  private addTenantUsagePlans(stage: string, limits: TenantLimits): apigw.UsagePlan {
+    const apiStage = { api: this.api, stage: this.api.deploymentStage };
+    const plan = (id: string, name: string, limit: RateLimit, description: string) =>
+      this.api.addUsagePlan(id, {
+        name: `${restApiName(stage)}-${name}`,
+        description,
+        throttle: { rateLimit: limit.rateLimit, burstLimit: limit.burstLimit },
+        apiStages: [apiStage],
+      });
+    const defaultPlan = plan(
+      'DefaultTenantUsagePlan',
+      'tenant-default',
+      limits.default,
+      'Request rate shared by the tenants not named in tenantLimits',
+    );
+    const key = (id: string, tenant: string, value: string, description: string) => {
+      const apiKey = new apigw.ApiKey(this, id, { value, description, enabled: true });
+      this.usageKeys.set(tenant, apiKey);
+      return apiKey;
+    };
+    defaultPlan.addApiKey(
+      key(
+        'UnlistedTenantsUsageKey',
+        '',
+        unlistedTenantsUsageKey(stage),
+        'Usage key shared by tenants not named in tenantLimits (one default budget for all of them)',
+      ),
+    );
+    const listed = tenantsWithUsageKeys(limits);
+    for (const tenant of listed) {
+      const apiKey = key(
+        `TenantUsageKey-${tenant}`,
+        tenant,
+        usageIdentifierKey(stage, tenant),
+        `Usage key of tenant ${tenant} (returned by the authorizer; not a secret, never sent by clients)`,
+      );
+      // A plan of its own even at the default limit: adding or removing an override then changes
+      // the plan's numbers in place. Moving the key to another plan would fail the deploy, since
+      // CloudFormation adds the new association before it drops the old one, and a key may be in
+      // one usage plan per stage only.
+      const own = plan(
+        `TenantUsagePlan-${tenant}`,
+        `tenant-${tenant}`,
+        limitOf(limits, tenant),
+        `Request rate of tenant ${tenant}`,
+      );
+      own.addApiKey(apiKey);
+      this.tenantUsagePlans.set(tenant, own);
+    }
+    this.authorizerFunction.setEnvironment(USAGE_PLAN_TENANTS_ENV, JSON.stringify(listed));
+    return defaultPlan;
+  }
+
+  /**
+   * A regional WAF web ACL on the stage with one rate-based rule: a client IP above `limit`
+   * requests in 5 minutes is blocked with a 429 in the error envelope until its rate falls again.
+   */
+  private addWebAcl(limit: number): wafv2.CfnWebACL {
+    const metric = (name: string) => ({
+      cloudWatchMetricsEnabled: true,
+      metricName: name,
+      sampledRequestsEnabled: true,
+    });
+    const acl = new wafv2.CfnWebACL(this, 'WebAcl', {
+      scope: 'REGIONAL',
+      description: 'Limits the request rate of each client IP on the cost management API',
+      defaultAction: { allow: {} },
+      visibilityConfig: metric(`${this.stackName}-web-acl`),
+      customResponseBodies: {
+        'rate-limited': {
+          contentType: 'APPLICATION_JSON',
+          content: JSON.stringify({
+            error: {
+              code: 'RATE_LIMITED',
+              message: 'Too many requests from this address; retry after the Retry-After interval.',
+            },
+          }),
+        },
+      },
+      rules: [
+        {
+          name: 'RateLimitPerIp',
+          priority: 0,
+          action: {
+            block: {
+              customResponse: {
+                responseCode: 429,
+                customResponseBodyKey: 'rate-limited',
+                responseHeaders: [{ name: 'Retry-After', value: String(WAF_RETRY_AFTER_SECONDS) }],
+              },
+            },
+          },
+          statement: { rateBasedStatement: { limit, aggregateKeyType: 'IP', evaluationWindowSec: 300 } },
+          visibilityConfig: metric(`${this.stackName}-rate-limit-per-ip`),
+        },
+      ],
+    });
+    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: this.api.deploymentStage.stageArn,
+      webAclArn: acl.attrArn,
+    });
+    return acl;
   }
 
   /**
@@ -342,8 +508,31 @@ export class ApiStack extends Stack {
           'Throttled',
           apigw.ResponseType.THROTTLED,
           '429',
-          envelope('THROTTLED', 'Too many requests; retry later.'),
+          envelope(
+            'RATE_LIMITED',
+            "Too many requests for this tenant's (or the API's) rate limit; retry after the Retry-After interval.",
+          ),
           { 'Retry-After': "'1'" },
+        ],
+        [
+          'QuotaExceeded',
+          apigw.ResponseType.QUOTA_EXCEEDED,
+          '429',
+          envelope(
+            'RATE_LIMITED',
+            "This tenant's request quota is used up; retry after the Retry-After interval.",
+          ),
+          { 'Retry-After': "'60'" },
+        ],
+        [
+          // A valid key whose tenant has no usage key on this stage (see docs/DEPLOY.md).
+          'InvalidUsageKey',
+          apigw.ResponseType.INVALID_API_KEY,
+          '403',
+          envelope(
+            'FORBIDDEN',
+            "The tenant of this API key has no usage plan on this stage; the operator must add it to the stage's tenant limits.",
+          ),
         ],
         [
           'AuthorizerFailure',

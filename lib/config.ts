@@ -1,4 +1,13 @@
 import type { Node } from 'constructs';
+import {
+  checkWithinStage,
+  DEFAULT_STAGE_LIMIT,
+  DEFAULT_TENANT_LIMITS,
+  parseRateLimit,
+  parseTenantLimits,
+  type RateLimit,
+  type TenantLimits,
+} from '../lambdas/platform/tenant-limits.js';
 import { type CaptureConfig, readCaptureConfig } from './capture-config.js';
 
 /** Deployment settings, read from CDK context (`cdk.json` or `-c key=value`). */
@@ -36,6 +45,15 @@ export interface ServiceConfig {
    * (a domain of your own in front of it): alert links use it, and the API answers its origin with CORS.
    */
   consoleUrl?: string;
+  /**
+   * `tenantLimits`: each tenant's request rate (API Gateway usage plans): a default, overrides per
+   * tenant, and the tenants that get a usage key of their own. Unset: 20/s, burst 40, for all.
+   */
+  tenantLimits?: TenantLimits;
+  /** `stageLimit`: the whole stage's request rate (default 500/s, burst 1000). */
+  stageLimit?: RateLimit;
+  /** `wafRateLimit`: requests per 5 minutes per client IP above which a WAF web ACL blocks; unset: no WAF. */
+  wafRateLimit?: number;
 }
 
 const STAGE = /^[a-z][a-z0-9-]{0,19}$/;
@@ -79,6 +97,61 @@ function flag(node: Node, key: string, fallback: boolean): boolean {
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
   throw new Error(`Context value '${key}' is '${String(value)}', expected true or false.`);
+}
+
+/** A context value that is a JSON object: written as one in cdk.json, or as JSON text with `-c`. */
+function jsonValue(node: Node, key: string): unknown {
+  const value: unknown = node.tryGetContext(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new Error(`Context value '${key}' is not valid JSON.`);
+  }
+}
+
+/** The smallest and largest limit AWS WAF accepts for a rate-based rule (requests per 5 minutes). */
+export const WAF_RATE_LIMIT_RANGE = { min: 10, max: 2_000_000_000 };
+
+function wafRateLimitOf(node: Node): number | undefined {
+  const value: unknown = node.tryGetContext('wafRateLimit');
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
+  if (!Number.isInteger(n) || n < WAF_RATE_LIMIT_RANGE.min || n > WAF_RATE_LIMIT_RANGE.max)
+    throw new Error(
+      `Context value 'wafRateLimit' is '${String(value)}', expected requests per 5 minutes per client IP, a whole number from ${WAF_RATE_LIMIT_RANGE.min} to ${WAF_RATE_LIMIT_RANGE.max}.`,
+    );
+  return n;
+}
+
+/** Reads `stageLimit` and `tenantLimits`, each tenant's limit within the stage's. */
+function limitsOf(node: Node): { stageLimit?: RateLimit; tenantLimits?: TenantLimits } {
+  const parsed = <T>(key: string, parse: () => T): T => {
+    try {
+      return parse();
+    } catch (error) {
+      throw new Error(`Context value '${key}' is invalid: ${(error as Error).message}`);
+    }
+  };
+  const stageValue = jsonValue(node, 'stageLimit');
+  const stageLimit =
+    stageValue === undefined
+      ? undefined
+      : parsed('stageLimit', () => parseRateLimit(stageValue, 'stageLimit'));
+  const tenantValue = jsonValue(node, 'tenantLimits');
+  const tenantLimits =
+    tenantValue === undefined
+      ? undefined
+      : parsed('tenantLimits', () => parseTenantLimits(tenantValue, 'tenantLimits'));
+  parsed('tenantLimits', () =>
+    checkWithinStage(
+      tenantLimits ?? DEFAULT_TENANT_LIMITS,
+      stageLimit ?? DEFAULT_STAGE_LIMIT,
+      'tenantLimits',
+    ),
+  );
+  return { ...(stageLimit ? { stageLimit } : {}), ...(tenantLimits ? { tenantLimits } : {}) };
 }
 
 function checked(key: string, value: string, pattern: RegExp, expected: string): string {
@@ -144,6 +217,8 @@ export function readConfig(node: Node): ServiceConfig {
   const createSenderIdentity = flag(node, 'createSenderIdentity', true);
   const sesSandbox = flag(node, 'sesSandbox', false);
   const capture = readCaptureConfig(node);
+  const limits = limitsOf(node);
+  const wafRateLimit = wafRateLimitOf(node);
   return {
     stage,
     senderEmail,
@@ -163,5 +238,7 @@ export function readConfig(node: Node): ServiceConfig {
     tablePrefix: checked('tablePrefix', tablePrefix, TABLE_PREFIX, 'up to 32 of A-Z a-z 0-9 _ . -'),
     ...(capture ? { capture } : {}),
     ...(consoleUrl ? { consoleUrl } : {}),
+    ...limits,
+    ...(wafRateLimit !== undefined ? { wafRateLimit } : {}),
   };
 }

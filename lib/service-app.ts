@@ -51,6 +51,7 @@ export function createServiceStacks(scope: Construct, options: ServiceStacksOpti
   // the newer weak references (Fn::GetStackOutput) are not used yet.
   CrossStackReferences.of(scope).consume(ReferenceStrength.STRONG);
   const prefix = stackPrefix(config.stage);
+  const throttling = options.throttling ?? config.stageLimit;
   const common = { ...(options.env ? { env: options.env } : {}) };
 
   const data = new DataStack(scope, `${prefix}-Data`, {
@@ -85,7 +86,9 @@ export function createServiceStacks(scope: Construct, options: ServiceStacksOpti
     alerting: alerting.resources,
     functions,
     routes,
-    ...(options.throttling ? { throttling: options.throttling } : {}),
+    ...(throttling ? { throttling } : {}),
+    ...(config.tenantLimits ? { tenantLimits: config.tenantLimits } : {}),
+    ...(config.wafRateLimit !== undefined ? { wafRateLimit: config.wafRateLimit } : {}),
     console: { origin: webConsole.origin, bucket: webConsole.bucket },
   });
   const operations = new OperationsStack(scope, `${prefix}-Operations`, {

@@ -3,8 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { BASE_PATH } from '@cost-management/contract';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { identityForKey, type Keyring } from '../lambdas/platform/api-keys.js';
+import { toErrorResponse } from '../lambdas/platform/error-map.js';
+import { RateLimitedError } from '../lambdas/platform/errors.js';
 import { MAX_BODY_BYTES } from '../lambdas/platform/http.js';
 import { toProxyEvent } from './proxy-event.js';
+import type { TenantRateLimiter } from './tenant-rate-limiter.js';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -35,9 +38,32 @@ function compile(route: LocalRoute): CompiledRoute {
   return { ...route, pattern: new RegExp(`^${source}/?$`), names };
 }
 
-function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+function sendError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify({ error: { code, message } }));
+}
+
+/** A 429 in the error envelope, through the one error map, with its Retry-After. */
+function sendRateLimited(res: ServerResponse, retryAfterSeconds: number): void {
+  const mapped = toErrorResponse(new RateLimitedError(retryAfterSeconds));
+  sendError(res, mapped.status, mapped.code, mapped.message, {
+    'retry-after': String(mapped.retryAfterSeconds ?? retryAfterSeconds),
+  });
+}
+
+export interface LocalHttpServerOptions {
+  /**
+   * Each tenant's request rate, checked once the key is known and before the body is read: a
+   * request over its tenant's limit is answered 429 and reaches no handler. Routes without a key
+   * (`/health`, `/_local/*`, the console) are never counted. Unset: no limit.
+   */
+  rateLimiter?: TenantRateLimiter;
 }
 
 /** Reads the body up to `limit` bytes; returns null when it is larger. */
@@ -66,10 +92,14 @@ function headersOf(req: IncomingMessage): Record<string, string> {
 
 /**
  * Serves Lambda proxy handlers over plain HTTP the way API Gateway does: it authenticates
- * the x-api-key (the authorizer's job in AWS), matches the route template, and turns the
- * request into a proxy event.
+ * the x-api-key (the authorizer's job in AWS), applies the tenant's rate limit (the usage plan's),
+ * matches the route template, and turns the request into a proxy event.
  */
-export function createLocalHttpServer(routes: LocalRoute[], keyring: Keyring): Server {
+export function createLocalHttpServer(
+  routes: LocalRoute[],
+  keyring: Keyring,
+  options: LocalHttpServerOptions = {},
+): Server {
   const compiled = routes.map(compile);
   return createServer(async (req, res) => {
     try {
@@ -121,6 +151,8 @@ export function createLocalHttpServer(routes: LocalRoute[], keyring: Keyring): S
             'Missing or unknown API key: send a valid key in the x-api-key header.',
           );
         }
+        const verdict = options.rateLimiter?.take(tenantId);
+        if (verdict && !verdict.allowed) return sendRateLimited(res, verdict.retryAfterSeconds);
       }
       const body = await readBody(req, MAX_BODY_BYTES + 1024);
       if (body === null) {

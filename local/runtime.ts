@@ -6,6 +6,7 @@ import { BENCHMARKS } from '@cost-management/core';
 import { HANDLER_ROUTES } from '../lambdas/functions/routes.js';
 import { parseApiKeys } from '../lambdas/platform/api-keys.js';
 import { physicalTableName, TABLES } from '../lambdas/platform/tables.js';
+import type { TenantLimits } from '../lambdas/platform/tenant-limits.js';
 import { DynamoBenchmarkStore } from '../lambdas/usage/adapters/dynamo-read-stores.js';
 import {
   type AlertingRuntime,
@@ -23,6 +24,7 @@ import {
   listen,
   type ProxyHandler,
 } from './http-server.js';
+import { TenantRateLimiter } from './tenant-rate-limiter.js';
 
 export interface LocalRuntimeOptions {
   /** TCP port for the API; 0 picks a free one. */
@@ -40,6 +42,13 @@ export interface LocalRuntimeOptions {
   alerting?: AlertingRuntimeOptions;
   /** The console URL alert notices link to; default: this runtime's own `/console/`. */
   consoleUrl?: string;
+  /**
+   * Each tenant's request rate, as the deployed usage plans enforce it (`TENANT_LIMITS` in
+   * `npm start`); unset: no per-tenant limit (tests and `npm run bench` send bursts from one tenant).
+   */
+  tenantLimits?: TenantLimits;
+  /** The rate limiter's clock in milliseconds (tests); default `performance.now`. */
+  rateLimitClock?: () => number;
 }
 
 export interface LocalRuntime {
@@ -130,6 +139,9 @@ async function serve(
   const server: Server = createLocalHttpServer(
     [...(await localRoutes()), ...alerting.routes, ...consoleRoutes()],
     keyring,
+    options.tenantLimits
+      ? { rateLimiter: new TenantRateLimiter(options.tenantLimits, options.rateLimitClock) }
+      : {},
   );
   const url = await listen(server, port, host);
   return {

@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashApiKey, keyIdOfHash } from './api-keys.js';
 import { authorizerPolicy, createAuthorizer, parseKeySecret, REFRESH_RETRY_MS } from './authorizer.js';
+import { unlistedTenantsUsageKey, usageIdentifierKey } from './tenant-limits.js';
 
 const METHOD_ARN =
   'arn:aws:execute-api:eu-central-1:123456789012:abc123/dev/POST/api/cost-management/estimate';
@@ -90,6 +91,31 @@ describe('token authorizer', () => {
       { Action: 'execute-api:Invoke', Effect: 'Deny', Resource: STAGE_ARN },
     ]);
     expect(result.context).toBeUndefined();
+  });
+
+  it("names the usage key of the caller's tenant on its stage, or the shared one for unlisted tenants", async () => {
+    secrets.on(GetSecretValueCommand).resolves({
+      SecretString: secretOf({ 'key-of-tenant-a': 'tenant-a', 'key-of-tenant-b': 'tenant-b' }),
+    });
+    const authorize = createAuthorizer({
+      client: new SecretsManagerClient({}),
+      secretId: SECRET_ARN,
+      cacheSeconds: 300,
+      now: () => clock,
+      usagePlanTenants: ['tenant-a'],
+    });
+    const a = await authorize(event('key-of-tenant-a'));
+    expect(a.usageIdentifierKey).toBe(usageIdentifierKey('dev', 'tenant-a'));
+    expect(a.usageIdentifierKey).toMatch(/^tenant-usage-dev-tenant-a-/);
+    expect((await authorize(event('key-of-tenant-b'))).usageIdentifierKey).toBe(
+      unlistedTenantsUsageKey('dev'),
+    );
+    expect((await authorize(event('not-a-known-key'))).usageIdentifierKey).toBeUndefined();
+  });
+
+  it('names no usage key unless told which tenants have one', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: secretOf({ 'key-of-tenant-a': 'tenant-a' }) });
+    expect(await build()(event('key-of-tenant-a'))).not.toHaveProperty('usageIdentifierKey');
   });
 
   it('reads the secret once while the cache is fresh and again after it expired', async () => {
@@ -234,6 +260,26 @@ describe('handler', () => {
       keyId: keyIdOfHash(hashApiKey('key-of-tenant-a')),
     });
     expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: SECRET_ARN });
+  });
+
+  it("always names a usage key: the tenant's own when USAGE_PLAN_TENANTS lists it", async () => {
+    vi.stubEnv('API_KEYS_SECRET_ARN', SECRET_ARN);
+    vi.stubEnv('USAGE_PLAN_TENANTS', '["tenant-a"]');
+    secrets.reset();
+    secrets.on(GetSecretValueCommand).resolves({
+      SecretString: secretOf({ 'key-of-tenant-a': 'tenant-a', 'key-of-tenant-b': 'tenant-b' }),
+    });
+    const { handler } = await import('../functions/authorizer-handler.js');
+    expect((await handler(event('key-of-tenant-a'))).usageIdentifierKey).toBe(
+      usageIdentifierKey('dev', 'tenant-a'),
+    );
+    expect((await handler(event('key-of-tenant-b'))).usageIdentifierKey).toBe(unlistedTenantsUsageKey('dev'));
+  });
+
+  it('refuses a USAGE_PLAN_TENANTS that is not a list of tenant ids', async () => {
+    vi.stubEnv('API_KEYS_SECRET_ARN', SECRET_ARN);
+    vi.stubEnv('USAGE_PLAN_TENANTS', '{"tenant-a":1}');
+    await expect(import('../functions/authorizer-handler.js')).rejects.toThrow(/USAGE_PLAN_TENANTS/);
   });
 
   it('refuses to start without the secret ARN', async () => {

@@ -9,6 +9,7 @@ import {
   TENANT_ID_PATTERN,
 } from './api-keys.js';
 import { logger } from './logger.js';
+import { unlistedTenantsUsageKey, usageIdentifierKey } from './tenant-limits.js';
 
 const KEY_HASH_PATTERN = /^[0-9a-f]{64}$/;
 
@@ -23,6 +24,12 @@ export interface AuthorizerOptions {
   cacheSeconds: number;
   /** Milliseconds since the epoch; injectable for tests. */
   now?: () => number;
+  /**
+   * The tenants with an API Gateway usage key of their own (`USAGE_PLAN_TENANTS`). When set, an
+   * allowed caller's answer carries `usageIdentifierKey`: its tenant's key, or the key the unlisted
+   * tenants share, so API Gateway applies the tenant's usage plan. Unset: no usage key.
+   */
+  usagePlanTenants?: readonly string[];
 }
 
 export type TokenAuthorizer = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
@@ -76,6 +83,7 @@ export function authorizerPolicy(
   tenantId: string | undefined,
   role: string = 'admin',
   keyId?: string,
+  usageKey?: string,
 ): APIGatewayAuthorizerResult {
   const [arnAndApi = '', stage = '*'] = methodArn.split('/');
   return {
@@ -91,6 +99,7 @@ export function authorizerPolicy(
       ],
     },
     ...(tenantId ? { context: { tenantId, role, ...(keyId ? { keyId } : {}) } } : {}),
+    ...(tenantId && usageKey ? { usageIdentifierKey: usageKey } : {}),
   };
 }
 
@@ -98,7 +107,9 @@ export function authorizerPolicy(
 export const REFRESH_RETRY_MS = 30_000;
 
 /**
- * A TOKEN authorizer over the key hashes in Secrets Manager. The secret is read on the first
+ * A TOKEN authorizer over the key hashes in Secrets Manager. With `usagePlanTenants`, an allowed
+ * answer names the tenant's usage key (see {@link usageIdentifierKey}) for API Gateway's per-tenant
+ * usage plans. The secret is read on the first
  * call and again once `cacheSeconds` have passed; if a refresh fails, the keys already known
  * keep working and the read is retried after `REFRESH_RETRY_MS`. Unknown or missing keys get a
  * `Deny` policy, which the API answers with 401 UNAUTHORIZED (a rejected key is not a
@@ -106,6 +117,7 @@ export const REFRESH_RETRY_MS = 30_000;
  */
 export function createAuthorizer(options: AuthorizerOptions): TokenAuthorizer {
   const now = options.now ?? Date.now;
+  const listed = options.usagePlanTenants ? new Set(options.usagePlanTenants) : undefined;
   let cached: { keyring: Keyring; refreshAt: number } | undefined;
 
   async function load(): Promise<Keyring> {
@@ -132,6 +144,18 @@ export function createAuthorizer(options: AuthorizerOptions): TokenAuthorizer {
 
   return async (event) => {
     const identity = identityForKey(await keyring(), event.authorizationToken);
-    return authorizerPolicy(event.methodArn, identity?.tenantId, identity?.role, identity?.keyId);
+    let usageKey: string | undefined;
+    if (identity && listed) {
+      const stage = event.methodArn.split('/')[1] ?? '';
+      if (listed.has(identity.tenantId)) usageKey = usageIdentifierKey(stage, identity.tenantId);
+      else {
+        // Served, but within the budget all unlisted tenants share: add it to tenantLimits.tenants.
+        logger.warn("tenant has no usage key of its own; it shares the unlisted tenants' rate limit", {
+          tenantId: identity.tenantId,
+        });
+        usageKey = unlistedTenantsUsageKey(stage);
+      }
+    }
+    return authorizerPolicy(event.methodArn, identity?.tenantId, identity?.role, identity?.keyId, usageKey);
   };
 }

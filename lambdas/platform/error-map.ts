@@ -1,6 +1,6 @@
 import { CostManagementError, type ErrorDetail } from '@cost-management/core';
 import { $ZodError } from 'zod/v4/core';
-import { ThrottledError, UnavailableError } from './errors.js';
+import { RateLimitedError, ThrottledError, UnavailableError } from './errors.js';
 
 export interface ErrorResponse {
   status: number;
@@ -21,6 +21,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   PAYLOAD_TOO_LARGE: 413,
   UNKNOWN_MODEL: 422,
   THROTTLED: 429,
+  RATE_LIMITED: 429,
   UNAVAILABLE: 503,
   INTERNAL: 500,
 };
@@ -90,7 +91,11 @@ export function toErrorResponse(error: unknown): ErrorResponse {
       message: error.message,
       details: error.details,
     };
-    if (error instanceof ThrottledError || error instanceof UnavailableError) {
+    if (
+      error instanceof ThrottledError ||
+      error instanceof RateLimitedError ||
+      error instanceof UnavailableError
+    ) {
       response.retryAfterSeconds = error.retryAfterSeconds;
     }
     return response;

@@ -34,7 +34,7 @@ export class PayloadTooLargeError extends CostManagementError {
   readonly code = 'PAYLOAD_TOO_LARGE';
 }
 
-/** Rate limit or cost control: the caller should retry after `retryAfterSeconds`. */
+/** Cost control asks the caller to wait: retry after `retryAfterSeconds` (a request rate is `RateLimitedError`). */
 export class ThrottledError extends CostManagementError {
   readonly code = 'THROTTLED';
   constructor(
@@ -43,6 +43,20 @@ export class ThrottledError extends CostManagementError {
     details: ErrorDetail[] = [],
   ) {
     super(message, details);
+  }
+}
+
+/**
+ * The tenant sent more requests than its rate limit allows (the local runtime's per-tenant
+ * buckets; API Gateway answers the same code from its usage plans): nothing reached a handler.
+ */
+export class RateLimitedError extends CostManagementError {
+  readonly code = 'RATE_LIMITED';
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = 'Too many requests for this tenant; retry after the Retry-After interval.',
+  ) {
+    super(message);
   }
 }
 

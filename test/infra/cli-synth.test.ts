@@ -51,6 +51,11 @@ describe('cdk synth (the CLI, as in a fresh clone)', () => {
         'invocationLogBucket=acme-bedrock-logs',
         '-c',
         'invocationLogPrefix=bedrock/',
+        // Per-tenant limits with an override, and the WAF rate rule, as JSON and number text.
+        '-c',
+        'tenantLimits={"default":{"rateLimit":25,"burstLimit":50},"overrides":{"acme":{"rateLimit":100,"burstLimit":200}},"tenants":["globex"]}',
+        '-c',
+        'wafRateLimit=2000',
         '-o',
         outdir,
       ],
@@ -109,5 +114,24 @@ describe('cdk synth (the CLI, as in a fresh clone)', () => {
     expect(
       ofType('AWS::CloudWatch::Alarm').filter((r) => r.Properties.MetricName === 'ReconciliationGap'),
     ).toHaveLength(1);
+
+    // The tenant limits: the shared default plan, one per named tenant (acme's override), their keys, the WAF.
+    const api = JSON.parse(
+      readFileSync(path.join(outdir, 'CostManagement-ci-Api.template.json'), 'utf8'),
+    ) as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
+    const apiOfType = (type: string) => Object.values(api.Resources).filter((r) => r.Type === type);
+    expect(
+      apiOfType('AWS::ApiGateway::UsagePlan')
+        .map((r) => r.Properties.Throttle)
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    ).toEqual([
+      { BurstLimit: 200, RateLimit: 100 },
+      { BurstLimit: 50, RateLimit: 25 },
+      { BurstLimit: 50, RateLimit: 25 },
+    ]);
+    expect(apiOfType('AWS::ApiGateway::ApiKey')).toHaveLength(3);
+    expect(apiOfType('AWS::WAFv2::WebACL')).toHaveLength(1);
   }, 180_000);
 });

@@ -490,9 +490,11 @@ describe('api stack', () => {
         DataTraceEnabled: false,
         LoggingLevel: 'ERROR',
         MetricsEnabled: true,
-        ThrottlingRateLimit: 50,
-        ThrottlingBurstLimit: 100,
+        ThrottlingRateLimit: 500,
+        ThrottlingBurstLimit: 1000,
       },
+      // The open liveness check's own throttle (test/infra/tenant-limits.test.ts).
+      expect.objectContaining({ HttpMethod: 'GET', ResourcePath: '/~1api~1cost-management~1health' }),
     ]);
     service.templates.api.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });

@@ -398,7 +398,7 @@ export class ApiStack extends Stack {
           contentType: 'APPLICATION_JSON',
           content: JSON.stringify({
             error: {
-              code: 'RATE_LIMITED',
+              code: 'THROTTLED',
               message: 'Too many requests from this address; retry after the Retry-After interval.',
             },
           }),
@@ -509,7 +509,7 @@ export class ApiStack extends Stack {
           apigw.ResponseType.THROTTLED,
           '429',
           envelope(
-            'RATE_LIMITED',
+            'THROTTLED',
             "Too many requests for this tenant's (or the API's) rate limit; retry after the Retry-After interval.",
           ),
           { 'Retry-After': "'1'" },
@@ -519,7 +519,7 @@ export class ApiStack extends Stack {
           apigw.ResponseType.QUOTA_EXCEEDED,
           '429',
           envelope(
-            'RATE_LIMITED',
+            'THROTTLED',
             "This tenant's request quota is used up; retry after the Retry-After interval.",
           ),
           { 'Retry-After': "'60'" },

@@ -34,7 +34,7 @@ export class PayloadTooLargeError extends CostManagementError {
   readonly code = 'PAYLOAD_TOO_LARGE';
 }
 
-/** Cost control asks the caller to wait: retry after `retryAfterSeconds` (a request rate is `RateLimitedError`). */
+/** Cost control asks the caller to wait: retry after `retryAfterSeconds` (a request rate over its limit is `RateLimitedError`, same code). */
 export class ThrottledError extends CostManagementError {
   readonly code = 'THROTTLED';
   constructor(
@@ -49,9 +49,10 @@ export class ThrottledError extends CostManagementError {
 /**
  * The tenant sent more requests than its rate limit allows (the local runtime's per-tenant
  * buckets; API Gateway answers the same code from its usage plans): nothing reached a handler.
+ * The contract's code for every 429 is `THROTTLED`; the message says which limit it was.
  */
 export class RateLimitedError extends CostManagementError {
-  readonly code = 'RATE_LIMITED';
+  readonly code = 'THROTTLED';
   constructor(
     readonly retryAfterSeconds: number,
     message = 'Too many requests for this tenant; retry after the Retry-After interval.',

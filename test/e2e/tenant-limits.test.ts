@@ -54,7 +54,7 @@ describe('per-tenant rate limits', () => {
   });
   afterAll(() => runtime?.close());
 
-  it('refuses tenant A past its burst with 429 RATE_LIMITED and Retry-After, while tenant B is served in full', async () => {
+  it('refuses tenant A past its burst with 429 THROTTLED and Retry-After, while tenant B is served in full', async () => {
     const before = await hammerOpenRoutes(60);
     expectNeverLimited(before);
 
@@ -71,7 +71,7 @@ describe('per-tenant rate limits', () => {
     expect(count(a, 201)).toBe(LIMIT.burstLimit);
     expect(count(a, 429)).toBe(3 * LIMIT.burstLimit);
     for (const refused of a.filter((r) => r.status === 429)) {
-      expect((refused.body as Envelope).error.code).toBe('RATE_LIMITED');
+      expect((refused.body as Envelope).error.code).toBe('THROTTLED');
       expect((refused.body as Envelope).error.message).toMatch(/retry after the Retry-After interval/i);
       expect(refused.headers.get('retry-after')).toBe('1');
       expect(refused.headers.get('content-type')).toMatch(/application\/json/);

@@ -235,7 +235,7 @@ function gatewayResponse(type: string) {
 }
 
 describe('429 answers', () => {
-  it('answer a throttle or a quota with RATE_LIMITED in the error envelope and a Retry-After', () => {
+  it('answer a throttle or a quota with THROTTLED in the error envelope and a Retry-After', () => {
     for (const [type, retryAfter] of [
       ['THROTTLED', "'1'"],
       ['QUOTA_EXCEEDED', "'60'"],
@@ -243,7 +243,7 @@ describe('429 answers', () => {
       const response = gatewayResponse(type);
       expect(response.status).toBe('429');
       expect(response.retryAfter).toBe(retryAfter);
-      expect(response.body.error.code).toBe('RATE_LIMITED');
+      expect(response.body.error.code).toBe('THROTTLED');
       expect(response.body.error.message).toMatch(/retry after the Retry-After interval/);
     }
   });
@@ -283,7 +283,7 @@ describe('WAF option', () => {
       { Content: string; ContentType: string }
     >;
     expect(bodies['rate-limited']?.ContentType).toBe('APPLICATION_JSON');
-    expect(JSON.parse(bodies['rate-limited']?.Content ?? '').error.code).toBe('RATE_LIMITED');
+    expect(JSON.parse(bodies['rate-limited']?.Content ?? '').error.code).toBe('THROTTLED');
     const [association] = resources(configured.templates.api, 'AWS::WAFv2::WebACLAssociation');
     expect(association?.Properties.WebACLArn).toEqual({
       'Fn::GetAtt': [logicalId(configured.stacks.api.webAcl as CfnWebACL), 'Arn'],

@@ -11,7 +11,7 @@ const ERROR_RESPONSES: Record<string, string> = {
   '413': 'PAYLOAD_TOO_LARGE: body over 256 KiB.',
   '422': 'UNKNOWN_MODEL: model id not in the catalog.',
   '429':
-    "RATE_LIMITED: the tenant's (or the stage's) request rate is above its limit; THROTTLED: cost control asks the caller to wait. Both: see Retry-After.",
+    "THROTTLED: the tenant's (or the stage's) request rate is above its limit, or cost control asks the caller to wait; see Retry-After.",
   '503': 'UNAVAILABLE: a dependency failed after retries; see Retry-After. Nothing was written.',
   '500': 'INTERNAL: unexpected failure (no internals are exposed).',
 };

@@ -136,8 +136,10 @@ export class ApiStack extends Stack {
 
     this.apiKeysSecret = new secretsmanager.Secret(this, 'ApiKeys', {
       description:
-        'API keys as SHA-256 hashes: { "<sha256 hex of the key>": "<tenant>" }. Read only by the authorizer.',
+        'API keys as SHA-256 hashes: { "<sha256 hex of the key>": "<tenant>" or { tenant, role, name, createdAt, expiresAt } }. Read only by the authorizer; edited with npm run keys.',
       secretObjectValue: {},
+      // Kept with the data tables (retained too): deleting the stack must not revoke every client's key.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.apiKeysSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
@@ -315,7 +317,8 @@ export class ApiStack extends Stack {
     });
     new CfnOutput(this, 'ApiKeysSecretArn', {
       value: this.apiKeysSecret.secretArn,
-      description: 'Secret holding the API key hashes (see docs/DEPLOY.md, "Add or revoke an API key")',
+      description:
+        'Secret holding the API key hashes (npm run keys; docs/DEPLOY.md, "Add or revoke an API key")',
     });
   }
 

@@ -12,11 +12,13 @@ import { spec as reconciliation } from '../lambdas/functions/reconciliation-envi
 import { spec as repricer } from '../lambdas/functions/repricer-environment.js';
 import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/functions/routes.js';
 import { spec as sweep } from '../lambdas/functions/sweep-environment.js';
+import { spec as thresholdBackfill } from '../lambdas/functions/threshold-backfill-environment.js';
 import { spec as usageApi } from '../lambdas/functions/usage-api-environment.js';
 import {
   ERASURE_REQUESTED,
   EVENT_SOURCE,
   REPRICING_REQUESTED,
+  THRESHOLD_BACKFILL_REQUESTED,
   THRESHOLD_BREACHED,
 } from '../lambdas/platform/events/event-publisher.js';
 import type { FunctionSpec } from '../lambdas/platform/function-spec.js';
@@ -88,6 +90,7 @@ export const FUNCTIONS: readonly RegisteredFunction[] = [
   registerFunction(notifier, { kind: 'event', detailType: THRESHOLD_BREACHED }),
   registerFunction(erasure, { kind: 'event', detailType: ERASURE_REQUESTED }),
   registerFunction(repricer, { kind: 'event', detailType: REPRICING_REQUESTED }),
+  registerFunction(thresholdBackfill, { kind: 'event', detailType: THRESHOLD_BACKFILL_REQUESTED }),
   registerFunction(sweep, { kind: 'schedule' }),
   registerFunction(
     priceSync,

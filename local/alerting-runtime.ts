@@ -9,6 +9,7 @@ import { LOCAL_CHANNELS } from '../lambdas/alerting/ports/senders.js';
 import {
   ERASURE_REQUESTED,
   REPRICING_REQUESTED,
+  THRESHOLD_BACKFILL_REQUESTED,
   THRESHOLD_BREACHED,
 } from '../lambdas/platform/events/event-publisher.js';
 import { installLocalEventBus } from '../lambdas/platform/events/local-event-bus.js';
@@ -114,6 +115,13 @@ export async function startAlertingRuntime(options: AlertingRuntimeOptions = {})
   )) as typeof import('../lambdas/functions/repricer-handler.js');
   bus.subscribe(REPRICING_REQUESTED, (event) =>
     repricer.handler(event as unknown as Parameters<typeof repricer.handler>[0]),
+  );
+  // The period-to-date of a threshold in another zone than UTC, off the request path.
+  const thresholdBackfill = (await import(
+    '../lambdas/functions/threshold-backfill-handler.js'
+  )) as typeof import('../lambdas/functions/threshold-backfill-handler.js');
+  bus.subscribe(THRESHOLD_BACKFILL_REQUESTED, (event) =>
+    thresholdBackfill.handler(event as unknown as Parameters<typeof thresholdBackfill.handler>[0]),
   );
   const sweepModule = (await import(
     '../lambdas/functions/sweep-handler.js'

@@ -24,6 +24,8 @@ export function thresholdResponse(t: Threshold): ThresholdResponse {
     enabled: t.enabled,
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
+    periodTotals: t.periodTotals ?? 'complete',
+    ...(t.periodTotalsCompletedAt ? { periodTotalsCompletedAt: t.periodTotalsCompletedAt } : {}),
   };
 }
 

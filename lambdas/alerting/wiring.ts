@@ -29,7 +29,7 @@ import { DynamoAlertingDataEraser } from './adapters/dynamo-user-data-eraser.js'
 import { HttpWebhookSender } from './adapters/webhook-sender.js';
 import type { Threshold } from './ports/alerting-store.js';
 import { type DeadLetterSink, LOCAL_CHANNELS, type LocalChannels } from './ports/senders.js';
-import { type BackfillDeps, backfillPeriodTotal } from './use-cases/backfill-period.js';
+import { type BackfillDeps, backfillRequested } from './use-cases/backfill-period.js';
 import {
   type SpendReader,
   ThresholdCache,
@@ -198,13 +198,23 @@ export function sweepDeps(
   };
 }
 
+/** Asks for the backfill of a threshold that starts watching in another zone than UTC (on the bus). */
+export function backfillRequester(env: { EVENT_BUS_NAME?: string | undefined }) {
+  const publisher = eventPublisher(env);
+  return (tenantId: string, threshold: Threshold) =>
+    publisher.publish([backfillRequested(tenantId, threshold)]);
+}
+
 /**
- * Period-to-date of a new threshold in another zone than UTC, from the raw records, once. The
- * records and the period totals are the usage context's, wired by the composition root.
+ * The threshold-backfill function's dependencies: thresholds, and the usage context's records and
+ * period totals (wired by the composition root).
  */
-export function periodBackfill(deps: BackfillDeps) {
-  return (tenantId: string, threshold: Threshold, now: Date) =>
-    backfillPeriodTotal(deps, tenantId, threshold, now);
+export function thresholdBackfillDeps(
+  env: { COST_THRESHOLDS_TABLE: string },
+  usage: Pick<BackfillDeps, 'records' | 'totals'>,
+  settleMs = 1000,
+): BackfillDeps {
+  return { thresholds: thresholdStore(env), ...usage, settleMs };
 }
 
 /** What the alerting context holds of a user, for erasure: thresholds, breaches, contacts. */

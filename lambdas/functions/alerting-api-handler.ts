@@ -1,9 +1,8 @@
 import { alertingRoutes } from '../alerting/routes.js';
-import { alertingConfigStore, breachStore, periodBackfill, thresholdStore } from '../alerting/wiring.js';
+import { alertingConfigStore, backfillRequester, breachStore, thresholdStore } from '../alerting/wiring.js';
 import { loadEnvironment } from '../platform/function-spec.js';
 import { routedHandler } from '../platform/router.js';
 import { auditLog } from '../privacy/wiring.js';
-import { aggregateStore, usageRecordReader } from '../usage/wiring.js';
 import { spec } from './alerting-api-environment.js';
 
 const env = loadEnvironment(spec);
@@ -14,7 +13,7 @@ export const handler = routedHandler(
   alertingRoutes({
     thresholds: {
       thresholds: thresholdStore(env),
-      backfill: periodBackfill({ records: usageRecordReader(env), writer: aggregateStore(env) }),
+      requestBackfill: backfillRequester(env),
       audit,
     },
     alerting: {

@@ -17,6 +17,8 @@ export function isApiRole(value: unknown): value is ApiRole {
 export interface KeyIdentity {
   tenantId: string;
   role: ApiRole;
+  /** Milliseconds since the epoch from which the key is refused (a rotated key after its overlap). */
+  expiresAtMs?: number;
 }
 
 /** API keys are kept only as SHA-256 hashes, each mapped to exactly one tenant (and a role). */
@@ -24,6 +26,8 @@ export interface Keyring {
   tenantByKeyHash: ReadonlyMap<string, string>;
   /** The role of a key hash; a hash without an entry is `admin`. */
   roleByKeyHash?: ReadonlyMap<string, ApiRole>;
+  /** When a key hash stops working (ms since the epoch); a hash without an entry never does. */
+  expiresAtByKeyHash?: ReadonlyMap<string, number>;
 }
 
 export function hashApiKey(key: string): string {
@@ -81,6 +85,7 @@ export function parseApiKeys(spec: string | undefined): Keyring {
 export function keyringFromHashes(entries: Record<string, string | KeyIdentity>): Keyring {
   const tenants = new Map<string, string>();
   const roles = new Map<string, ApiRole>();
+  const expiries = new Map<string, number>();
   for (const [hash, value] of Object.entries(entries)) {
     if (typeof value === 'string') {
       tenants.set(hash, value);
@@ -88,9 +93,10 @@ export function keyringFromHashes(entries: Record<string, string | KeyIdentity>)
     } else {
       tenants.set(hash, value.tenantId);
       roles.set(hash, value.role);
+      if (value.expiresAtMs !== undefined) expiries.set(hash, value.expiresAtMs);
     }
   }
-  return { tenantByKeyHash: tenants, roleByKeyHash: roles };
+  return { tenantByKeyHash: tenants, roleByKeyHash: roles, expiresAtByKeyHash: expiries };
 }
 
 /**
@@ -102,15 +108,22 @@ export function keyIdOfHash(keyHash: string): string {
   return keyHash.slice(0, 12);
 }
 
-/** The caller an API key stands for: its tenant, role and key id. Compares hashes in constant time. */
+/**
+ * The caller an API key stands for: its tenant, role and key id. Compares hashes in constant time.
+ * A key whose expiry has come at `nowMs` (checked on every call, not when the keys were loaded)
+ * stands for no one.
+ */
 export function identityForKey(
   keyring: Keyring,
   apiKey: string | undefined,
-): (KeyIdentity & { keyId: string }) | undefined {
+  nowMs: number = Date.now(),
+): (Omit<KeyIdentity, 'expiresAtMs'> & { keyId: string }) | undefined {
   if (!apiKey || apiKey.length > 512) return undefined;
   const hash = hashApiKey(apiKey);
   for (const [known, tenant] of keyring.tenantByKeyHash) {
     if (timingSafeEqual(Buffer.from(known, 'hex'), Buffer.from(hash, 'hex'))) {
+      const expiresAt = keyring.expiresAtByKeyHash?.get(known);
+      if (expiresAt !== undefined && expiresAt <= nowMs) return undefined;
       return {
         tenantId: tenant,
         role: keyring.roleByKeyHash?.get(known) ?? DEFAULT_ROLE,

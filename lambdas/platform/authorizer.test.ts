@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashApiKey, keyIdOfHash } from './api-keys.js';
 import { authorizerPolicy, createAuthorizer, parseKeySecret, REFRESH_RETRY_MS } from './authorizer.js';
+import { rotateKey } from './key-secret.js';
 import { unlistedTenantsUsageKey, usageIdentifierKey } from './tenant-limits.js';
 
 const METHOD_ARN =
@@ -169,6 +170,36 @@ describe('token authorizer', () => {
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(3);
   });
 
+  it('a rotated key works during the overlap and is refused after it, checked on every call', async () => {
+    const rotatedAt = new Date(clock);
+    const { map } = rotateKey(
+      { [hashApiKey('old-key-of-a')]: { tenant: 'tenant-a', role: 'ingest', name: 'backend' } },
+      keyIdOfHash(hashApiKey('old-key-of-a')),
+      'new-key-of-a',
+      1,
+      rotatedAt,
+    );
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(map) });
+    // Keys cached longer than the overlap: the expiry must not wait for the next read.
+    const authorize = build(7200);
+    const context = (key: string) => ({
+      tenantId: 'tenant-a',
+      role: 'ingest',
+      keyId: keyIdOfHash(hashApiKey(key)),
+    });
+    expect((await authorize(event('old-key-of-a'))).context).toEqual(context('old-key-of-a'));
+    expect((await authorize(event('new-key-of-a'))).context).toEqual(context('new-key-of-a'));
+    clock += 3_600_000 - 1;
+    expect((await authorize(event('old-key-of-a'))).context).toEqual(context('old-key-of-a'));
+    clock += 1;
+    // The secret was not read again: the clock decides.
+    const refused = await authorize(event('old-key-of-a'));
+    expect(refused.context).toBeUndefined();
+    expect(refused.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
+    expect((await authorize(event('new-key-of-a'))).context).toEqual(context('new-key-of-a'));
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+  });
+
   it('fails (a 5xx at the API, not a 401) when the secret cannot be read on a cold start', async () => {
     secrets.on(GetSecretValueCommand).rejects(new Error('AccessDeniedException'));
     await expect(build()(event('key-of-tenant-a'))).rejects.toThrow('AccessDeniedException');
@@ -214,6 +245,24 @@ describe('parseKeySecret', () => {
     expect(skipped).toBe(2);
     expect(keyring.roleByKeyHash?.get(viewer)).toBe('viewer');
     expect(keyring.roleByKeyHash?.get(plain)).toBe('admin');
+  });
+
+  it('reads names and times, and skips an entry whose expiry is malformed', () => {
+    const named = hashApiKey('a-named-key');
+    const { keyring, skipped } = parseKeySecret(
+      JSON.stringify({
+        [named]: {
+          tenant: 'tenant-a',
+          role: 'viewer',
+          name: 'dashboard',
+          createdAt: '2026-11-01T00:00:00.000Z',
+          expiresAt: '2026-12-01T00:00:00.000Z',
+        },
+        [hashApiKey('bad-expiry')]: { tenant: 'tenant-a', expiresAt: 'soon' },
+      }),
+    );
+    expect(skipped).toBe(1);
+    expect(keyring.expiresAtByKeyHash?.get(named)).toBe(Date.parse('2026-12-01T00:00:00.000Z'));
   });
 
   it('accepts an empty object: no key is valid yet', () => {

@@ -1,23 +1,16 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import {
-  identityForKey,
-  isApiRole,
-  type KeyIdentity,
-  type Keyring,
-  keyringFromHashes,
-  TENANT_ID_PATTERN,
-} from './api-keys.js';
+import { identityForKey, type KeyIdentity, type Keyring, keyringFromHashes } from './api-keys.js';
+import { KEY_HASH_PATTERN, parseKeyMap, readKeyEntry } from './key-secret.js';
 import { logger } from './logger.js';
 import { unlistedTenantsUsageKey, usageIdentifierKey } from './tenant-limits.js';
-
-const KEY_HASH_PATTERN = /^[0-9a-f]{64}$/;
 
 export interface AuthorizerOptions {
   client: SecretsManagerClient;
   /**
    * ARN or name of the secret holding `{ "<sha256 hex of the key>": "<tenant>" }`, or, for a key
-   * with a role, `{ "<sha256 hex>": { "tenant": "<tenant>", "role": "admin|ingest|viewer" } }`.
+   * with a role or an expiry, `{ "<sha256 hex>": { "tenant", "role"?, "name"?, "createdAt"?,
+   * "expiresAt"? } }` (`key-secret.ts`; `npm run keys` edits it).
    */
   secretId: string;
   /** How long the key hashes are kept before the secret is read again. */
@@ -34,14 +27,15 @@ export interface AuthorizerOptions {
 
 export type TokenAuthorizer = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
 
-/** A stored value: a plain tenant (an admin key) or `{ tenant, role }`; anything else is undefined. */
+/** A stored value as the keyring holds it; anything `readKeyEntry` refuses is undefined. */
 function identityOf(value: unknown): KeyIdentity | undefined {
-  if (typeof value === 'string')
-    return TENANT_ID_PATTERN.test(value) ? { tenantId: value, role: 'admin' } : undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const { tenant, role = 'admin' } = value as { tenant?: unknown; role?: unknown };
-  if (typeof tenant !== 'string' || !TENANT_ID_PATTERN.test(tenant) || !isApiRole(role)) return undefined;
-  return { tenantId: tenant, role };
+  const entry = readKeyEntry(value);
+  if (!entry) return undefined;
+  return {
+    tenantId: entry.tenant,
+    role: entry.role,
+    ...(entry.expiresAt !== undefined ? { expiresAtMs: Date.parse(entry.expiresAt) } : {}),
+  };
 }
 
 /**
@@ -51,15 +45,7 @@ function identityOf(value: unknown): KeyIdentity | undefined {
  * (and counted in the log), so one bad edit cannot lock every tenant out.
  */
 export function parseKeySecret(secretString: string | undefined): { keyring: Keyring; skipped: number } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(secretString ?? '');
-  } catch {
-    throw new Error('The API key secret is not valid JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error('The API key secret must be a JSON object of key hash to tenant.');
-  }
+  const parsed = parseKeyMap(secretString);
   const entries: Record<string, string | KeyIdentity> = {};
   let skipped = 0;
   for (const [hash, value] of Object.entries(parsed)) {
@@ -143,7 +129,9 @@ export function createAuthorizer(options: AuthorizerOptions): TokenAuthorizer {
   }
 
   return async (event) => {
-    const identity = identityForKey(await keyring(), event.authorizationToken);
+    // Expiry is checked against the clock on every call: a rotated key stops at its `expiresAt`
+    // (plus API Gateway's cache of this answer), not only when the secret is next read.
+    const identity = identityForKey(await keyring(), event.authorizationToken, now());
     let usageKey: string | undefined;
     if (identity && listed) {
       const stage = event.methodArn.split('/')[1] ?? '';

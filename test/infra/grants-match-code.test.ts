@@ -310,7 +310,7 @@ describe('each function sends only the AWS requests its spec and its role grant'
         methodArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:grantsapi/test/GET/health`,
       }),
     ).toMatchObject({ policyDocument: { Statement: [{ Effect: 'Allow' }] }, context: { tenantId: TENANT } });
-    // Thresholds: a UTC one and one in another zone (its period total is backfilled).
+    // Thresholds: a UTC one and one in another zone (its period total is backfilled off the request path).
     const created = await http('alerting-api', 'POST', '/thresholds', {
       userId: 'alice',
       limitUsd: 0.5,
@@ -318,13 +318,21 @@ describe('each function sends only the AWS requests its spec and its role grant'
     });
     ok(created);
     const thresholdId = (JSON.parse(created.body) as { thresholdId: string }).thresholdId;
-    ok(
-      await http('alerting-api', 'POST', '/thresholds', {
-        userId: 'alice',
-        limitUsd: 1000,
-        timezone: 'Europe/Berlin',
+    const zoned = await http('alerting-api', 'POST', '/thresholds', {
+      userId: 'alice',
+      limitUsd: 1000,
+      timezone: 'Europe/Berlin',
+    });
+    ok(zoned);
+    // Its backfill (ThresholdBackfillRequested; no bus here, so invoked as EventBridge would).
+    const pending = JSON.parse(zoned.body) as { thresholdId: string; createdAt: string };
+    expect(
+      await invoke('threshold-backfill', {
+        'detail-type': 'ThresholdBackfillRequested',
+        source: 'cost-management',
+        detail: { tenantId: TENANT, thresholdId: pending.thresholdId, backfillBefore: pending.createdAt },
       }),
-    );
+    ).toMatchObject({ outcome: 'completed' });
     ok(await http('alerting-api', 'GET', '/thresholds/alice'));
     ok(await http('alerting-api', 'PUT', `/thresholds/${thresholdId}`, { limitUsd: 0.4 }));
     ok(

@@ -532,6 +532,13 @@ describe('api stack', () => {
     service.templates.api.hasResourceProperties('AWS::SecretsManager::Secret', { SecretString: '{}' });
   });
 
+  it('retains the key secret when the stack is deleted, like the data tables', () => {
+    const secrets = service.templates.api.findResources('AWS::SecretsManager::Secret');
+    expect(Object.values(secrets).map((r) => [r.DeletionPolicy, r.UpdateReplacePolicy])).toEqual([
+      ['Retain', 'Retain'],
+    ]);
+  });
+
   it('alarms on API 5xx answers to the alerts topic', () => {
     service.templates.api.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/ApiGateway',

@@ -274,6 +274,12 @@ describe('inline detection and notices', () => {
       await call(base, 'POST', '/track-usage', { key: TENANT_A.key, body: event(`fay-${i}`, 'fay') });
     }
     await setup('fay', { limitUsd: 1, timezone: 'Asia/Kolkata', period: 'weekly' });
+    // The period-to-date is added in the background (ThresholdBackfillRequested on the bus).
+    await runtime.alerting.bus.idle();
+    const [fay] = (
+      await call<{ items: { periodTotals: string }[] }>(base, 'GET', '/thresholds/fay', { key: TENANT_A.key })
+    ).body.items;
+    expect(fay?.periodTotals).toBe('complete');
     expect(await breaches('fay')).toEqual([]);
     await call(base, 'POST', '/track-usage', { key: TENANT_A.key, body: event('fay-4', 'fay') });
     await runtime.alerting.bus.idle();

@@ -47,6 +47,7 @@ describe('threshold CRUD', () => {
       timezone: 'UTC',
       channels: ['email'],
       enabled: true,
+      periodTotals: 'complete',
     });
     const id = created.body.thresholdId;
 
@@ -62,6 +63,8 @@ describe('threshold CRUD', () => {
       limitUsd: 250.5,
       timezone: 'Europe/Berlin',
       channels: ['email', 'webhook'],
+      // Moved to another zone: its zone's period-to-date is added in the background.
+      periodTotals: 'pending',
     });
 
     expect((await call(base, 'DELETE', `/thresholds/${id}`, { key: TENANT_A.key })).status).toBe(204);

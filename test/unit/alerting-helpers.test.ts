@@ -364,6 +364,115 @@ describe('runSweep when a threshold cannot be evaluated', () => {
   });
 });
 
+describe('runSweep while a zone period total is pending', () => {
+  const now = new Date('2026-11-23T10:00:00Z');
+  const berlin = (type: Threshold['type'], periodTotals: Threshold['periodTotals']): Threshold => ({
+    thresholdId: `th-${type}`,
+    userId: 'u',
+    name: 'cap',
+    type,
+    period: 'monthly',
+    limitNano: 1_000_000_000,
+    warningPercent: 80,
+    emergencyPercent: 150,
+    changePercent: 50,
+    timezone: 'Europe/Berlin',
+    channels: ['email'],
+    enabled: true,
+    createdAt: '2026-11-23T09:00:00.000Z',
+    updatedAt: '2026-11-23T09:00:00.000Z',
+    periodTotals,
+    backfillBefore: '2026-11-23T09:00:00.000Z',
+  });
+  const warning = (t: Threshold): Breach => ({
+    tenantId: 't',
+    breachId: `${t.thresholdId}.2026-11.warning`,
+    thresholdId: t.thresholdId,
+    thresholdName: t.name,
+    thresholdType: t.type,
+    userId: 'u',
+    level: 'warning',
+    status: 'open',
+    periodKey: '2026-11',
+    periodStart: '2026-10-31T23:00:00.000Z',
+    periodEnd: '2026-11-30T23:00:00.000Z',
+    timezone: 'Europe/Berlin',
+    spendNano: 900_000_000,
+    limitNano: 1_000_000_000,
+    channels: ['email'],
+    detectedAt: '2026-11-23T09:30:00.000Z',
+    notifications: [{ channel: 'email', status: 'sent', attempts: 1 }],
+    delivery: 'done',
+  });
+
+  async function sweep(t: Threshold, spendNano: number) {
+    const updates: BreachUpdate[] = [];
+    const created: Breach[] = [];
+    const published: { detailType: string; detail: unknown }[] = [];
+    let historyReads = 0;
+    const deps: SweepDeps = {
+      thresholds: { shards: 1, listEnabled: async () => [{ tenantId: 't', threshold: t }] } as never,
+      breaches: {
+        shards: 1,
+        listActive: async () => [warning(t)],
+        createIfAbsent: async (b: Breach) => {
+          created.push(b);
+          return true;
+        },
+        update: async (_t: string, _id: string, update: BreachUpdate) => {
+          updates.push(update);
+          return { ...warning(t), ...update };
+        },
+      } as never,
+      spend: { costs: async (items) => items.map(() => spendNano) },
+      aggregates: {
+        readDays: async () => {
+          historyReads++;
+          return { days: [] } as never;
+        },
+      },
+      alerting: { get: async () => undefined, put: async () => undefined },
+      publisher: { publish: async (events) => void published.push(...events) },
+      notify: async () => undefined,
+      redeliverAfterMs: 120_000,
+    };
+    const summary = await runSweep(deps, now);
+    return { summary, updates, created, published, historyReads };
+  }
+
+  it('resolves nothing on a pending total, and asks for the stalled backfill again', async () => {
+    const { summary, updates, published } = await sweep(berlin('absolute', 'pending'), 0);
+    expect(updates).toEqual([]);
+    expect(summary.backfillsRequested).toBe(1);
+    expect(published).toEqual([
+      {
+        detailType: 'ThresholdBackfillRequested',
+        detail: { tenantId: 't', thresholdId: 'th-absolute', backfillBefore: '2026-11-23T09:00:00.000Z' },
+      },
+    ]);
+  });
+
+  it('opens an absolute level the partial total already reaches', async () => {
+    const { created } = await sweep(berlin('absolute', 'pending'), 1_100_000_000);
+    expect(created.map((b) => b.level)).toEqual(['critical']);
+  });
+
+  it('does not evaluate a pending forecast threshold at all', async () => {
+    const { summary, updates, created, historyReads } = await sweep(
+      berlin('forecast', 'pending'),
+      5_000_000_000,
+    );
+    expect([updates, created, summary.failures]).toEqual([[], [], 0]);
+    expect(historyReads).toBe(0);
+  });
+
+  it('once complete, the breach under the level is resolved and nothing is asked again', async () => {
+    const { summary, updates, published } = await sweep(berlin('absolute', 'complete'), 0);
+    expect(updates.map((u) => u.status)).toEqual(['resolved']);
+    expect([summary.backfillsRequested, published]).toEqual([0, []]);
+  });
+});
+
 describe('notifyBreach', () => {
   const breach: Breach = {
     tenantId: 't',

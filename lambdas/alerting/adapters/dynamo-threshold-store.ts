@@ -5,6 +5,7 @@ import {
   GetCommand,
   PutCommand,
   TransactWriteCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { queryAll } from '../../platform/dynamo-query.js';
 import { tenantPk, userPk } from '../../platform/keys.js';
@@ -65,6 +66,34 @@ export class DynamoThresholdStore implements ThresholdStore {
       ExpressionAttributeValues: { ':pk': userPk(tenantId, userId), ':th': 'TH#' },
     });
     return items.map((i) => strip(i) as unknown as Threshold);
+  }
+
+  async completePeriodTotals(
+    tenantId: string,
+    thresholdId: string,
+    backfillBefore: string,
+    at: string,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: tenantPk(tenantId), sk: `TH#${thresholdId}` },
+          UpdateExpression: 'SET periodTotals = :complete, periodTotalsCompletedAt = :at',
+          ConditionExpression: 'backfillBefore = :before AND periodTotals = :pending',
+          ExpressionAttributeValues: {
+            ':complete': 'complete',
+            ':pending': 'pending',
+            ':before': backfillBefore,
+            ':at': at,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
   }
 
   async delete(

@@ -20,6 +20,21 @@ export interface Threshold {
   enabled: boolean;
   createdAt: string;
   updatedAt: string;
+  /**
+   * Whether the period total this threshold reads holds every record of its period. UTC thresholds
+   * read totals every event adds to: always `complete`. A threshold in another zone is stored
+   * `pending` when it starts watching (created, enabled, moved to another zone or period) and becomes
+   * `complete` once the threshold-backfill function added the records written before
+   * `backfillBefore` (`backfill-period.ts`). Absent on thresholds stored before it existed: complete.
+   */
+  periodTotals?: 'pending' | 'complete';
+  /**
+   * The instant this threshold started feeding its zone's period totals: ingest adds to them the
+   * records written from then on, the backfill the records written before. Absent: from always.
+   */
+  backfillBefore?: string;
+  /** When the backfill completed the period total. */
+  periodTotalsCompletedAt?: string;
 }
 
 export interface AlertingConfig {
@@ -95,6 +110,16 @@ export interface ThresholdStore {
   put(tenantId: string, threshold: Threshold, audit?: AuditWrite): Promise<void>;
   get(tenantId: string, thresholdId: string): Promise<Threshold | undefined>;
   listByUser(tenantId: string, userId: string): Promise<Threshold[]>;
+  /**
+   * Marks a threshold's period totals complete, on condition that it still waits for the backfill
+   * that started at `backfillBefore` (not changed meanwhile). False when it did not.
+   */
+  completePeriodTotals(
+    tenantId: string,
+    thresholdId: string,
+    backfillBefore: string,
+    at: string,
+  ): Promise<boolean>;
   /**
    * Deletes and answers the deleted threshold; undefined when there was none. With `audited`, deletes
    * it only while it is still `current` (as read for the audit entry), in one transaction with the

@@ -182,8 +182,21 @@ export class ThresholdCache {
 }
 
 /**
+ * Whether a record counts in the zone period totals a threshold feeds, as ingest adds it (and
+ * repricing adds its price change): every record once the threshold's backfill completed, and
+ * while it is pending only the records written from `backfillBefore` on — the earlier ones are the
+ * backfill's (`backfill-period.ts`). Comparing the record's own `recordedAt` (not its usage
+ * timestamp) keeps late reports (invocation logs arrive minutes after the call) on one side.
+ */
+export function feedsTotal(threshold: Threshold, record: Pick<UsageRecord, 'recordedAt'>): boolean {
+  if (threshold.periodTotals !== 'pending') return true;
+  return (record.recordedAt ?? '') >= (threshold.backfillBefore ?? '');
+}
+
+/**
  * Periods in other zones than UTC whose totals the user's thresholds need, added in the same
- * transaction as the event (UTC days, weeks and months are kept for every event).
+ * transaction as the event (UTC days, weeks and months are kept for every event). A period is
+ * added once however many thresholds of its zone feed it (see {@link feedsTotal}).
  */
 export function thresholdAggregates(cache: ThresholdCache) {
   return async (tenantId: string, record: UsageRecord): Promise<Period[]> => {
@@ -196,7 +209,7 @@ export function thresholdAggregates(cache: ThresholdCache) {
     }
     const periods = new Map<string, Period>();
     for (const t of thresholds) {
-      if (t.timezone === 'UTC') continue;
+      if (t.timezone === 'UTC' || !feedsTotal(t, record)) continue;
       const period = periodOf(t.period, record.timestamp, t.timezone);
       periods.set(`${period.kind}|${period.timezone}|${period.key}`, period);
     }
@@ -213,7 +226,10 @@ export interface DetectionDeps extends BreachDeps {
 
 /**
  * The ingest reactor: after events are recorded, evaluates the users' enabled absolute thresholds
- * against their current period spend and opens a breach for each level reached. It never throws:
+ * against their current period spend and opens a breach for each level reached. A threshold whose
+ * period total is still `pending` (backfill not done) is evaluated too: the total then lacks only
+ * records, so a level it reaches is reached by the complete total as well; the reactor never
+ * resolves anything. It never throws:
  * the events are recorded and acknowledged whatever happens here, and the sweep is the safety net.
  */
 export function thresholdReactor(deps: DetectionDeps): IngestReactor {

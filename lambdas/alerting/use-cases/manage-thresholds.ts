@@ -11,6 +11,7 @@ import {
   validateThresholdLevels,
 } from '@cost-management/core';
 import { ConflictError, NotFoundError } from '../../platform/errors.js';
+import { logger } from '../../platform/logger.js';
 import type { AuditActor, AuditLog } from '../../privacy/ports/audit-log.js';
 import type { Threshold, ThresholdStore } from '../ports/alerting-store.js';
 import { forgetThresholds } from './detect-breaches.js';
@@ -26,8 +27,12 @@ export interface WrittenThreshold {
 
 export interface ThresholdDeps {
   thresholds: ThresholdStore;
-  /** Period-to-date for a threshold in another zone than UTC (see `backfillPeriodTotal`). */
-  backfill?: (tenantId: string, threshold: Threshold, now: Date) => Promise<unknown>;
+  /**
+   * Asks for the period-to-date of a threshold in another zone than UTC that starts watching
+   * (`ThresholdBackfillRequested`, handled off the request path by `completePeriodTotal`). A failure
+   * is logged, not thrown: the threshold stays `pending` and the sweep asks again.
+   */
+  requestBackfill?: (tenantId: string, threshold: Threshold) => Promise<void>;
   /** The audit log of configuration changes (privacy context): every change is audited with its write. */
   audit?: AuditLog;
 }
@@ -50,6 +55,35 @@ export function thresholdAuditView(t: Threshold) {
 }
 
 const noKey = (tenantId: string): AuditActor => ({ tenant: tenantId, keyId: null });
+
+/**
+ * The period-total state of a threshold that starts watching at `at` (created, enabled, moved to
+ * another zone or period): UTC ones read totals every event adds to; one in another zone is
+ * `pending` until its backfill (from `at` on, ingest adds to its zone's total). A disabled one in
+ * another zone waits for its enabling.
+ */
+function startWatching(t: Threshold, at: string): Threshold {
+  const { backfillBefore: _b, periodTotalsCompletedAt: _c, ...rest } = t;
+  if (t.timezone === 'UTC') return { ...rest, periodTotals: 'complete' };
+  return t.enabled
+    ? { ...rest, periodTotals: 'pending', backfillBefore: at }
+    : { ...rest, periodTotals: 'pending' };
+}
+
+const needsBackfill = (t: Threshold) =>
+  t.enabled && t.periodTotals === 'pending' && t.backfillBefore !== undefined;
+
+async function askForBackfill(deps: ThresholdDeps, tenantId: string, t: Threshold): Promise<void> {
+  if (!needsBackfill(t) || !deps.requestBackfill) return;
+  try {
+    await deps.requestBackfill(tenantId, t);
+  } catch (error) {
+    logger.warn('ThresholdBackfillRequested not published; the sweep asks again', {
+      thresholdId: t.thresholdId,
+      error: error as Error,
+    });
+  }
+}
 
 /** Checks what the schema cannot: a known time zone, a limit where one is needed, level order. */
 function checkThreshold(t: Threshold): void {
@@ -78,24 +112,26 @@ export async function createThreshold(
 ): Promise<WrittenThreshold> {
   const { value: input, redacted } = redactFields(request, THRESHOLD_FREE_TEXT);
   const at = now.toISOString();
-  const threshold: Threshold = {
-    thresholdId: randomUUID(),
-    userId: input.userId,
-    name: input.name ?? `${input.period} ${input.type} threshold`,
-    type: input.type,
-    period: input.period,
-    limitNano: input.limitUsd === undefined ? 0 : fromUsd(input.limitUsd),
-    warningPercent: input.warningPercent ?? THRESHOLD_DEFAULTS.warningPercent,
-    emergencyPercent: input.emergencyPercent ?? THRESHOLD_DEFAULTS.emergencyPercent,
-    changePercent: input.changePercent ?? THRESHOLD_DEFAULTS.changePercent,
-    timezone: input.timezone,
-    channels: [...new Set(input.channels)],
-    enabled: input.enabled,
-    createdAt: at,
-    updatedAt: at,
-  };
+  const threshold: Threshold = startWatching(
+    {
+      thresholdId: randomUUID(),
+      userId: input.userId,
+      name: input.name ?? `${input.period} ${input.type} threshold`,
+      type: input.type,
+      period: input.period,
+      limitNano: input.limitUsd === undefined ? 0 : fromUsd(input.limitUsd),
+      warningPercent: input.warningPercent ?? THRESHOLD_DEFAULTS.warningPercent,
+      emergencyPercent: input.emergencyPercent ?? THRESHOLD_DEFAULTS.emergencyPercent,
+      changePercent: input.changePercent ?? THRESHOLD_DEFAULTS.changePercent,
+      timezone: input.timezone,
+      channels: [...new Set(input.channels)],
+      enabled: input.enabled,
+      createdAt: at,
+      updatedAt: at,
+    },
+    at,
+  );
   checkThreshold(threshold);
-  await deps.backfill?.(tenantId, threshold, now);
   const audit = await deps.audit?.prepare(
     {
       actor,
@@ -108,6 +144,7 @@ export async function createThreshold(
   );
   await deps.thresholds.put(tenantId, threshold, audit);
   forgetThresholds(tenantId, threshold.userId);
+  await askForBackfill(deps, tenantId, threshold);
   return { threshold, redacted };
 }
 
@@ -127,7 +164,7 @@ export async function updateThreshold(
   const current = await deps.thresholds.get(tenantId, thresholdId);
   if (!current) throw new NotFoundError(`No threshold '${thresholdId}'.`);
   const { limitUsd, channels, ...rest } = input;
-  const next: Threshold = {
+  let next: Threshold = {
     ...current,
     ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
     ...(limitUsd !== undefined ? { limitNano: fromUsd(limitUsd) } : {}),
@@ -140,7 +177,7 @@ export async function updateThreshold(
     next.period !== current.period ||
     (next.enabled && !current.enabled)
   ) {
-    await deps.backfill?.(tenantId, next, now);
+    next = startWatching(next, next.updatedAt);
   }
   const audit = await deps.audit?.prepare(
     {
@@ -154,6 +191,7 @@ export async function updateThreshold(
   );
   await deps.thresholds.put(tenantId, next, audit);
   forgetThresholds(tenantId, next.userId);
+  if (next.backfillBefore !== current.backfillBefore) await askForBackfill(deps, tenantId, next);
   return { threshold: next, redacted };
 }
 

@@ -21,6 +21,7 @@ import {
   type ThresholdStore,
 } from '../ports/alerting-store.js';
 import type { NoticeKind } from './alert-message.js';
+import { backfillRequested } from './backfill-period.js';
 import {
   type BreachDeps,
   evaluate,
@@ -53,6 +54,8 @@ export interface SweepSummary {
   redelivered: number;
   activeBreaches: number;
   failures: number;
+  /** Thresholds whose period-total backfill was asked for again (still pending after `redeliverAfterMs`). */
+  backfillsRequested: number;
 }
 
 const MS_PER_DAY = 86_400_000;
@@ -140,7 +143,9 @@ interface Evaluated {
  * One sweep: evaluates every enabled threshold (forecast, percentage, and absolute as a safety
  * net), opens breaches for levels newly reached, resolves breaches whose spend is back under the
  * level or whose period ended (with a resolution notice), escalates unacknowledged critical and
- * emergency breaches, and delivers notices still pending. Reads go by index and in batches: the
+ * emergency breaches, and delivers notices still pending. A threshold whose zone period total is
+ * still `pending` opens absolute levels only and resolves nothing; its backfill is asked for again
+ * once it has waited `redeliverAfterMs`. Reads go by index and in batches: the
  * cost grows with enabled thresholds and active breaches, not with usage events.
  */
 export async function runSweep(deps: SweepDeps, now: Date): Promise<SweepSummary> {
@@ -156,11 +161,30 @@ export async function runSweep(deps: SweepDeps, now: Date): Promise<SweepSummary
     redelivered: 0,
     activeBreaches: 0,
     failures: 0,
+    backfillsRequested: 0,
   };
   const shardList = Array.from({ length: deps.thresholds.shards }, (_, i) => i);
   const enabled = (await Promise.all(shardList.map((s) => deps.thresholds.listEnabled(s)))).flat();
   summary.thresholds = enabled.length;
   const at = now.toISOString();
+  // Thresholds whose backfill event was lost or failed for good: asked for again (it is idempotent).
+  const stalled = enabled.filter(
+    ({ threshold: t }) =>
+      t.periodTotals === 'pending' &&
+      t.backfillBefore !== undefined &&
+      now.getTime() - Date.parse(t.backfillBefore) >= deps.redeliverAfterMs,
+  );
+  if (stalled.length > 0) {
+    try {
+      await deps.publisher.publish(
+        stalled.map(({ tenantId, threshold }) => backfillRequested(tenantId, threshold)),
+      );
+      summary.backfillsRequested = stalled.length;
+    } catch (error) {
+      summary.failures++;
+      logger.error('sweep: ThresholdBackfillRequested not published', { error: error as Error });
+    }
+  }
   const periods = enabled.map(({ threshold: t }) => periodOf(t.period, at, t.timezone));
   const keys = enabled.map(({ tenantId, threshold }, i) =>
     spendItemKey(tenantId, threshold.userId, periods[i] as Period),
@@ -170,7 +194,7 @@ export async function runSweep(deps: SweepDeps, now: Date): Promise<SweepSummary
   // Daily history, once per user that has a forecast or percentage threshold.
   const historyFrom = new Map<string, string>();
   enabled.forEach(({ tenantId, threshold }, i) => {
-    if (threshold.type === 'absolute') return;
+    if (threshold.type === 'absolute' || threshold.periodTotals === 'pending') return;
     const key = `${tenantId}|${threshold.userId}`;
     const from =
       threshold.type === 'forecast'
@@ -207,9 +231,18 @@ export async function runSweep(deps: SweepDeps, now: Date): Promise<SweepSummary
         const period = periods[i] as Period;
         const spendNano = costs[i] ?? 0;
         const days = histories.get(`${tenantId}|${threshold.userId}`);
+        if (threshold.periodTotals === 'pending') {
+          // The zone total lacks the records before the threshold started until its backfill is
+          // done: a forecast or percentage on it would mislead, and no breach is resolved on it. An
+          // absolute level the partial total reaches, the complete one reaches too: opened now.
+          unevaluated.add(`${tenantId}|${threshold.thresholdId}`);
+          if (threshold.type !== 'absolute') return;
+        }
         if (!days && threshold.type !== 'absolute') throw new Error('daily history not readable');
         const evaluation = evaluate(threshold, observe(threshold, period, spendNano, days ?? new Map(), now));
-        evaluated.set(`${tenantId}|${threshold.thresholdId}`, { tenantId, threshold, period, evaluation });
+        if (threshold.periodTotals !== 'pending') {
+          evaluated.set(`${tenantId}|${threshold.thresholdId}`, { tenantId, threshold, period, evaluation });
+        }
         const levels = evaluation.levels.filter(
           (level) => !existing.has(`${tenantId}|${breachIdOf(threshold.thresholdId, period.key, level)}`),
         );

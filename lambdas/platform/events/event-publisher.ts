@@ -27,6 +27,20 @@ export interface ThresholdBreachedDetail {
   detectedAt: string;
 }
 
+/**
+ * A threshold in a zone other than UTC started watching (created, enabled, moved to another zone
+ * or period): the threshold-backfill function adds the records written before `backfillBefore` to
+ * its zone's period total and marks the threshold's period totals complete.
+ */
+export const THRESHOLD_BACKFILL_REQUESTED = 'ThresholdBackfillRequested';
+
+/** What a `ThresholdBackfillRequested` event carries: the threshold and the instant it started watching. */
+export interface ThresholdBackfillRequestedDetail {
+  tenantId: string;
+  thresholdId: string;
+  backfillBefore: string;
+}
+
 /** An erasure job to run (or to go on with): the privacy context's erasure function takes it. */
 export const ERASURE_REQUESTED = 'ErasureRequested';
 

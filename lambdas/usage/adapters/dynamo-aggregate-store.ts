@@ -2,6 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
   QueryCommand,
   ScanCommand,
   TransactWriteCommand,
@@ -688,14 +689,34 @@ export class DynamoAggregateStore implements AggregateReader, TrackedCostReader,
   }
 
   /**
-   * Creates a period total from a backfilled sum unless it exists (another threshold of the same
-   * zone and period has been feeding it). False when it existed.
+   * The backfill marker of a period total: the instant before which the records written are in it
+   * by a backfill (`backfilledBefore`), undefined while no backfill added to it. Read consistently.
    */
-  async addOnce(
+  async backfillMarker(tenantId: string, userId: string, period: Period): Promise<string | undefined> {
+    const res = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: periodKey(tenantId, userId, period),
+        ProjectionExpression: 'backfilledBefore',
+        ConsistentRead: true,
+      }),
+    );
+    const marker = res.Item?.backfilledBefore;
+    return typeof marker === 'string' ? marker : undefined;
+  }
+
+  /**
+   * Adds a backfilled sum (negative when the marker moves back) to a period total and sets its
+   * marker to `before`, on condition that the marker is still `seen` (absent when undefined): a
+   * redelivered or concurrent backfill that read the same marker adds nothing. The item is created
+   * when ingest has not added to it yet. False when the marker changed meanwhile.
+   */
+  async addBackfill(
     tenantId: string,
     userId: string,
     period: Period,
     sum: { costNano: number; requests: number },
+    marker: { seen: string | undefined; before: string },
     at: string,
   ): Promise<boolean> {
     try {
@@ -703,9 +724,17 @@ export class DynamoAggregateStore implements AggregateReader, TrackedCostReader,
         new UpdateCommand({
           TableName: this.table,
           Key: periodKey(tenantId, userId, period),
-          UpdateExpression: 'ADD costNano :cost, requests :requests SET backfilledAt = :at',
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ExpressionAttributeValues: { ':cost': sum.costNano, ':requests': sum.requests, ':at': at },
+          UpdateExpression:
+            'ADD costNano :cost, requests :requests SET backfilledBefore = :before, backfilledAt = :at',
+          ConditionExpression:
+            marker.seen === undefined ? 'attribute_not_exists(backfilledBefore)' : 'backfilledBefore = :seen',
+          ExpressionAttributeValues: {
+            ':cost': sum.costNano,
+            ':requests': sum.requests,
+            ':before': marker.before,
+            ':at': at,
+            ...(marker.seen === undefined ? {} : { ':seen': marker.seen }),
+          },
         }),
       );
       return true;

@@ -1,5 +1,8 @@
 import type { CostBreakdown, Period, UsageCounters } from '@cost-management/core';
 
+/** How far ahead of the server clock a usage timestamp may lie (clock skew): ingest refuses later ones. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+
 /** Token and cost counters kept on every aggregate item (the core's counters). */
 export type Counters = UsageCounters;
 
@@ -12,6 +15,12 @@ export interface UsageRecord {
   requestedModelId: string;
   /** ISO-8601 UTC with milliseconds. */
   timestamp: string;
+  /**
+   * When the service recorded it (its clock, ISO-8601): a zone period total that a threshold starts
+   * feeding holds the records written before the threshold's `backfillBefore` by the backfill and
+   * the later ones by ingest. Absent on records written before it existed (all older than any backfill).
+   */
+  recordedAt?: string;
   operation?: string;
   inputTokens: number;
   outputTokens: number;

@@ -18,14 +18,14 @@ import type { RetentionPolicy } from '../../privacy/ports/settings-store.js';
 import type { IngestReactor } from '../ports/ingest-reactor.js';
 import {
   type CommitOutcome,
+  MAX_FUTURE_SKEW_MS,
   PartialCommitError,
   type PreparedUsage,
   type UsageRecord,
   type UsageStore,
 } from '../ports/usage-store.js';
 
-/** How far ahead of the server clock a usage timestamp may lie (clock skew). */
-export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+export { MAX_FUTURE_SKEW_MS };
 /** How far back a usage timestamp may lie (late reports, backfills). */
 export const MAX_AGE_MS = 400 * 24 * 3600 * 1000;
 const MS_PER_DAY = 24 * 3600 * 1000;
@@ -167,6 +167,7 @@ export function prepareEvent(
     modelId: priced.modelId,
     requestedModelId: parsed.modelId,
     timestamp,
+    recordedAt: now.toISOString(),
     inputTokens: parsed.inputTokens,
     outputTokens: parsed.outputTokens,
     cacheReadInputTokens: parsed.cacheReadInputTokens,

@@ -85,6 +85,15 @@ export const ThresholdResponse = z.object({
   enabled: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /**
+   * Whether the period total the threshold reads holds every record of its period: a threshold in
+   * a zone other than UTC is `pending` from when it starts watching (created, enabled, moved to
+   * another zone or period) until its period-to-date is added in the background; UTC ones are
+   * always `complete`. While pending, levels are opened on the partial total but none is resolved.
+   */
+  periodTotals: z.enum(['pending', 'complete']),
+  /** When the background backfill completed the period total. */
+  periodTotalsCompletedAt: z.optional(z.string()),
 });
 export type ThresholdResponse = z.infer<typeof ThresholdResponse>;
 

@@ -10,14 +10,14 @@ import { queryAll } from '../../platform/dynamo-query.js';
 import { tenantPk, userPk } from '../../platform/keys.js';
 import type { AuditWrite } from '../../privacy/ports/audit-log.js';
 import type { Threshold, ThresholdStore } from '../ports/alerting-store.js';
-import { shardOf, strip, tenantOfPk } from './item-keys.js';
+import { SWEEP_SHARDS, shardOf, strip, tenantOfPk } from './item-keys.js';
 
 /** Thresholds: pk `T#tenant`, sk `TH#id`; gsi1 by user; gsi2 (sparse) shard index of enabled ones. */
 export class DynamoThresholdStore implements ThresholdStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
-    readonly shards = 8,
+    readonly shards = SWEEP_SHARDS,
   ) {}
 
   async put(tenantId: string, threshold: Threshold, audit?: AuditWrite): Promise<void> {

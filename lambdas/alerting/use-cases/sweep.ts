@@ -211,7 +211,7 @@ export function addSummary(into: SweepSummary, part: SweepSummary): SweepSummary
  */
 async function evaluateBatch(
   deps: SweepDeps,
-  batch: readonly { tenantId: string; threshold: Threshold }[],
+  listed: readonly { tenantId: string; threshold: Threshold }[],
   existing: ReadonlySet<string>,
   now: Date,
   summary: SweepSummary,
@@ -221,7 +221,23 @@ async function evaluateBatch(
   const evaluated = new Map<string, Evaluated>();
   /** Thresholds this sweep could not evaluate: their breaches are not resolved on missing data. */
   const unevaluated = new Set<string>();
-  const periods = batch.map(({ threshold: t }) => periodOf(t.period, at, t.timezone));
+  // A stored threshold whose period cannot be computed (an item no version of the API writes)
+  // fails alone; the rest of the batch goes on.
+  const batch: { tenantId: string; threshold: Threshold }[] = [];
+  const periods: Period[] = [];
+  for (const entry of listed) {
+    try {
+      periods.push(periodOf(entry.threshold.period, at, entry.threshold.timezone));
+      batch.push(entry);
+    } catch (error) {
+      unevaluated.add(`${entry.tenantId}|${entry.threshold.thresholdId}`);
+      summary.failures++;
+      logger.error('sweep: threshold evaluation failed', {
+        thresholdId: entry.threshold.thresholdId,
+        error: error as Error,
+      });
+    }
+  }
   let costs: readonly number[];
   try {
     costs = await deps.spend.costs(

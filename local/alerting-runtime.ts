@@ -70,8 +70,9 @@ const jsonResult = (statusCode: number, body: unknown): APIGatewayProxyResult =>
 
 /**
  * The alerting side of the local runtime: the SES emulator the real SESv2 client sends to, the SMS
- * log, the in-process event bus delivering `ThresholdBreached` to the notifier handler and
- * `ErasureRequested` to the erasure handler, and the sweep on a timer and on demand. Sets the
+ * log, the in-process event bus delivering `ThresholdBreached` and `BreachNoticeRequested` to the
+ * notifier handler, `SweepShardRequested` to the sweep worker handler and `ErasureRequested` to the
+ * erasure handler, and the sweep on a timer and on demand. Sets the
  * environment the handlers read and installs the local channels (emulator inbox, SMS log,
  * dead-letter file) in place of SES, SNS and SQS, so call it before the handlers are loaded.
  */

@@ -118,11 +118,12 @@ export class AlertingStack extends Stack {
         ...(props.consoleUrl ? { consoleUrl: props.consoleUrl } : {}),
       });
       this.functions.push(fn);
+      const detailTypes = [registered.trigger.detailType, ...(registered.trigger.moreDetailTypes ?? [])];
       this.rules.push(
         new events.Rule(this, `${pascalCase(registered.spec.name)}Rule`, {
-          description: `Routes ${registered.trigger.detailType} events to ${registered.spec.name}`,
+          description: `Routes ${detailTypes.join(' and ')} events to ${registered.spec.name}`,
           eventBus: this.eventBus,
-          eventPattern: { source: [EVENT_SOURCE], detailType: [registered.trigger.detailType] },
+          eventPattern: { source: [EVENT_SOURCE], detailType: detailTypes },
           targets: [target],
         }),
       );

@@ -12,12 +12,15 @@ import { spec as reconciliation } from '../lambdas/functions/reconciliation-envi
 import { spec as repricer } from '../lambdas/functions/repricer-environment.js';
 import { HANDLER_ROUTES, type HandlerRoute } from '../lambdas/functions/routes.js';
 import { spec as sweep } from '../lambdas/functions/sweep-environment.js';
+import { spec as sweepWorker } from '../lambdas/functions/sweep-worker-environment.js';
 import { spec as thresholdBackfill } from '../lambdas/functions/threshold-backfill-environment.js';
 import { spec as usageApi } from '../lambdas/functions/usage-api-environment.js';
 import {
+  BREACH_NOTICE_REQUESTED,
   ERASURE_REQUESTED,
   EVENT_SOURCE,
   REPRICING_REQUESTED,
+  SWEEP_SHARD_REQUESTED,
   THRESHOLD_BACKFILL_REQUESTED,
   THRESHOLD_BREACHED,
 } from '../lambdas/platform/events/event-publisher.js';
@@ -37,7 +40,8 @@ export const PRICE_SYNC_MINUTES = 24 * 60;
  * - `http`: API Gateway, for the routes of `HANDLER_ROUTES` that name it (API stack);
  * - `authorizer`: the API's key authorizer (API stack; exactly one);
  * - `event`: an EventBridge rule on the service bus matching `source: cost-management` and
- *   this `detailType` (alerting stack), with retries and a dead-letter queue;
+ *   this `detailType` (and any of `moreDetailTypes`) (alerting stack), with retries and a
+ *   dead-letter queue;
  * - `schedule`: an EventBridge schedule, every 15 minutes unless `rateMinutes` says otherwise
  *   (schedule and observability stack), with retries and a dead-letter queue;
  * - `invocation-logs`: the Bedrock model invocation-log delivery — a CloudWatch Logs subscription
@@ -47,7 +51,7 @@ export const PRICE_SYNC_MINUTES = 24 * 60;
 export type FunctionTrigger =
   | { kind: 'http' }
   | { kind: 'authorizer' }
-  | { kind: 'event'; detailType: string }
+  | { kind: 'event'; detailType: string; moreDetailTypes?: readonly string[] }
   | { kind: 'schedule'; rateMinutes?: number }
   | { kind: 'invocation-logs' };
 
@@ -87,11 +91,17 @@ export const FUNCTIONS: readonly RegisteredFunction[] = [
   registerFunction(alertingApi, { kind: 'http' }),
   registerFunction(controlApi, { kind: 'http' }),
   registerFunction(privacyApi, { kind: 'http' }),
-  registerFunction(notifier, { kind: 'event', detailType: THRESHOLD_BREACHED }),
+  registerFunction(notifier, {
+    kind: 'event',
+    detailType: THRESHOLD_BREACHED,
+    moreDetailTypes: [BREACH_NOTICE_REQUESTED],
+  }),
   registerFunction(erasure, { kind: 'event', detailType: ERASURE_REQUESTED }),
   registerFunction(repricer, { kind: 'event', detailType: REPRICING_REQUESTED }),
   registerFunction(thresholdBackfill, { kind: 'event', detailType: THRESHOLD_BACKFILL_REQUESTED }),
   registerFunction(sweep, { kind: 'schedule' }),
+  // The sweep's workers: one shard per SweepShardRequested (put on the bus by the sweep above).
+  registerFunction(sweepWorker, { kind: 'event', detailType: SWEEP_SHARD_REQUESTED }),
   registerFunction(
     priceSync,
     { kind: 'schedule', rateMinutes: PRICE_SYNC_MINUTES },

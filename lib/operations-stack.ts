@@ -33,15 +33,17 @@ export interface OperationsStackProps extends StackProps {
  * other `schedule`-triggered function's rate (the daily price sync and reconciliation), each with
  * retries and a dead-letter queue; the capture of Bedrock invocation logs (`invocation-logs`-
  * triggered functions, connected to the configured log group and bucket); the alarms on usage
- * recorded without a price, on the reconciliation gap and on records that could not be captured;
- * and the dashboard of tracked cost, tokens, breaches, alerts sent and failed, unpriced usage and
- * price syncs, captured records, the reconciliation gap, API traffic and function errors.
+ * recorded without a price, on sweep failures in two sweeps in a row, on the reconciliation gap
+ * and on records that could not be captured; and the dashboard of tracked cost, tokens, breaches, alerts sent and failed, unpriced usage and
+ * price syncs, captured records, the reconciliation gap, the threshold sweep, API traffic and
+ * function errors.
  */
 export class OperationsStack extends Stack {
   readonly sweepSchedule: events.Rule;
   readonly functions: ServiceFunction[] = [];
   readonly dashboard: cloudwatch.Dashboard;
   readonly unpricedAlarm: cloudwatch.Alarm;
+  readonly sweepFailuresAlarm: cloudwatch.Alarm;
   readonly invocationLogSources: InvocationLogSources[] = [];
   readonly captureAlarms: CaptureAlarms;
 
@@ -70,6 +72,7 @@ export class OperationsStack extends Stack {
       rule.addTarget(target);
     }
     this.unpricedAlarm = this.createUnpricedAlarm(props);
+    this.sweepFailuresAlarm = this.createSweepFailuresAlarm(props);
     for (const registered of functionsOf(props.functions, 'invocation-logs')) {
       const { fn } = createAsyncFunction(this, registered, {
         stackName: 'operations',
@@ -110,6 +113,34 @@ export class OperationsStack extends Stack {
       }),
       threshold: 1,
       evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new SnsAction(props.alerting.alarmTopic));
+    return alarm;
+  }
+
+  /**
+   * Thresholds or breaches the sweep could not evaluate or handle (`SweepFailures`, summed per
+   * 15-minute sweep, from the workers and from shards the coordinator could not request), in two
+   * consecutive sweeps. A single failing sweep is retried by the next one 15 minutes later
+   * (a throttled read, a redeployment); a second one in a row means a threshold or a dependency
+   * that keeps failing, and its users are not being watched.
+   */
+  private createSweepFailuresAlarm(props: OperationsStackProps): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, 'SweepFailuresAlarm', {
+      alarmDescription:
+        'The threshold sweep failed on thresholds or breaches in two sweeps in a row: their users are not watched; see the sweep-worker logs (sweep: ... failed)',
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: BUSINESS_METRICS.sweepFailures,
+        dimensionsMap: { service: SERVICE_NAME },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(DEFAULT_SCHEDULE_MINUTES),
+      }),
+      threshold: 1,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
@@ -193,6 +224,24 @@ export class OperationsStack extends Stack {
         left: [this.captureAlarms.gapMetric.with({ label: 'gap % of the bill' })],
         leftAnnotations: [this.captureAlarms.gapAlarm.toAnnotation()],
         width: 12,
+        height: 6,
+      }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Threshold sweep (per 15 minutes)',
+        left: [
+          business(BUSINESS_METRICS.sweepThresholds, 'thresholds evaluated').with({
+            period: Duration.minutes(DEFAULT_SCHEDULE_MINUTES),
+          }),
+        ],
+        right: [
+          business(BUSINESS_METRICS.sweepFailures, 'failures').with({
+            period: Duration.minutes(DEFAULT_SCHEDULE_MINUTES),
+          }),
+        ],
+        rightAnnotations: [this.sweepFailuresAlarm.toAnnotation()],
+        width: 24,
         height: 6,
       }),
     );

@@ -6,9 +6,12 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { SesEmailSender } from '../lambdas/alerting/adapters/aws-senders.js';
 import { LOCAL_CHANNELS } from '../lambdas/alerting/ports/senders.js';
+import { addSummary, emptySweepSummary, type SweepSummary } from '../lambdas/alerting/use-cases/sweep.js';
 import {
+  BREACH_NOTICE_REQUESTED,
   ERASURE_REQUESTED,
   REPRICING_REQUESTED,
+  SWEEP_SHARD_REQUESTED,
   THRESHOLD_BACKFILL_REQUESTED,
   THRESHOLD_BREACHED,
 } from '../lambdas/platform/events/event-publisher.js';
@@ -36,7 +39,11 @@ export interface AlertingRuntime {
   bus: LocalEventBus;
   /** Routes outside the base path: `POST /_local/sweep`, `GET /_local/sms`. */
   routes: LocalRoute[];
-  /** Runs one sweep and waits for the notices it triggered. */
+  /**
+   * Runs one sweep (the coordinator, then every shard's worker runs and continuations through the
+   * bus) and waits for the notices it triggered; answers the coordinator's result with the workers'
+   * summaries added up.
+   */
   sweep(): Promise<unknown>;
   close(): Promise<void>;
 }
@@ -64,8 +71,9 @@ const jsonResult = (statusCode: number, body: unknown): APIGatewayProxyResult =>
 
 /**
  * The alerting side of the local runtime: the SES emulator the real SESv2 client sends to, the SMS
- * log, the in-process event bus delivering `ThresholdBreached` to the notifier handler and
- * `ErasureRequested` to the erasure handler, and the sweep on a timer and on demand. Sets the
+ * log, the in-process event bus delivering `ThresholdBreached` and `BreachNoticeRequested` to the
+ * notifier handler, `SweepShardRequested` to the sweep worker handler and `ErasureRequested` to the
+ * erasure handler, and the sweep on a timer and on demand. Sets the
  * environment the handlers read and installs the local channels (emulator inbox, SMS log,
  * dead-letter file) in place of SES, SNS and SQS, so call it before the handlers are loaded.
  */
@@ -103,6 +111,10 @@ export async function startAlertingRuntime(options: AlertingRuntimeOptions = {})
   bus.subscribe(THRESHOLD_BREACHED, (event) =>
     notifier.handler(event as unknown as Parameters<typeof notifier.handler>[0]),
   );
+  // Resolutions, escalations and redeliveries the sweep workers ask for (the notifier's rule in AWS).
+  bus.subscribe(BREACH_NOTICE_REQUESTED, (event) =>
+    notifier.handler(event as unknown as Parameters<typeof notifier.handler>[0]),
+  );
   const erasure = (await import(
     '../lambdas/functions/erasure-handler.js'
   )) as typeof import('../lambdas/functions/erasure-handler.js');
@@ -126,14 +138,34 @@ export async function startAlertingRuntime(options: AlertingRuntimeOptions = {})
   const sweepModule = (await import(
     '../lambdas/functions/sweep-handler.js'
   )) as typeof import('../lambdas/functions/sweep-handler.js');
+  // The sweep's workers, one run per SweepShardRequested (the coordinator's and continuations);
+  // the runs of the sweep in progress are added up for its answer.
+  const sweepWorker = (await import(
+    '../lambdas/functions/sweep-worker-handler.js'
+  )) as typeof import('../lambdas/functions/sweep-worker-handler.js');
+  let workerRuns: { summary: SweepSummary; continued: boolean }[] = [];
+  bus.subscribe(SWEEP_SHARD_REQUESTED, async (event) => {
+    const run = await sweepWorker.handler(event as unknown as Parameters<typeof sweepWorker.handler>[0]);
+    workerRuns.push(run);
+    return run;
+  });
   // One sweep at a time (as the 15-minute schedule gives in AWS): a timer tick and `POST /_local/sweep`
   // at once would otherwise both redeliver or escalate the same breach.
   let queue: Promise<unknown> = Promise.resolve();
   const sweep = (): Promise<unknown> => {
     const run = queue.then(async () => {
-      const summary = await sweepModule.handler({});
+      workerRuns = [];
+      const started = await sweepModule.handler({});
+      // Every shard's runs (continuations too) and the notices they asked for.
       await bus.idle();
-      return summary;
+      const runs = workerRuns;
+      const total = runs.reduce((sum, r) => addSummary(sum, r.summary), emptySweepSummary(new Date()));
+      return {
+        ...started,
+        ...total,
+        workerRuns: runs.length,
+        continuations: runs.filter((r) => r.continued).length,
+      };
     });
     queue = run.catch(() => undefined);
     return run;

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Threshold } from '../lambdas/alerting/ports/alerting-store.js';
 import { runSweep } from '../lambdas/alerting/use-cases/sweep.js';
 import { sweepDeps } from '../lambdas/alerting/wiring.js';
-import { spec as sweepSpec } from '../lambdas/functions/sweep-environment.js';
+import { spec as sweepSpec } from '../lambdas/functions/sweep-worker-environment.js';
 import { documentClient } from '../lambdas/platform/dynamo-client.js';
 import { loadEnvironment } from '../lambdas/platform/function-spec.js';
 import { aggregateStore } from '../lambdas/usage/wiring.js';

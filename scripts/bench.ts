@@ -15,6 +15,7 @@ import { prepareEvent } from '../lambdas/usage/use-cases/track-usage.js';
 import { toProxyEvent } from '../local/proxy-event.js';
 import { startLocalRuntime } from '../local/runtime.js';
 import { benchAlerting } from './bench-alerting.js';
+import { benchShardedSweep, shardedSweepRows } from './bench-sweep.js';
 import { benchTenantIndex } from './bench-tenant-index.js';
 import { measureWriteCost, WRITES_BEFORE } from './bench-writes.js';
 
@@ -323,6 +324,11 @@ async function main() {
     ratio: round(sweepLarge.requests / sweepSmall.requests, 2),
     target: `<= ${round(sweepLarge.thresholds / sweepSmall.thresholds, 1)} (linear)`,
   });
+
+  // 4a. The sharded sweep at 100,000 enabled thresholds (BENCH_SWEEP_THRESHOLDS; the ones above count).
+  const sharded = await benchShardedSweep(runtime, 'bench-sweep');
+  extra.shardedSweep = sharded;
+  figures.push(...shardedSweepRows(sharded));
 
   // 4b. Write units per tracked event, against the figure recorded on the layout before (WRITES_BEFORE).
   const writes = await measureWriteCost(client, (path, body) => post(api, path, body), 200);

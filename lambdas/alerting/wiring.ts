@@ -4,6 +4,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { documentClient } from '../platform/dynamo-client.js';
 import {
+  BREACH_NOTICE_REQUESTED,
+  type BreachNoticeRequestedDetail,
   type DomainEvent,
   type EventPublisher,
   THRESHOLD_BREACHED,
@@ -36,8 +38,9 @@ import {
   thresholdAggregates,
   thresholdReactor,
 } from './use-cases/detect-breaches.js';
-import { type NotifyDeps, notifyBreach } from './use-cases/notify-breach.js';
+import type { NotifyDeps } from './use-cases/notify-breach.js';
 import type { SweepDeps } from './use-cases/sweep.js';
+import type { StartSweepDeps } from './use-cases/sweep-fan-out.js';
 
 export const thresholdStore = (env: { COST_THRESHOLDS_TABLE: string }) =>
   new DynamoThresholdStore(documentClient(), env.COST_THRESHOLDS_TABLE);
@@ -170,31 +173,47 @@ export function thresholdDetection(
 }
 
 /**
- * Everything the sweep needs, from its validated environment; `usage` is the usage context's
- * aggregate store (period spend and daily totals), wired by the composition root.
+ * The sweep's notices as events: a `BreachNoticeRequested` per notice, which the notifier takes
+ * (exactly once per channel through its claims), so a sweep worker never waits on a provider.
+ */
+export function noticeRequester(publisher: EventPublisher): SweepDeps['notify'] {
+  return async (tenantId, breachId, kind, now) => {
+    const detail: BreachNoticeRequestedDetail = { tenantId, breachId, kind, requestedAt: now.toISOString() };
+    await publisher.publish([{ detailType: BREACH_NOTICE_REQUESTED, detail: { ...detail } }]);
+  };
+}
+
+/**
+ * Everything a sweep worker needs, from its validated environment; `usage` is the usage context's
+ * aggregate store (period spend and daily totals), wired by the composition root. Notices go to
+ * the notifier as events (the bus of the local runtime when it installed one).
  */
 export function sweepDeps(
-  env: NotifierEnv & {
+  env: {
     COST_THRESHOLDS_TABLE: string;
+    THRESHOLD_BREACHES_TABLE: string;
+    ALERTING_CONFIG_TABLE: string;
     COST_MONITORING_TABLE: string;
     EVENT_BUS_NAME?: string | undefined;
     REDELIVER_AFTER_SECONDS: number;
+    SWEEP_BATCH_SIZE?: number | undefined;
   },
   usage: SpendReader & Pick<AggregateReader, 'readDays'>,
   retention?: RetentionPolicy,
 ): SweepDeps {
-  const notify = notifyDeps(env, usage);
+  const publisher = eventPublisher(env);
   return {
     thresholds: thresholdStore(env),
     // The sweep opens breaches (forecast, percentage, safety net): they carry their expiry.
     breaches: breachStore(env, retention),
     spend: usage,
-    aggregates: notify.aggregates,
-    alerting: notify.alerting,
-    publisher: eventPublisher(env),
-    notify: (tenantId, breachId, kind, now) => notifyBreach(notify, tenantId, breachId, kind, now),
+    aggregates: usage,
+    alerting: alertingConfigStore(env),
+    publisher,
+    notify: noticeRequester(publisher),
     log: new DynamoSweepLog(documentClient(), env.COST_MONITORING_TABLE),
     redeliverAfterMs: env.REDELIVER_AFTER_SECONDS * 1000,
+    ...(env.SWEEP_BATCH_SIZE ? { batchSize: env.SWEEP_BATCH_SIZE } : {}),
   };
 }
 
@@ -203,6 +222,15 @@ export function backfillRequester(env: { EVENT_BUS_NAME?: string | undefined }) 
   const publisher = eventPublisher(env);
   return (tenantId: string, threshold: Threshold) =>
     publisher.publish([backfillRequested(tenantId, threshold)]);
+}
+
+/** The sweep's coordinator: the breach index it tidies and the bus it fans the shards out on. */
+export function sweepStartDeps(env: {
+  THRESHOLD_BREACHES_TABLE: string;
+  EVENT_BUS_NAME?: string | undefined;
+}): StartSweepDeps {
+  const breaches = breachStore(env);
+  return { breaches, publisher: eventPublisher(env), shards: breaches.shards };
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { defineFunction } from '../platform/function-spec.js';
 
-/** Channel settings shared by the notifier and the sweep (which sends escalation and resolution notices). */
+/** Channel settings of the notifier (breach notices, and the resolutions, escalations and redeliveries the sweep asks for). */
 export const notifierEnv = {
   /** Set with the SES grant (sendsEmail): the verified sender identity. */
   SENDER_EMAIL: z.string().check(z.minLength(3)),
@@ -26,7 +26,7 @@ export const notifierEnv = {
 export const spec = defineFunction({
   name: 'notifier',
   description:
-    'Delivers ThresholdBreached notices by email (SES), SMS (SNS) and signed webhook; records each outcome.',
+    'Delivers ThresholdBreached notices and the notices of BreachNoticeRequested (resolution, escalation, redelivery) by email (SES), SMS (SNS) and signed webhook; records each outcome.',
   tables: {
     thresholdBreaches: ['GetItem', 'UpdateItem'],
     alertingConfig: ['GetItem'],

@@ -1,18 +1,15 @@
 import * as z from 'zod/mini';
 import { defineFunction } from '../platform/function-spec.js';
-import { notifierEnv } from './notifier-environment.js';
 
 export const spec = defineFunction({
   name: 'sweep',
   description:
-    'Every 15 minutes: forecast and percentage thresholds, absolute safety net, escalation, resolution, redelivery of pending notices, cost-control period resets, retention jobs (a changed retention applied to stored items), and erasure jobs left open.',
+    'Every 15 minutes: fans the threshold sweep out (one SweepShardRequested per shard for the sweep workers), then cost-control period resets, retention jobs (a changed retention applied to stored items), and erasure jobs left open.',
   tables: {
-    costThresholds: ['Query'],
-    thresholdBreaches: ['PutItem', 'GetItem', 'Query', 'UpdateItem'],
-    alertingConfig: ['GetItem'],
-    // UpdateItem: the expiry of unpriced summaries (retention jobs).
+    // Active breaches of the earlier index moved to their threshold's shard; breach expiry (retention jobs).
+    thresholdBreaches: ['Query', 'UpdateItem'],
+    // Period spend of cost-control resets; UpdateItem: the expiry of unpriced summaries (retention jobs).
     tokenAnalytics: ['BatchGetItem', 'Query', 'GetItem', 'UpdateItem'],
-    costMonitoring: ['PutItem'],
     autoControlConfig: ['Query', 'GetItem', 'UpdateItem'],
     controlActions: ['PutItem', 'Query', 'UpdateItem'],
     // Retention jobs: raw records have no tenant-wide index, so a job pages through a filtered Scan.
@@ -21,18 +18,12 @@ export const spec = defineFunction({
     // expiry; erasure jobs left pending or running (a lost event, a crashed run) are put on the bus again.
     dataProtection: ['GetItem', 'Query', 'PutItem', 'UpdateItem'],
   },
-  sendsEmail: true,
-  sendsSms: true,
-  publishes: ['emergency'],
   putsEvents: true,
   timeoutSeconds: 300,
   memoryMb: 1024,
   env: {
-    ...notifierEnv,
     /** Set by the infrastructure (putsEvents); optional so the local runtime can use its in-process bus. */
     EVENT_BUS_NAME: z.optional(z.string().check(z.minLength(1))),
-    /** A breach notice still pending this long after detection is delivered by the sweep. */
-    REDELIVER_AFTER_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(86_400)), 120),
     /** An erasure job still open this long after its request is started again (a running one ignores it). */
     ERASURE_RESUME_AFTER_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(86_400)), 300),
   },

@@ -1,11 +1,12 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { runSweep } from '../alerting/use-cases/sweep.js';
-import { breachExpiry, sweepDeps } from '../alerting/wiring.js';
+import { startSweep } from '../alerting/use-cases/sweep-fan-out.js';
+import { breachExpiry, sweepStartDeps } from '../alerting/wiring.js';
 import { resetExpiredPeriods } from '../control/use-cases/reset-periods.js';
 import { controlDeps, controlHistoryExpiry } from '../control/wiring.js';
 import { busPublisher } from '../platform/events/bus-publisher.js';
 import { loadEnvironment } from '../platform/function-spec.js';
 import { logger } from '../platform/logger.js';
+import { emitMetrics } from '../platform/metrics.js';
 import { resumeErasures } from '../privacy/use-cases/run-erasure.js';
 import { runRetentionJobs } from '../privacy/use-cases/run-retention-jobs.js';
 import { auditExpiry, erasureStore, retentionJobStore, retentionPolicy } from '../privacy/wiring.js';
@@ -15,13 +16,15 @@ import { spec } from './sweep-environment.js';
 const env = loadEnvironment(spec);
 const spend = aggregateStore(env);
 const retention = retentionPolicy(env);
-const deps = sweepDeps(env, spend, retention);
+const fanOut = sweepStartDeps(env);
 const control = controlDeps(env, spend, { retention });
 /** The tenant's stored items that expire, in the order a retention job rewrites them. */
 const retentionJobs = {
   jobs: retentionJobStore(env),
   parts: [...usageExpiry(env), breachExpiry(env), controlHistoryExpiry(env), auditExpiry(env)],
 };
+/** Time the coordinator gives moving active breaches of the earlier index before it fans out. */
+const REINDEX_BUDGET_MS = 60_000;
 /** Time a run leaves for its retention jobs when it does not know its own deadline (local runtime). */
 const DEFAULT_JOB_BUDGET_MS = 120_000;
 /** Time kept back from the function's timeout to save a job's last page. */
@@ -39,11 +42,18 @@ async function resumeOpenErasures(now: Date): Promise<number> {
   }
 }
 
-/** EventBridge schedule target (every 15 minutes); the local runtime calls it on a timer and on demand. */
+/**
+ * EventBridge schedule target (every 15 minutes): the coordinator of the sweep. It puts one
+ * `SweepShardRequested` per threshold shard on the bus (the sweep workers evaluate the thresholds
+ * and breaches), then runs the jobs that are not per threshold: cost-control period resets,
+ * erasure jobs left open, retention jobs. A shard that could not be requested counts in
+ * `SweepFailures`. The local runtime calls it on a timer and on demand.
+ */
 export const handler = async (_event?: Partial<ScheduledEvent>, context?: Partial<Context>) => {
   const started = Date.now();
   const now = new Date(started);
-  const summary = await runSweep(deps, now);
+  const shards = await startSweep(fanOut, now, started + REINDEX_BUDGET_MS);
+  emitMetrics({ sweepFailures: shards.failed });
   const controlPeriods = await resetExpiredPeriods(control, now);
   const erasuresResumed = await resumeOpenErasures(now);
   // Retention jobs use what time is left; an unfinished job resumes from its saved page next run.
@@ -51,6 +61,6 @@ export const handler = async (_event?: Partial<ScheduledEvent>, context?: Partia
     ? Date.now() + context.getRemainingTimeInMillis() - JOB_MARGIN_MS
     : started + DEFAULT_JOB_BUDGET_MS;
   const jobs = await runRetentionJobs(retentionJobs, now, deadline);
-  logger.info('sweep finished', { ...summary, controlPeriods, erasuresResumed, retentionJobs: jobs });
-  return { ...summary, controlPeriods, erasuresResumed, retentionJobs: jobs };
+  logger.info('sweep started', { shards, controlPeriods, erasuresResumed, retentionJobs: jobs });
+  return { shards, controlPeriods, erasuresResumed, retentionJobs: jobs };
 };

@@ -24,6 +24,13 @@ export const BUSINESS_METRICS = {
   /** Notifications delivered, and deliveries that failed after their retries. */
   alertsSent: 'AlertsSent',
   alertsFailed: 'AlertsFailed',
+  /**
+   * Thresholds and active breaches a sweep worker's run could not evaluate or handle (one data
+   * point per run that had any): they wait for the next sweep; an alarm watches it.
+   */
+  sweepFailures: 'SweepFailures',
+  /** Thresholds a sweep worker's run evaluated (one data point per run). */
+  sweepThresholds: 'SweepThresholds',
   /** Invocation log records captured from the deployed log delivery: newly recorded calls. */
   invocationLogRecorded: 'InvocationLogRecorded',
   /** Captured records whose call was recorded before (reported through the API, or delivered twice). */

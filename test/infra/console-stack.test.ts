@@ -188,10 +188,12 @@ describe('the API for the deployed console', () => {
     expect(s3[0]?.resources[0]).toMatch(/\/config\.json$/);
   });
 
-  it('links alert notices (notifier, sweep) to the console', () => {
-    for (const name of ['notifier', 'sweep']) {
-      const env = propertiesOf(service, fnNamed(service, name).function).Environment.Variables;
-      expect(JSON.stringify(env.CONSOLE_URL)).toMatch(/"https:\/\/",.*Distribution\w*DomainName.*"\/"/);
+  it('links alert notices (the notifier sends every one, the sweep asks it to) to the console', () => {
+    const env = propertiesOf(service, fnNamed(service, 'notifier').function).Environment.Variables;
+    expect(JSON.stringify(env.CONSOLE_URL)).toMatch(/"https:\/\/",.*Distribution\w*DomainName.*"\/"/);
+    for (const name of ['sweep', 'sweep-worker']) {
+      const vars = propertiesOf(service, fnNamed(service, name).function).Environment.Variables;
+      expect(vars.CONSOLE_URL).toBeUndefined();
     }
   });
 });

@@ -104,10 +104,13 @@ const RETENTION_GRANTS: { fn: string; table: TableKey; actions: string[] }[] = [
   { fn: 'alerting-api', table: 'dataProtection', actions: ['GetItem', 'PutItem'] },
   { fn: 'control-api', table: 'dataProtection', actions: ['GetItem', 'PutItem'] },
   { fn: 'privacy-api', table: 'dataProtection', actions: ['GetItem', 'PutItem', 'Query'] },
-  { fn: 'sweep', table: 'dataProtection', actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem'] },
+  // The sweep's coordinator reads settings only for the expiry of a period reset's control history
+  // (none in this scenario); the breaches it used to open are the sweep worker's now.
+  { fn: 'sweep', table: 'dataProtection', actions: ['Query', 'PutItem', 'UpdateItem'] },
   { fn: 'sweep', table: 'tokenUsage', actions: ['Scan', 'UpdateItem'] },
   { fn: 'sweep', table: 'tokenAnalytics', actions: ['UpdateItem'] },
   { fn: 'sweep', table: 'controlActions', actions: ['Query', 'UpdateItem'] },
+  { fn: 'sweep-worker', table: 'dataProtection', actions: ['GetItem'] },
 ];
 
 async function http(
@@ -600,6 +603,10 @@ describe('each function sends only the AWS requests its spec and its role grant'
       }),
     );
     await invoke('sweep', {});
+    // The sweep's workers, one per shard (the coordinator puts their items on the bus).
+    for (let shard = 0; shard < 8; shard++) {
+      await invoke('sweep-worker', { ...event, 'detail-type': 'SweepShardRequested', detail: { shard } });
+    }
     ok(await http('alerting-api', 'POST', `/breaches/${breach.breachId}/acknowledge`));
     // Tenant-wide reads: users by spend (with control levels and open breaches), breaches by status.
     const users = await http('usage-api', 'GET', '/users');

@@ -309,7 +309,10 @@ describe('alerting stack', () => {
       const rule = rules.find((r) => JSON.stringify(r.Targets).includes(`"${logicalId(fn.function)}","Arn"`));
       expect(rule).toMatchObject({
         EventBusName: { Ref: logicalId(service.stacks.alerting.eventBus) },
-        EventPattern: { source: ['cost-management'], 'detail-type': [registered.trigger.detailType] },
+        EventPattern: {
+          source: ['cost-management'],
+          'detail-type': [registered.trigger.detailType, ...(registered.trigger.moreDetailTypes ?? [])],
+        },
         Targets: [
           { DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(fn.function.deadLetterQueue!), 'Arn'] } } },
         ],
@@ -318,6 +321,14 @@ describe('alerting stack', () => {
     expect(eventFunctions.map((f) => [f.spec.name, f.trigger.detailType])).toContainEqual([
       'notifier',
       'ThresholdBreached',
+    ]);
+    // The sweep's notices go to the notifier too; its shards to the sweep worker.
+    expect(eventFunctions.find((f) => f.spec.name === 'notifier')?.trigger.moreDetailTypes).toEqual([
+      'BreachNoticeRequested',
+    ]);
+    expect(eventFunctions.map((f) => [f.spec.name, f.trigger.detailType])).toContainEqual([
+      'sweep-worker',
+      'SweepShardRequested',
     ]);
   });
 
@@ -680,7 +691,8 @@ describe('functions', () => {
       ],
       ['notifier', ['kms:Decrypt', 'kms:DescribeKey']],
       ['privacy-api', ['kms:Decrypt', 'kms:DescribeKey']],
-      ['sweep', ['kms:Decrypt', 'kms:DescribeKey']],
+      // The sweep worker reads the escalation contacts.
+      ['sweep-worker', ['kms:Decrypt', 'kms:DescribeKey']],
     ]);
     expect(users).toHaveLength(5);
     for (const { statement } of users) {
@@ -918,6 +930,46 @@ describe('price sync', () => {
     expect(names.name(propertiesOf(service, alarm).AlarmActions[0], 'operations')).toBe(
       names.of(service.stacks.alerting.alertsTopic),
     );
+  });
+});
+
+describe('the sharded sweep', () => {
+  it('alarms on sweep failures in two 15-minute sweeps in a row to the alerts topic, charted on the dashboard', () => {
+    const alarm = service.stacks.operations.sweepFailuresAlarm;
+    expect(propertiesOf(service, alarm)).toMatchObject({
+      Namespace: 'CostManagement',
+      MetricName: 'SweepFailures',
+      Dimensions: [{ Name: 'service', Value: 'cost-management' }],
+      Statistic: 'Sum',
+      Period: 900,
+      Threshold: 1,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(names.name(propertiesOf(service, alarm).AlarmActions[0], 'operations')).toBe(
+      names.of(service.stacks.alerting.alertsTopic),
+    );
+    const dashboards = service.templates.operations.findResources('AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(Object.values(dashboards)[0]?.Properties.DashboardBody);
+    expect(body).toContain('Threshold sweep (per 15 minutes)');
+    expect(body).toContain('\\"CostManagement\\",\\"SweepFailures\\"');
+  });
+
+  it('runs the sweep worker from SweepShardRequested; neither it nor the coordinator sends notices itself', () => {
+    const worker = fnNamed(service, 'sweep-worker');
+    expect(stackKey(service, worker)).toBe('alerting');
+    expect(propertiesOf(service, worker.function)).toMatchObject({ Timeout: 300, MemorySize: 1024 });
+    for (const fn of [worker, fnNamed(service, 'sweep')]) {
+      expect(fn.spec.sendsEmail ?? false).toBe(false);
+      expect(fn.spec.sendsSms ?? false).toBe(false);
+      expect(fn.spec.publishes ?? []).toEqual([]);
+      expect(fn.spec.putsEvents).toBe(true);
+      const vars = propertiesOf(service, fn.function).Environment.Variables;
+      expect(vars.SENDER_EMAIL).toBeUndefined();
+      expect(vars.EVENT_BUS_NAME).toBeDefined();
+    }
   });
 });
 

@@ -9,7 +9,7 @@ import { notifyBreach } from '../../lambdas/alerting/use-cases/notify-breach.js'
 import { runSweep, type SweepDeps } from '../../lambdas/alerting/use-cases/sweep.js';
 import { notifyDeps, sweepDeps } from '../../lambdas/alerting/wiring.js';
 import { spec as notifierSpec } from '../../lambdas/functions/notifier-environment.js';
-import { spec as sweepSpec } from '../../lambdas/functions/sweep-environment.js';
+import { spec as sweepSpec } from '../../lambdas/functions/sweep-worker-environment.js';
 import { installLocalEventBus } from '../../lambdas/platform/events/local-event-bus.js';
 import { loadEnvironment } from '../../lambdas/platform/function-spec.js';
 import { aggregateStore } from '../../lambdas/usage/wiring.js';
@@ -18,6 +18,8 @@ import { call } from '../support/http.js';
 import { startTestRuntime, TENANT_A, TENANT_B } from '../support/runtime.js';
 
 process.env.NOTIFY_BACKOFF_MS = '5';
+// The sweep's notices go through the notifier of the runtime: its delivery deadline is 30 minutes here.
+process.env.NOTIFY_DEADLINE_SECONDS = String(30 * 60);
 
 let runtime: LocalRuntime;
 let base: string;
@@ -95,10 +97,11 @@ async function setup(userId: string, threshold: Record<string, unknown>, key = T
 
 /**
  * Sweep deps whose threshold and active-breach listings hold one user only, so a sweep at a
- * later time leaves the other tests' users alone; `deadlineSeconds` is the delivery deadline.
+ * later time leaves the other tests' users alone. Its notices go to the runtime's notifier
+ * through the bus: `sweepOnly` waits for them.
  */
-function onlyUser(deadlineSeconds: number, userId: string): SweepDeps {
-  const env = { ...loadEnvironment(sweepSpec), NOTIFY_DEADLINE_SECONDS: deadlineSeconds };
+function onlyUser(userId: string): SweepDeps {
+  const env = loadEnvironment(sweepSpec);
   const d = sweepDeps(env, aggregateStore(env));
   const thresholds = Object.assign(Object.create(d.thresholds) as SweepDeps['thresholds'], {
     listEnabled: async (shard: number) =>
@@ -109,6 +112,13 @@ function onlyUser(deadlineSeconds: number, userId: string): SweepDeps {
       (await d.breaches.listActive(shard)).filter((b) => b.userId === userId),
   });
   return { ...d, thresholds, breaches: breachStore };
+}
+
+/** A sweep in this process, then the notices it asked the runtime's notifier for. */
+async function sweepAndNotices(deps: SweepDeps, now: Date) {
+  const summary = await runSweep(deps, now);
+  await runtime.alerting.bus.idle();
+  return summary;
 }
 
 interface BreachOut {
@@ -230,14 +240,14 @@ describe('inline detection and notices', () => {
     expect((await deadLetters()).filter((d) => d.breachId === warning?.breachId)).toEqual([]);
 
     // The sweep retries the email once it is due (SES still down), and only the email.
-    const sweepDeps_ = () => onlyUser(30 * 60, 'cat');
+    const sweepDeps_ = () => onlyUser('cat');
     const hooksBefore = hooks.filter((h) => h.user === 'cat').length;
     const ses2 = mockClient(SESv2Client);
     ses2
       .on(SendEmailCommand)
       .rejects(Object.assign(new Error('SES is down'), { name: 'ServiceUnavailable' }));
     try {
-      await runSweep(sweepDeps_(), new Date(Date.now() + 10 * 60_000));
+      await sweepAndNotices(sweepDeps_(), new Date(Date.now() + 10 * 60_000));
       expect(ses2.commandCalls(SendEmailCommand)).toHaveLength(3);
       const [retried] = await breaches('cat');
       expect(retried?.notifications.find((n) => n.channel === 'email')).toMatchObject({
@@ -246,10 +256,10 @@ describe('inline detection and notices', () => {
       });
       expect((await deadLetters()).filter((d) => d.breachId === warning?.breachId)).toEqual([]);
       // The next round would start after the deadline (30 minutes here): it fails for good, dead-lettered.
-      await runSweep(sweepDeps_(), new Date(Date.now() + 25 * 60_000));
+      await sweepAndNotices(sweepDeps_(), new Date(Date.now() + 25 * 60_000));
       expect(ses2.commandCalls(SendEmailCommand)).toHaveLength(6);
       // Nothing more to retry afterwards.
-      await runSweep(sweepDeps_(), new Date(Date.now() + 40 * 60_000));
+      await sweepAndNotices(sweepDeps_(), new Date(Date.now() + 40 * 60_000));
       expect(ses2.commandCalls(SendEmailCommand)).toHaveLength(6);
     } finally {
       ses2.restore();
@@ -429,7 +439,7 @@ describe('sweep', () => {
     const [pending] = await breaches('eve');
     expect(pending?.notifications.every((n) => n.status === 'pending')).toBe(true);
     expect(await emailsFor('eve')).toHaveLength(0);
-    const summary = await runSweep(deps(), new Date(Date.now() + 5 * 60_000));
+    const summary = await sweepAndNotices(deps(), new Date(Date.now() + 5 * 60_000));
     expect(summary.redelivered).toBeGreaterThanOrEqual(1);
     const [delivered] = await breaches('eve');
     expect(delivered?.notifications.every((n) => n.status === 'sent')).toBe(true);
@@ -443,7 +453,7 @@ describe('sweep', () => {
       body: { limitUsd: 10 },
     });
     expect(put.status).toBe(200);
-    const summary = await runSweep(deps(), new Date());
+    const summary = await sweepAndNotices(deps(), new Date());
     expect(summary.breachesResolved).toBeGreaterThanOrEqual(1);
     const [resolved] = await breaches('cat');
     expect(resolved?.status).toBe('resolved');
@@ -496,9 +506,10 @@ describe('each notice once', () => {
     await Promise.all([
       notifyBreach(deps, TENANT_A.tenant, pending?.breachId as string, 'breach', later),
       notifyBreach(deps, TENANT_A.tenant, pending?.breachId as string, 'breach', later),
-      runSweep(onlyUser(3600, 'dup'), later),
-      runSweep(onlyUser(3600, 'dup'), later),
+      runSweep(onlyUser('dup'), later),
+      runSweep(onlyUser('dup'), later),
     ]);
+    await runtime.alerting.bus.idle();
     expect(await emailsFor('dup')).toHaveLength(1);
     expect(hooks.filter((h) => h.user === 'dup')).toHaveLength(1);
     expect((await smsTo('dup')).filter((s) => s.to === '+4915112345678')).toHaveLength(1);
@@ -537,7 +548,7 @@ describe('each notice once', () => {
       );
     }
     // A later sweep does not notify the lower levels either; it escalates the emergency only.
-    await runSweep(onlyUser(3600, 'tri'), new Date(Date.now() + 5 * 60_000));
+    await sweepAndNotices(onlyUser('tri'), new Date(Date.now() + 5 * 60_000));
     const after = await emailsFor('tri');
     expect(after.filter((m) => m.destination.to.includes('tri@example.com'))).toHaveLength(1);
     expect(after.filter((m) => m.destination.to.includes('lead-tri@example.com'))).toHaveLength(1);
@@ -564,7 +575,7 @@ describe('each notice once', () => {
       'sms:skipped:0',
       'webhook:skipped:0',
     ]);
-    const summary = await runSweep(onlyUser(3600, 'nobody'), new Date(Date.now() + 5 * 60_000));
+    const summary = await sweepAndNotices(onlyUser('nobody'), new Date(Date.now() + 5 * 60_000));
     expect(summary.redelivered).toBe(0);
     expect(await deadLettersOf(list.map((b) => b.breachId))).toEqual([]);
   });

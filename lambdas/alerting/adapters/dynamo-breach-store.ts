@@ -26,7 +26,7 @@ import type {
   NoticeList,
   NotificationResult,
 } from '../ports/alerting-store.js';
-import { shardOf, strip, tenantOfPk } from './item-keys.js';
+import { SWEEP_SHARDS, shardOf, strip, tenantOfPk } from './item-keys.js';
 
 /**
  * When a breach expires: the tenant's history retention after the later of its detection and the
@@ -45,7 +45,8 @@ export function breachExpiresAt(
 /**
  * Breaches: pk `T#tenant`, sk `B#breachId` (the id is derived from threshold, period and level, so
  * a conditional put admits one per triple); gsi1 by user, newest first; gsi2 (sparse) shard index
- * of breaches that are still open or whose delivery is pending, read by the sweep; gsi3 by tenant
+ * of breaches that are still open or whose delivery is pending, by their threshold's shard
+ * (`BAT#<shard>`, the shard of the thresholds' gsi2), read by the sweep worker of that shard; gsi3 by tenant
  * and status (`T#tenant#S#status`), newest first (`detectedAt#breachId`), moved to the new status's
  * partition with every status change. Breaches are written per threshold, period and level, never
  * per event, so a tenant's partition of gsi3 stays cold however busy the tenant is. Each breach
@@ -54,13 +55,17 @@ export function breachExpiresAt(
  */
 const BREACH_STATUSES: readonly BreachStatus[] = ['open', 'acknowledged', 'resolved'];
 
+/** Partitions of gsi2 holding active breaches by their threshold's shard, and the ones of earlier versions (by the breach id's shard). */
+const ACTIVE_PREFIX = 'BAT#';
+const LEGACY_ACTIVE_PREFIX = 'BA#';
+
 export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
   readonly part = 'breaches';
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
-    readonly shards = 8,
+    readonly shards = SWEEP_SHARDS,
     /** Days the tenant keeps history; without it breaches are written without expiry. */
     private readonly historyDays?: (tenantId: string) => Promise<number>,
   ) {}
@@ -69,9 +74,10 @@ export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
     return { pk: tenantPk(tenantId), sk: `B#${breachId}` };
   }
 
-  private activeIndex(breach: { tenantId: string; breachId: string }) {
+  /** Active breaches are indexed by their threshold's shard (the one of the thresholds' gsi2). */
+  private activeIndex(breach: { tenantId: string; breachId: string; thresholdId: string }) {
     return {
-      gsi2pk: `BA#${shardOf(breach.breachId, this.shards)}`,
+      gsi2pk: `${ACTIVE_PREFIX}${shardOf(breach.thresholdId, this.shards)}`,
       gsi2sk: `${tenantPk(breach.tenantId)}#B#${breach.breachId}`,
     };
   }
@@ -245,9 +251,57 @@ export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
       TableName: this.table,
       IndexName: 'gsi2',
       KeyConditionExpression: 'gsi2pk = :pk',
-      ExpressionAttributeValues: { ':pk': `BA#${shard}` },
+      ExpressionAttributeValues: { ':pk': `${ACTIVE_PREFIX}${shard}` },
     });
     return items.map((i) => this.toBreach(i));
+  }
+
+  /**
+   * Active breaches written before they were indexed by their threshold's shard sit in
+   * `BA#<shard of the breach id>`: each is moved to its threshold's partition, on condition that
+   * it is still in the old one (a resolution that removed it from the index wins). A page at a
+   * time until `deadline`; what is left is moved by the next call.
+   */
+  async reindexLegacyActive(deadline: number): Promise<{ moved: number; done: boolean }> {
+    let moved = 0;
+    for (let shard = 0; shard < this.shards; shard++) {
+      let start: Item | undefined;
+      do {
+        if (Date.now() >= deadline) return { moved, done: false };
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: 'gsi2',
+            KeyConditionExpression: 'gsi2pk = :pk',
+            ExpressionAttributeValues: { ':pk': `${LEGACY_ACTIVE_PREFIX}${shard}` },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const to = `${ACTIVE_PREFIX}${shardOf(String(item.thresholdId), this.shards)}`;
+          const ok = await this.client
+            .send(
+              new UpdateCommand({
+                TableName: this.table,
+                Key: { pk: item.pk, sk: item.sk },
+                UpdateExpression: 'SET gsi2pk = :to',
+                ConditionExpression: 'gsi2pk = :from',
+                ExpressionAttributeValues: { ':to': to, ':from': item.gsi2pk },
+              }),
+            )
+            .then(
+              () => true,
+              (error: { name?: string }) => {
+                if (error.name === 'ConditionalCheckFailedException') return false;
+                throw error;
+              },
+            );
+          if (ok) moved++;
+        }
+        start = page.LastEvaluatedKey as Item | undefined;
+      } while (start);
+    }
+    return { moved, done: true };
   }
 
   async update(

@@ -11,34 +11,36 @@ import { queryAll } from '../../platform/dynamo-query.js';
 import { tenantPk, userPk } from '../../platform/keys.js';
 import type { AuditWrite } from '../../privacy/ports/audit-log.js';
 import type { Threshold, ThresholdStore } from '../ports/alerting-store.js';
-import { shardOf, strip, tenantOfPk } from './item-keys.js';
+import { SWEEP_SHARDS, shardOf, strip, tenantOfPk } from './item-keys.js';
 
 /** Thresholds: pk `T#tenant`, sk `TH#id`; gsi1 by user; gsi2 (sparse) shard index of enabled ones. */
 export class DynamoThresholdStore implements ThresholdStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
-    readonly shards = 8,
+    readonly shards = SWEEP_SHARDS,
   ) {}
 
-  async put(tenantId: string, threshold: Threshold, audit?: AuditWrite): Promise<void> {
+  /** The stored item of a threshold: its keys, the user index, and the sweep index while enabled. */
+  itemOf(tenantId: string, threshold: Threshold): Record<string, unknown> {
     const sweep = threshold.enabled
       ? {
           gsi2pk: `THS#${shardOf(threshold.thresholdId, this.shards)}`,
           gsi2sk: `${tenantPk(tenantId)}#TH#${threshold.thresholdId}`,
         }
       : {};
-    const put = {
-      TableName: this.table,
-      Item: {
-        pk: tenantPk(tenantId),
-        sk: `TH#${threshold.thresholdId}`,
-        gsi1pk: userPk(tenantId, threshold.userId),
-        gsi1sk: `TH#${threshold.createdAt}#${threshold.thresholdId}`,
-        ...sweep,
-        ...threshold,
-      },
+    return {
+      pk: tenantPk(tenantId),
+      sk: `TH#${threshold.thresholdId}`,
+      gsi1pk: userPk(tenantId, threshold.userId),
+      gsi1sk: `TH#${threshold.createdAt}#${threshold.thresholdId}`,
+      ...sweep,
+      ...threshold,
     };
+  }
+
+  async put(tenantId: string, threshold: Threshold, audit?: AuditWrite): Promise<void> {
+    const put = { TableName: this.table, Item: this.itemOf(tenantId, threshold) };
     if (!audit) {
       await this.client.send(new PutCommand(put));
       return;

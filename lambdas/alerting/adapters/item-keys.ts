@@ -1,5 +1,11 @@
 import type { Item } from '../../platform/dynamo-query.js';
 
+/**
+ * Shards of the sweep: the thresholds' sweep index (`THS#<shard>`) and the active breaches' one
+ * (`BAT#<shard>`, by their threshold) use the same count, so one worker reads a shard of both.
+ */
+export const SWEEP_SHARDS = 8;
+
 /** A stable shard (0..shards-1) of an id, so an item stays in one shard of a sparse index. */
 export function shardOf(id: string, shards: number): number {
   let hash = 0;

@@ -171,8 +171,17 @@ export interface BreachStore {
   ): Promise<{ breaches: Breach[]; nextCursor?: string }>;
   /** The number of open breaches of each user of a tenant that has any. */
   openCountsByUser(tenantId: string): Promise<Map<string, number>>;
-  /** Breaches that are not resolved or whose delivery is pending, every tenant, one shard. */
+  /**
+   * Breaches that are not resolved or whose delivery is pending, every tenant, whose threshold is
+   * in `shard` of the thresholds' sweep index: one sweep worker reads a breach with its threshold.
+   */
   listActive(shard: number): Promise<Breach[]>;
+  /**
+   * Moves active breaches indexed the way of earlier versions (by a shard of their own id) to their
+   * threshold's shard, until `deadline` (epoch ms); `done` when none is left. The sweep's
+   * coordinator calls it before fanning out; absent where there is nothing to move.
+   */
+  reindexLegacyActive?(deadline: number): Promise<{ moved: number; done: boolean }>;
   /**
    * Applies `update` when the stored status is one of `ifStatus` (any when absent); returns the
    * updated breach, or undefined when the condition failed or the breach does not exist.

@@ -10,6 +10,7 @@ import {
   type ThresholdObservation,
   utcDay,
 } from '@cost-management/core';
+import type { SweepPosition } from '../../platform/events/event-publisher.js';
 import { logger } from '../../platform/logger.js';
 import type { AggregateReader } from '../../usage/ports/read-stores.js';
 import {
@@ -36,12 +37,19 @@ export interface SweepDeps extends BreachDeps {
   spend: SpendReader;
   aggregates: Pick<AggregateReader, 'readDays'>;
   alerting: AlertingConfigStore;
+  /**
+   * Asks for a notice (resolution, escalation, redelivery of a pending breach notice). Deployed, it
+   * puts a `BreachNoticeRequested` event on the bus for the notifier: the sweep never waits on a
+   * slow email provider or webhook. A throw counts as a failure; the next sweep asks again.
+   */
   notify: (tenantId: string, breachId: string, kind: NoticeKind, now: Date) => Promise<unknown>;
-  log?: { record(summary: SweepSummary): Promise<void> };
+  log?: { record(summary: SweepSummary & { shard?: number; continued?: boolean }): Promise<void> };
   /** A breach whose notice is still pending this long after detection is delivered by the sweep. */
   redeliverAfterMs: number;
   /** Work items processed at once. */
   concurrency?: number;
+  /** Thresholds per batch (default {@link DEFAULT_SWEEP_BATCH}). */
+  batchSize?: number;
 }
 
 export interface SweepSummary {
@@ -139,61 +147,150 @@ interface Evaluated {
   evaluation: ThresholdEvaluation;
 }
 
+/** Where a threshold (and its breaches) stands in the order a shard is worked through. */
+const positionOf = (tenantId: string, thresholdId: string): SweepPosition => ({ tenantId, thresholdId });
+
+/** Orders positions by tenant, then threshold id. */
+export function comparePositions(a: SweepPosition, b: SweepPosition): number {
+  if (a.tenantId !== b.tenantId) return a.tenantId < b.tenantId ? -1 : 1;
+  if (a.thresholdId !== b.thresholdId) return a.thresholdId < b.thresholdId ? -1 : 1;
+  return 0;
+}
+
+/** One shard's work: all of it, or what is left `after` a position (a continuation). */
+export interface ShardWork {
+  shard: number;
+  after?: SweepPosition | undefined;
+}
+
 /**
- * One sweep: evaluates every enabled threshold (forecast, percentage, and absolute as a safety
- * net), opens breaches for levels newly reached, resolves breaches whose spend is back under the
- * level or whose period ended (with a resolution notice), escalates unacknowledged critical and
- * emergency breaches, and delivers notices still pending. A threshold whose zone period total is
- * still `pending` opens absolute levels only and resolves nothing; its backfill is asked for again
- * once it has waited `redeliverAfterMs`. Reads go by index and in batches: the
- * cost grows with enabled thresholds and active breaches, not with usage events.
+ * A worker's time: `remainingMs` before it is stopped; while less than `reserveMs` is left it takes
+ * no further batch of thresholds (at least one batch is taken per run, so every run makes progress).
  */
-export async function runSweep(deps: SweepDeps, now: Date): Promise<SweepSummary> {
-  const started = Date.now();
-  const limit = deps.concurrency ?? 16;
-  const summary: SweepSummary = {
-    startedAt: now.toISOString(),
-    durationMs: 0,
-    thresholds: 0,
-    breachesOpened: 0,
-    breachesResolved: 0,
-    escalated: 0,
-    redelivered: 0,
-    activeBreaches: 0,
-    failures: 0,
-    backfillsRequested: 0,
-  };
-  const shardList = Array.from({ length: deps.thresholds.shards }, (_, i) => i);
-  const enabled = (await Promise.all(shardList.map((s) => deps.thresholds.listEnabled(s)))).flat();
-  summary.thresholds = enabled.length;
-  const at = now.toISOString();
-  // Thresholds whose backfill event was lost or failed for good: asked for again (it is idempotent).
-  const stalled = enabled.filter(
+export interface ShardBudget {
+  remainingMs: () => number;
+  reserveMs: number;
+}
+
+export interface ShardResult {
+  summary: SweepSummary;
+  /** Set when the budget ran short: the thresholds (and their breaches) after it are left. */
+  next?: SweepPosition;
+}
+
+/** Thresholds evaluated per batch: one batch read of their period spend, then their active breaches. */
+export const DEFAULT_SWEEP_BATCH = 200;
+
+/** A summary with nothing counted yet. */
+export const emptySweepSummary = (now: Date): SweepSummary => ({
+  startedAt: now.toISOString(),
+  durationMs: 0,
+  thresholds: 0,
+  breachesOpened: 0,
+  breachesResolved: 0,
+  escalated: 0,
+  redelivered: 0,
+  activeBreaches: 0,
+  failures: 0,
+  backfillsRequested: 0,
+});
+
+/** Adds the counts of `part` to `into` (duration: the longest). */
+export function addSummary(into: SweepSummary, part: SweepSummary): SweepSummary {
+  into.thresholds += part.thresholds;
+  into.breachesOpened += part.breachesOpened;
+  into.breachesResolved += part.breachesResolved;
+  into.escalated += part.escalated;
+  into.redelivered += part.redelivered;
+  into.activeBreaches += part.activeBreaches;
+  into.failures += part.failures;
+  into.backfillsRequested += part.backfillsRequested;
+  into.durationMs = Math.max(into.durationMs, part.durationMs);
+  return into;
+}
+
+/**
+ * Thresholds whose zone period total is still `pending` after `redeliverAfterMs` (the backfill
+ * event was lost or failed for good): their backfill is asked for again (it is idempotent).
+ */
+async function requestStalledBackfills(
+  deps: SweepDeps,
+  listed: readonly { tenantId: string; threshold: Threshold }[],
+  now: Date,
+  summary: SweepSummary,
+): Promise<void> {
+  const stalled = listed.filter(
     ({ threshold: t }) =>
       t.periodTotals === 'pending' &&
       t.backfillBefore !== undefined &&
       now.getTime() - Date.parse(t.backfillBefore) >= deps.redeliverAfterMs,
   );
-  if (stalled.length > 0) {
+  if (stalled.length === 0) return;
+  try {
+    await deps.publisher.publish(
+      stalled.map(({ tenantId, threshold }) => backfillRequested(tenantId, threshold)),
+    );
+    summary.backfillsRequested += stalled.length;
+  } catch (error) {
+    summary.failures++;
+    logger.error('sweep: ThresholdBackfillRequested not published', { error: error as Error });
+  }
+}
+
+/**
+ * Evaluates one batch of enabled thresholds (forecast, percentage, and absolute as a safety net)
+ * and opens breaches for levels newly reached. A threshold whose zone period total is still
+ * `pending` opens absolute levels only and resolves nothing. The batch's period spend is one batch read; daily
+ * history is read once per user that has a forecast or percentage threshold in the batch.
+ */
+async function evaluateBatch(
+  deps: SweepDeps,
+  listed: readonly { tenantId: string; threshold: Threshold }[],
+  existing: ReadonlySet<string>,
+  now: Date,
+  summary: SweepSummary,
+): Promise<{ evaluated: Map<string, Evaluated>; unevaluated: Set<string> }> {
+  const limit = deps.concurrency ?? 16;
+  const at = now.toISOString();
+  await requestStalledBackfills(deps, listed, now, summary);
+  const evaluated = new Map<string, Evaluated>();
+  /** Thresholds this sweep could not evaluate: their breaches are not resolved on missing data. */
+  const unevaluated = new Set<string>();
+  // A stored threshold whose period cannot be computed (an item no version of the API writes)
+  // fails alone; the rest of the batch goes on.
+  const batch: { tenantId: string; threshold: Threshold }[] = [];
+  const periods: Period[] = [];
+  for (const entry of listed) {
     try {
-      await deps.publisher.publish(
-        stalled.map(({ tenantId, threshold }) => backfillRequested(tenantId, threshold)),
-      );
-      summary.backfillsRequested = stalled.length;
+      periods.push(periodOf(entry.threshold.period, at, entry.threshold.timezone));
+      batch.push(entry);
     } catch (error) {
+      unevaluated.add(`${entry.tenantId}|${entry.threshold.thresholdId}`);
       summary.failures++;
-      logger.error('sweep: ThresholdBackfillRequested not published', { error: error as Error });
+      logger.error('sweep: threshold evaluation failed', {
+        thresholdId: entry.threshold.thresholdId,
+        error: error as Error,
+      });
     }
   }
-  const periods = enabled.map(({ threshold: t }) => periodOf(t.period, at, t.timezone));
-  const keys = enabled.map(({ tenantId, threshold }, i) =>
-    spendItemKey(tenantId, threshold.userId, periods[i] as Period),
-  );
-  const costs = await deps.spend.costs(keys);
+  let costs: readonly number[];
+  try {
+    costs = await deps.spend.costs(
+      batch.map(({ tenantId, threshold }, i) =>
+        spendItemKey(tenantId, threshold.userId, periods[i] as Period),
+      ),
+    );
+  } catch (error) {
+    // The whole batch waits for the next sweep; its breaches are not resolved on missing data.
+    for (const { tenantId, threshold } of batch) unevaluated.add(`${tenantId}|${threshold.thresholdId}`);
+    summary.failures += batch.length;
+    logger.error('sweep: period spend not readable', { thresholds: batch.length, error: error as Error });
+    return { evaluated, unevaluated };
+  }
 
   // Daily history, once per user that has a forecast or percentage threshold.
   const historyFrom = new Map<string, string>();
-  enabled.forEach(({ tenantId, threshold }, i) => {
+  batch.forEach(({ tenantId, threshold }, i) => {
     if (threshold.type === 'absolute' || threshold.periodTotals === 'pending') return;
     const key = `${tenantId}|${threshold.userId}`;
     const from =
@@ -215,16 +312,8 @@ export async function runSweep(deps: SweepDeps, now: Date): Promise<SweepSummary
     }
   });
 
-  // Active breaches first: a level that already has its breach needs no conditional write.
-  const active = (await Promise.all(shardList.map((s) => deps.breaches.listActive(s)))).flat();
-  summary.activeBreaches = active.length;
-  const existing = new Set(active.map((b) => `${b.tenantId}|${b.breachId}`));
-
-  const evaluated = new Map<string, Evaluated>();
-  /** Thresholds this sweep could not evaluate: their breaches are not resolved on missing data. */
-  const unevaluated = new Set<string>();
   await eachLimited(
-    enabled.map((e, i) => ({ ...e, i })),
+    batch.map((e, i) => ({ ...e, i })),
     limit,
     async ({ tenantId, threshold, i }) => {
       try {
@@ -262,23 +351,114 @@ export async function runSweep(deps: SweepDeps, now: Date): Promise<SweepSummary
       }
     },
   );
+  return { evaluated, unevaluated };
+}
 
-  await eachLimited(active, limit, async (breach) => {
-    try {
-      const key = `${breach.tenantId}|${breach.thresholdId}`;
-      const current = unevaluated.has(key) ? 'unknown' : evaluated.get(key);
-      await handleActive(deps, breach, current, now, summary);
-    } catch (error) {
-      summary.failures++;
-      logger.error('sweep: breach handling failed', { breachId: breach.breachId, error: error as Error });
+/**
+ * One sweep worker's run over one shard of the thresholds' sweep index: its enabled thresholds
+ * (after `work.after` for a continuation) in batches, each batch followed by the active breaches
+ * of the same stretch of the shard (resolution, escalation, redelivery; a breach whose threshold
+ * is gone or disabled resolves in the stretch its threshold would sit in). Thresholds and breaches
+ * are worked through in one order (tenant, then threshold id), so a breach is always handled after
+ * its threshold's evaluation. Before each batch but the first the budget is checked: when it runs
+ * short the run stops and answers where to go on (`next`), so a slow shard is handed on, never
+ * timed out and never started again from the beginning.
+ */
+export async function sweepShard(
+  deps: SweepDeps,
+  now: Date,
+  work: ShardWork,
+  budget?: ShardBudget,
+): Promise<ShardResult> {
+  const started = Date.now();
+  const limit = deps.concurrency ?? 16;
+  const size = Math.max(1, deps.batchSize ?? DEFAULT_SWEEP_BATCH);
+  const summary = emptySweepSummary(now);
+  const after = work.after;
+  const pending = (p: SweepPosition) => !after || comparePositions(p, after) > 0;
+  const enabled = (await deps.thresholds.listEnabled(work.shard))
+    .filter((e) => pending(positionOf(e.tenantId, e.threshold.thresholdId)))
+    .sort((a, b) =>
+      comparePositions(
+        positionOf(a.tenantId, a.threshold.thresholdId),
+        positionOf(b.tenantId, b.threshold.thresholdId),
+      ),
+    );
+  // Active breaches first: a level that already has its breach needs no conditional write.
+  const active = (await deps.breaches.listActive(work.shard))
+    .filter((b) => pending(positionOf(b.tenantId, b.thresholdId)))
+    .sort((a, b) =>
+      comparePositions(positionOf(a.tenantId, a.thresholdId), positionOf(b.tenantId, b.thresholdId)),
+    );
+  const existing = new Set(active.map((b) => `${b.tenantId}|${b.breachId}`));
+
+  let next: SweepPosition | undefined;
+  let handled = 0;
+  for (let from = 0; from < enabled.length || (from === 0 && active.length > 0); from += size) {
+    if (from > 0 && budget && budget.remainingMs() < budget.reserveMs) {
+      const last = enabled[from - 1] as (typeof enabled)[number];
+      next = positionOf(last.tenantId, last.threshold.thresholdId);
+      break;
     }
-  });
+    const batch = enabled.slice(from, from + size);
+    const { evaluated, unevaluated } =
+      batch.length > 0
+        ? await evaluateBatch(deps, batch, existing, now, summary)
+        : { evaluated: new Map<string, Evaluated>(), unevaluated: new Set<string>() };
+    summary.thresholds += batch.length;
+    // This batch's stretch of the shard: up to its last threshold, or to the end after the last batch.
+    const lastOfBatch = batch[batch.length - 1];
+    const upTo =
+      from + size >= enabled.length || !lastOfBatch
+        ? active.length
+        : active.findIndex(
+            (b) =>
+              comparePositions(
+                positionOf(b.tenantId, b.thresholdId),
+                positionOf(lastOfBatch.tenantId, lastOfBatch.threshold.thresholdId),
+              ) > 0,
+          );
+    const stretch = active.slice(handled, upTo === -1 ? active.length : upTo);
+    handled += stretch.length;
+    summary.activeBreaches += stretch.length;
+    await eachLimited(stretch, limit, async (breach) => {
+      try {
+        const key = `${breach.tenantId}|${breach.thresholdId}`;
+        const current = unevaluated.has(key) ? 'unknown' : evaluated.get(key);
+        await handleActive(deps, breach, current, now, summary);
+      } catch (error) {
+        summary.failures++;
+        logger.error('sweep: breach handling failed', { breachId: breach.breachId, error: error as Error });
+      }
+    });
+  }
 
   summary.durationMs = Date.now() - started;
   await deps.log
-    ?.record(summary)
+    ?.record({ ...summary, shard: work.shard, ...(next ? { continued: true } : {}) })
     .catch((error: unknown) => logger.warn('sweep log not written', { error: error as Error }));
-  return summary;
+  return next ? { summary, next } : { summary };
+}
+
+/**
+ * A whole sweep in one process: every shard, each to its end (the local bench and tests; deployed,
+ * the coordinator fans the shards out to workers instead). Breaches indexed the way of earlier
+ * versions are moved to their threshold's shard first, as the coordinator does.
+ */
+export async function runSweep(deps: SweepDeps, now: Date): Promise<SweepSummary> {
+  const started = Date.now();
+  await deps.breaches.reindexLegacyActive?.(Number.POSITIVE_INFINITY);
+  const total = emptySweepSummary(now);
+  const shards = Array.from({ length: deps.thresholds.shards }, (_, i) => i);
+  for (const shard of shards) {
+    const { summary } = await sweepShard({ ...deps, log: undefined }, now, { shard });
+    addSummary(total, summary);
+  }
+  total.durationMs = Date.now() - started;
+  await deps.log
+    ?.record(total)
+    .catch((error: unknown) => logger.warn('sweep log not written', { error: error as Error }));
+  return total;
 }
 
 /** `current`: the threshold's evaluation in this sweep; undefined when it is deleted or disabled, `unknown` when it failed. */

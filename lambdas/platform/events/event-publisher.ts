@@ -41,6 +41,45 @@ export interface ThresholdBackfillRequestedDetail {
   backfillBefore: string;
 }
 
+/**
+ * One shard of the threshold sweep to evaluate (the sweep's coordinator puts one per shard on the
+ * bus every 15 minutes; a worker short of time puts one for the rest of its shard, `after` the last
+ * threshold it took). The sweep worker takes it.
+ */
+export const SWEEP_SHARD_REQUESTED = 'SweepShardRequested';
+
+/** Where a sweep worker stopped: the last threshold it took, in the order of its shard's listing. */
+export interface SweepPosition {
+  tenantId: string;
+  thresholdId: string;
+}
+
+/** What a `SweepShardRequested` event carries. */
+export interface SweepShardRequestedDetail {
+  shard: number;
+  /** When the coordinator requested the sweep this item belongs to (ISO 8601). */
+  sweepAt: string;
+  /** A continuation: the thresholds after this position are left; absent: the whole shard. */
+  after?: SweepPosition;
+  /** How many runs of this shard came before in this sweep (0 for the coordinator's item). */
+  part?: number;
+}
+
+/**
+ * A notice the sweep asks the notifier to send: a resolution, an escalation, or a breach notice
+ * still pending (redelivery). The notifier takes it as it takes `ThresholdBreached`.
+ */
+export const BREACH_NOTICE_REQUESTED = 'BreachNoticeRequested';
+
+/** What a `BreachNoticeRequested` event carries: the breach's key, the kind of notice, and when it was asked for. */
+export interface BreachNoticeRequestedDetail {
+  tenantId: string;
+  breachId: string;
+  kind: 'breach' | 'resolution' | 'escalation';
+  /** When the sweep asked for it (ISO 8601): the notifier never handles it as of an earlier time. */
+  requestedAt: string;
+}
+
 /** An erasure job to run (or to go on with): the privacy context's erasure function takes it. */
 export const ERASURE_REQUESTED = 'ErasureRequested';
 

@@ -3,21 +3,26 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startDynamoDbLocal } from '../../local/dynamodb-local.js';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { freePort, waitUntil } from '../../local/free-port.js';
 import { call } from '../support/http.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'cost-crash-'));
-let child: ChildProcess | undefined;
+const dirs: string[] = [];
+const children = new Set<ChildProcess>();
+let database: DynamoDbLocal | undefined;
 
-/** Starts `npm start`'s program in its own process group, so SIGKILL takes DynamoDB Local down with it. */
-async function startRuntime(port: number): Promise<ChildProcess> {
+/**
+ * Starts `npm start`'s program in its own process group: SIGKILL to the group takes down the
+ * runtime and, when it started one (no `dynamodbEndpoint`), its DynamoDB Local with it.
+ */
+async function startRuntime(port: number, storage: { dataDir: string } | { dynamodbEndpoint: string }) {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
     env: {
       ...process.env,
       PORT: String(port),
-      DATA_DIR: dataDir,
-      DYNAMODB_ENDPOINT: '',
+      DATA_DIR: 'dataDir' in storage ? storage.dataDir : '',
+      DYNAMODB_ENDPOINT: 'dynamodbEndpoint' in storage ? storage.dynamodbEndpoint : '',
+      TABLE_PREFIX: 'crash',
       API_KEYS: '',
       // Other test files run runtimes at the same time: no fixed SES port, no sweep timer.
       SES_PORT: '0',
@@ -26,24 +31,25 @@ async function startRuntime(port: number): Promise<ChildProcess> {
     detached: true,
     stdio: 'ignore',
   });
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
   const base = `http://127.0.0.1:${port}/api/cost-management`;
   await waitUntil(async () => (await fetch(`${base}/health`)).ok, 60_000, 'the local runtime');
   return proc;
 }
 
-function killGroup(proc: ChildProcess): void {
-  if (proc.pid) process.kill(-proc.pid, 'SIGKILL');
+function killGroup(proc: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
+  try {
+    if (proc.pid) process.kill(-proc.pid, signal);
+  } catch {
+    // already gone
+  }
 }
 
-afterAll(() => {
-  if (child?.pid) {
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
-  rmSync(dataDir, { recursive: true, force: true });
+afterAll(async () => {
+  for (const proc of children) killGroup(proc, 'SIGTERM');
+  await database?.stop();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 const event = (i: number) => ({
@@ -54,40 +60,41 @@ const event = (i: number) => ({
   outputTokens: 50,
 });
 
-// The SIGKILL scenario runs up to three times: on a busy machine DynamoDB Local has now and then lost
-// the last transaction it acknowledged before the kill (1 run in about 8; the replay then records
-// it anew, and the aggregates agree with the records). A real loss in the service fails every run.
-describe('crash safety of the local runtime', () => {
-  it('loses no acknowledged event when killed with SIGKILL mid-load, and leaves no aggregate without its record', {
-    timeout: 180_000,
-    retry: 2,
-  }, async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}/api/cost-management`;
-    child = await startRuntime(port);
-
-    const acknowledged: number[] = [];
-    let next = 0;
-    let killed = false;
-    const worker = async () => {
-      while (!killed) {
-        const i = next++;
-        try {
-          const res = await call(base, 'POST', '/track-usage', { body: event(i) });
-          if (res.status === 201) acknowledged.push(i);
-        } catch {
-          // the connection died with the process: not acknowledged
-        }
+/**
+ * Sends events from 8 concurrent callers until 150 are acknowledged, kills the runtime's process
+ * group with SIGKILL, starts it again on the same data and replays every acknowledged event.
+ * Answers the acknowledged events whose replay was recorded anew (lost), after checking that the
+ * aggregates agree exactly with the records that exist (none half-written).
+ */
+async function crashAndReplay(
+  storage: { dataDir: string } | { dynamodbEndpoint: string },
+): Promise<{ acknowledged: number[]; lost: number[] }> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}/api/cost-management`;
+  let child = await startRuntime(port, storage);
+  const acknowledged: number[] = [];
+  let next = 0;
+  let killed = false;
+  const worker = async () => {
+    while (!killed) {
+      const i = next++;
+      try {
+        const res = await call(base, 'POST', '/track-usage', { body: event(i) });
+        if (res.status === 201) acknowledged.push(i);
+      } catch {
+        // the connection died with the process: not acknowledged
       }
-    };
-    const workers = Array.from({ length: 8 }, worker);
-    await waitUntil(async () => acknowledged.length >= 150, 60_000, '150 acknowledged events');
-    killGroup(child);
-    killed = true;
-    await Promise.all(workers);
-    const sentBeforeKill = next;
+    }
+  };
+  const workers = Array.from({ length: 8 }, worker);
+  await waitUntil(async () => acknowledged.length >= 150, 60_000, '150 acknowledged events');
+  killGroup(child);
+  killed = true;
+  await Promise.all(workers);
+  const sentBeforeKill = next;
 
-    child = await startRuntime(port);
+  child = await startRuntime(port, storage);
+  try {
     // Every acknowledged event is there: its replay is answered as a duplicate.
     const lost: number[] = [];
     for (const i of acknowledged) {
@@ -98,7 +105,6 @@ describe('crash safety of the local runtime', () => {
       }
     }
     console.log('acked', acknowledged.length, 'lost', lost.length, lost.slice(0, 20), 'sent', sentBeforeKill);
-    expect(lost).toEqual([]);
     // Aggregates agree exactly with the records that exist (none half-written).
     const exported: { requestId: string; costUsd: number }[] = [];
     let cursor: string | null = null;
@@ -118,6 +124,42 @@ describe('crash safety of the local runtime', () => {
     expect(analytics.body.totals.inputTokens).toBe(inputTokens);
     expect(exported.length).toBeGreaterThanOrEqual(acknowledged.length);
     expect(exported.length).toBeLessThanOrEqual(sentBeforeKill);
+    return { acknowledged, lost };
+  } finally {
+    // A graceful stop: the runtime stops the DynamoDB Local it started, so its data directory is free.
+    killGroup(child, 'SIGTERM');
+    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
+  }
+}
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+describe('crash safety of the local runtime', () => {
+  it('loses no acknowledged event when the service is killed with SIGKILL mid-load, and leaves no aggregate without its record', {
+    timeout: 180_000,
+  }, async () => {
+    // The database outlives the service, as DynamoDB outlives a Lambda instance: what is tested is
+    // the service's own crash safety (one transaction per event, acknowledged only once committed).
+    database = await startDynamoDbLocal({ dataDir: tempDir('cost-crash-db-') });
+    const { acknowledged, lost } = await crashAndReplay({ dynamodbEndpoint: database.endpoint });
+    expect(acknowledged.length).toBeGreaterThanOrEqual(150);
+    expect(lost).toEqual([]);
+  });
+
+  it('keeps the data of `npm start` when the runtime and its DynamoDB Local are killed together', {
+    timeout: 180_000,
+  }, async () => {
+    // SIGKILL also takes down DynamoDB Local, whose durability this test does not control: it has
+    // now and then lost the last transaction it acknowledged before the kill (1 run in about 8 on a
+    // busy machine). What must hold: the data directory is taken over by the next start, the
+    // aggregates agree exactly with the records that survived, and at most that one is missing.
+    const { acknowledged, lost } = await crashAndReplay({ dataDir: tempDir('cost-crash-') });
+    expect(acknowledged.length).toBeGreaterThanOrEqual(150);
+    expect(lost.length).toBeLessThanOrEqual(1);
   });
 
   it('refuses DATA_DIR while the runtime that owns its DynamoDB Local is alive, instead of stopping that database', async () => {

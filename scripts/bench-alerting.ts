@@ -4,7 +4,6 @@
  * DynamoDB requests for 1,000 and 10,000 enabled thresholds.
  */
 import { performance } from 'node:perf_hooks';
-import type { Threshold } from '../lambdas/alerting/ports/alerting-store.js';
 import { runSweep } from '../lambdas/alerting/use-cases/sweep.js';
 import { sweepDeps } from '../lambdas/alerting/wiring.js';
 import { spec as sweepSpec } from '../lambdas/functions/sweep-worker-environment.js';
@@ -12,6 +11,7 @@ import { documentClient } from '../lambdas/platform/dynamo-client.js';
 import { loadEnvironment } from '../lambdas/platform/function-spec.js';
 import { aggregateStore } from '../lambdas/usage/wiring.js';
 import type { LocalRuntime } from '../local/runtime.js';
+import { benchThreshold } from './bench-sweep.js';
 
 const LATENCY_RUNS = Number(process.env.BENCH_ALERT_RUNS ?? 9);
 
@@ -80,23 +80,7 @@ export async function benchAlerting(
       Array.from({ length: 32 }, async () => {
         while (next < todo.length) {
           const n = todo[next++] as number;
-          const type = n % 10 === 0 ? 'forecast' : n % 10 === 1 ? 'percentage' : 'absolute';
-          const threshold: Threshold = {
-            thresholdId: `bench-${n}`,
-            userId: `user-${n}`,
-            name: 'bench',
-            type,
-            period: 'monthly',
-            limitNano: 1_000_000_000_000,
-            warningPercent: 80,
-            emergencyPercent: 150,
-            changePercent: 50,
-            timezone: 'UTC',
-            channels: ['email'],
-            enabled: true,
-            createdAt: now,
-            updatedAt: now,
-          };
+          const threshold = benchThreshold(n, now, 'bench');
           await deps.thresholds.put(tenant, threshold);
         }
       }),

@@ -41,11 +41,12 @@ export interface ShardedSweepFigures {
   intervalRatio: number;
 }
 
-function benchThreshold(n: number, now: string): Threshold {
+/** The `n`th threshold of a bench: one in ten forecast, one in ten percentage, the rest absolute, never reached. */
+export function benchThreshold(n: number, now: string, prefix = 'sweep'): Threshold {
   const type = n % 10 === 0 ? 'forecast' : n % 10 === 1 ? 'percentage' : 'absolute';
   return {
-    thresholdId: `sweep-${n}`,
-    userId: `sweep-user-${n}`,
+    thresholdId: `${prefix}-${n}`,
+    userId: `${prefix}-user-${n}`,
     name: 'bench',
     type,
     period: 'monthly',

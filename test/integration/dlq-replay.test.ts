@@ -17,6 +17,7 @@ import { alertingConfigStore, breachStore } from '../../lambdas/alerting/wiring.
 import { physicalTableName, TABLES } from '../../lambdas/platform/tables.js';
 import { ensureTables } from '../../local/create-tables.js';
 import { main } from '../../scripts/dlq-replay.js';
+import { breachFixture } from '../support/alerting-fixtures.js';
 
 /**
  * `npm run dlq:replay` against an in-memory SQS queue (the SDK mocked with SQS's receive, hide and
@@ -104,28 +105,25 @@ beforeEach(() => {
   });
 });
 
+/** An open critical breach of alice this month, with `channels` in the given delivery state. */
 function breachOf(breachId: string, channels: NotificationResult[]): Breach {
   const now = new Date();
-  return {
+  return breachFixture({
     tenantId: TENANT,
     breachId,
     thresholdId: 'th-1',
     thresholdName: 'monthly cap',
-    thresholdType: 'absolute',
     userId: 'alice',
     level: 'critical',
-    status: 'open',
     periodKey: now.toISOString().slice(0, 7),
     periodStart: `${now.toISOString().slice(0, 7)}-01T00:00:00.000Z`,
     periodEnd: new Date(now.getTime() + 10 * 86_400_000).toISOString(),
-    timezone: 'UTC',
     spendNano: 2_000_000_000,
-    limitNano: 1_000_000_000,
     channels: channels.map((c) => c.channel).filter((c) => c !== 'emergency-topic') as Breach['channels'],
     detectedAt: now.toISOString(),
     notifications: channels,
     delivery: 'pending',
-  };
+  });
 }
 
 /** The notifier's dependencies with the given email sender; the dead letters go to the SQS queue. */

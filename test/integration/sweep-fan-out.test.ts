@@ -1,7 +1,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '../../lambdas/alerting/adapters/item-keys.js';
-import type { Breach, Threshold } from '../../lambdas/alerting/ports/alerting-store.js';
+import type { Threshold } from '../../lambdas/alerting/ports/alerting-store.js';
 import type { SpendItem } from '../../lambdas/alerting/use-cases/detect-breaches.js';
 import { runSweepWorker } from '../../lambdas/alerting/use-cases/sweep-fan-out.js';
 import { breachStore, sweepDeps, thresholdStore } from '../../lambdas/alerting/wiring.js';
@@ -15,6 +15,7 @@ import {
 import { loadEnvironment } from '../../lambdas/platform/function-spec.js';
 import { aggregateStore } from '../../lambdas/usage/wiring.js';
 import type { LocalRuntime } from '../../local/runtime.js';
+import { breachFixture, thresholdFixture } from '../support/alerting-fixtures.js';
 import { call } from '../support/http.js';
 import { startTestRuntime, TENANT_A, TENANT_B } from '../support/runtime.js';
 
@@ -41,22 +42,8 @@ function idIn(shard: number, prefix: string): string {
   }
 }
 
-const threshold = (thresholdId: string, userId: string, limitUsd: number): Threshold => ({
-  thresholdId,
-  userId,
-  name: 'cap',
-  type: 'absolute',
-  period: 'monthly',
-  limitNano: limitUsd * 1e9,
-  warningPercent: 80,
-  emergencyPercent: 150,
-  changePercent: 50,
-  timezone: 'UTC',
-  channels: ['email'],
-  enabled: true,
-  createdAt: '2026-11-01T00:00:00.000Z',
-  updatedAt: '2026-11-01T00:00:00.000Z',
-});
+const threshold = (thresholdId: string, userId: string, limitUsd: number): Threshold =>
+  thresholdFixture({ thresholdId, userId, limitNano: limitUsd * 1e9 });
 
 /** 100k input tokens of Claude 3.5 Sonnet: $0.30. */
 const usage = (requestId: string, userId: string) => ({
@@ -157,26 +144,12 @@ describe('the sweep fanned out per shard', () => {
     const breaches = breachStore(env());
     const thresholdId = idIn(2, 'fan-legacy');
     const breachId = `${thresholdId}.2026-11.warning`;
-    const breach: Breach = {
+    const breach = breachFixture({
       tenantId: TENANT_B.tenant,
-      breachId,
       thresholdId,
-      thresholdName: 'cap',
-      thresholdType: 'absolute',
       userId: 'legacy',
-      level: 'warning',
-      status: 'open',
-      periodKey: '2026-11',
-      periodStart: '2026-11-01T00:00:00.000Z',
-      periodEnd: '2026-12-01T00:00:00.000Z',
-      timezone: 'UTC',
-      spendNano: 900_000_000,
-      limitNano: 1_000_000_000,
-      channels: ['email'],
       detectedAt: '2026-11-20T00:00:00.000Z',
-      notifications: [{ channel: 'email', status: 'sent', attempts: 1 }],
-      delivery: 'done',
-    };
+    });
     expect(await breaches.createIfAbsent(breach)).toBe(true);
     // As an earlier version wrote it: in the partition of its own id's shard.
     const legacy = `BA#${shardOf(breachId, SHARDS)}`;

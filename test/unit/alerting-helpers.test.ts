@@ -30,6 +30,7 @@ import {
 } from '../../lambdas/alerting/use-cases/notify-breach.js';
 import { runSweep, type SweepDeps, spendBetween } from '../../lambdas/alerting/use-cases/sweep.js';
 import { maskContact } from '../../lambdas/platform/logger.js';
+import { breachFixture, thresholdFixture } from '../support/alerting-fixtures.js';
 
 describe('webhook signature', () => {
   it('is v1=<hex HMAC-SHA256 of "{timestamp}.{body}">', () => {
@@ -284,42 +285,10 @@ describe('thresholdReactor on the hot path', () => {
 
 describe('runSweep when a threshold cannot be evaluated', () => {
   const now = new Date('2026-11-23T10:00:00Z');
-  const threshold = (type: Threshold['type'], warningPercent = 80): Threshold => ({
-    thresholdId: `th-${type}`,
-    userId: 'u',
-    name: 'cap',
-    type,
-    period: 'monthly',
-    limitNano: 1_000_000_000,
-    warningPercent,
-    emergencyPercent: 150,
-    changePercent: 50,
-    timezone: 'UTC',
-    channels: ['email'],
-    enabled: true,
-    createdAt: '2026-11-01T00:00:00.000Z',
-    updatedAt: '2026-11-01T00:00:00.000Z',
-  });
-  const openBreach = (t: Threshold): Breach => ({
-    tenantId: 't',
-    breachId: `${t.thresholdId}.2026-11.warning`,
-    thresholdId: t.thresholdId,
-    thresholdName: t.name,
-    thresholdType: t.type,
-    userId: 'u',
-    level: 'warning',
-    status: 'open',
-    periodKey: '2026-11',
-    periodStart: '2026-11-01T00:00:00.000Z',
-    periodEnd: '2026-12-01T00:00:00.000Z',
-    timezone: 'UTC',
-    spendNano: 900_000_000,
-    limitNano: 1_000_000_000,
-    channels: ['email'],
-    detectedAt: '2026-11-23T09:00:00.000Z',
-    notifications: [{ channel: 'email', status: 'sent', attempts: 1 }],
-    delivery: 'done',
-  });
+  const threshold = (type: Threshold['type'], warningPercent = 80): Threshold =>
+    thresholdFixture({ thresholdId: `th-${type}`, type, warningPercent });
+  const openBreach = (t: Threshold): Breach =>
+    breachFixture({ thresholdId: t.thresholdId, thresholdName: t.name, thresholdType: t.type });
 
   async function sweepWith(t: Threshold, readDays: () => Promise<never>) {
     const updates: BreachUpdate[] = [];
@@ -366,44 +335,25 @@ describe('runSweep when a threshold cannot be evaluated', () => {
 
 describe('runSweep while a zone period total is pending', () => {
   const now = new Date('2026-11-23T10:00:00Z');
-  const berlin = (type: Threshold['type'], periodTotals: Threshold['periodTotals']): Threshold => ({
-    thresholdId: `th-${type}`,
-    userId: 'u',
-    name: 'cap',
-    type,
-    period: 'monthly',
-    limitNano: 1_000_000_000,
-    warningPercent: 80,
-    emergencyPercent: 150,
-    changePercent: 50,
-    timezone: 'Europe/Berlin',
-    channels: ['email'],
-    enabled: true,
-    createdAt: '2026-11-23T09:00:00.000Z',
-    updatedAt: '2026-11-23T09:00:00.000Z',
-    periodTotals,
-    backfillBefore: '2026-11-23T09:00:00.000Z',
-  });
-  const warning = (t: Threshold): Breach => ({
-    tenantId: 't',
-    breachId: `${t.thresholdId}.2026-11.warning`,
-    thresholdId: t.thresholdId,
-    thresholdName: t.name,
-    thresholdType: t.type,
-    userId: 'u',
-    level: 'warning',
-    status: 'open',
-    periodKey: '2026-11',
-    periodStart: '2026-10-31T23:00:00.000Z',
-    periodEnd: '2026-11-30T23:00:00.000Z',
-    timezone: 'Europe/Berlin',
-    spendNano: 900_000_000,
-    limitNano: 1_000_000_000,
-    channels: ['email'],
-    detectedAt: '2026-11-23T09:30:00.000Z',
-    notifications: [{ channel: 'email', status: 'sent', attempts: 1 }],
-    delivery: 'done',
-  });
+  const berlin = (type: Threshold['type'], periodTotals: Threshold['periodTotals']): Threshold =>
+    thresholdFixture({
+      thresholdId: `th-${type}`,
+      type,
+      timezone: 'Europe/Berlin',
+      createdAt: '2026-11-23T09:00:00.000Z',
+      updatedAt: '2026-11-23T09:00:00.000Z',
+      periodTotals,
+      backfillBefore: '2026-11-23T09:00:00.000Z',
+    });
+  const warning = (t: Threshold): Breach =>
+    breachFixture({
+      thresholdId: t.thresholdId,
+      thresholdType: t.type,
+      periodStart: '2026-10-31T23:00:00.000Z',
+      periodEnd: '2026-11-30T23:00:00.000Z',
+      timezone: 'Europe/Berlin',
+      detectedAt: '2026-11-23T09:30:00.000Z',
+    });
 
   async function sweep(t: Threshold, spendNano: number) {
     const updates: BreachUpdate[] = [];

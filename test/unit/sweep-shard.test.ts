@@ -1,46 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Breach, BreachUpdate, Threshold } from '../../lambdas/alerting/ports/alerting-store.js';
 import { type SweepDeps, sweepShard } from '../../lambdas/alerting/use-cases/sweep.js';
+import { breachFixture, thresholdFixture } from '../support/alerting-fixtures.js';
 
 const now = new Date('2026-11-23T10:00:00Z');
 
-const threshold = (thresholdId: string): Threshold => ({
-  thresholdId,
-  userId: `u-${thresholdId}`,
-  name: 'cap',
-  type: 'absolute',
-  period: 'monthly',
-  limitNano: 1_000_000_000,
-  warningPercent: 80,
-  emergencyPercent: 150,
-  changePercent: 50,
-  timezone: 'UTC',
-  channels: ['email'],
-  enabled: true,
-  createdAt: '2026-11-01T00:00:00.000Z',
-  updatedAt: '2026-11-01T00:00:00.000Z',
-});
+const threshold = (thresholdId: string): Threshold =>
+  thresholdFixture({ thresholdId, userId: `u-${thresholdId}` });
 
-const openBreach = (thresholdId: string): Breach => ({
-  tenantId: 't',
-  breachId: `${thresholdId}.2026-11.warning`,
-  thresholdId,
-  thresholdName: 'cap',
-  thresholdType: 'absolute',
-  userId: `u-${thresholdId}`,
-  level: 'warning',
-  status: 'open',
-  periodKey: '2026-11',
-  periodStart: '2026-11-01T00:00:00.000Z',
-  periodEnd: '2026-12-01T00:00:00.000Z',
-  timezone: 'UTC',
-  spendNano: 900_000_000,
-  limitNano: 1_000_000_000,
-  channels: ['email'],
-  detectedAt: '2026-11-23T09:00:00.000Z',
-  notifications: [{ channel: 'email', status: 'sent', attempts: 1 }],
-  delivery: 'done',
-});
+const openBreach = (thresholdId: string): Breach =>
+  breachFixture({ thresholdId, userId: `u-${thresholdId}` });
 
 /**
  * One shard: thresholds a..e (listed out of order), every one with no spend, so each open breach

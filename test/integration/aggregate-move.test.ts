@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDocumentClient } from '../../lambdas/platform/dynamo-client.js';
@@ -9,7 +8,7 @@ import {
   incrementUpdate,
 } from '../../lambdas/usage/adapters/dynamo-aggregate-store.js';
 import type { PreparedUsage } from '../../lambdas/usage/ports/usage-store.js';
-import { ensureTables } from '../../local/create-tables.js';
+import { createTablesAt } from '../support/dynamo.js';
 
 /**
  * The move of a user's aggregates to a pseudonym (erasure) against DynamoDB Local: items with more
@@ -26,13 +25,7 @@ const trackedCost = new Map<string, number>();
 beforeAll(async () => {
   const endpoint = inject('dynamodbEndpoint');
   process.env.DYNAMODB_ENDPOINT = endpoint;
-  const admin = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await ensureTables(admin, prefix);
-  admin.destroy();
+  await createTablesAt(endpoint, prefix);
   client = createDocumentClient();
   store = new DynamoAggregateStore(client, table);
 });

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import {
   DeleteMessageCommand,
@@ -15,9 +14,9 @@ import type { EmailSender } from '../../lambdas/alerting/ports/senders.js';
 import { type NotifyDeps, notifyBreach } from '../../lambdas/alerting/use-cases/notify-breach.js';
 import { alertingConfigStore, breachStore } from '../../lambdas/alerting/wiring.js';
 import { physicalTableName, TABLES } from '../../lambdas/platform/tables.js';
-import { ensureTables } from '../../local/create-tables.js';
 import { main } from '../../scripts/dlq-replay.js';
 import { breachFixture } from '../support/alerting-fixtures.js';
+import { createTablesAt } from '../support/dynamo.js';
 
 /**
  * `npm run dlq:replay` against an in-memory SQS queue (the SDK mocked with SQS's receive, hide and
@@ -61,13 +60,7 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
   });
-  const admin = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await ensureTables(admin, prefix);
-  admin.destroy();
+  await createTablesAt(endpoint, prefix);
 });
 afterAll(() => {
   sqs.restore();

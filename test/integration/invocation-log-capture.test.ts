@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { addNano, toUsd } from '@cost-management/core';
 import type { APIGatewayProxyEvent, CloudWatchLogsEvent, S3Event } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { CaptureSummary } from '../../lambdas/usage/use-cases/capture-invocation-logs.js';
-import { ensureTables, tableEnvironment } from '../../local/create-tables.js';
+import { tableEnvironment } from '../../local/create-tables.js';
 import { toProxyEvent } from '../../local/proxy-event.js';
+import { createTablesAt } from '../support/dynamo.js';
 import {
   ACCOUNT,
   CALLS,
@@ -178,13 +178,7 @@ beforeAll(async () => {
     }
     return true;
   });
-  const admin = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await ensureTables(admin, prefix);
-  admin.destroy();
+  await createTablesAt(endpoint, prefix);
   ({ handler: capture } = (await import('../../lambdas/functions/invocation-logs-handler.js')) as never);
   ({ handler: usageApi } = (await import('../../lambdas/functions/usage-api-handler.js')) as never);
 }, 120_000);

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { CostExplorerClient, GetCostAndUsageCommand } from '@aws-sdk/client-cost-explorer';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { addDays } from '@cost-management/core';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { BillReconciliationSummary } from '../../lambdas/usage/use-cases/reconcile-bill.js';
-import { ensureTables, tableEnvironment } from '../../local/create-tables.js';
+import { tableEnvironment } from '../../local/create-tables.js';
 import { toProxyEvent } from '../../local/proxy-event.js';
+import { createTablesAt } from '../support/dynamo.js';
 
 /**
  * The scheduled reconciliation function against DynamoDB Local, with Cost Explorer mocked at the
@@ -99,13 +99,7 @@ beforeAll(async () => {
     }
     return true;
   });
-  const admin = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await ensureTables(admin, prefix);
-  admin.destroy();
+  await createTablesAt(endpoint, prefix);
   ({ handler: reconcile } = (await import('../../lambdas/functions/reconciliation-handler.js')) as never);
   ({ handler: usageApi } = (await import('../../lambdas/functions/usage-api-handler.js')) as never);
   // What the bill charges, as tracked calls: USD 6 of Sonnet, 2 of Haiku, 1.5 of Nova Pro.

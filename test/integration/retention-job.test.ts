@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { expiresAtSeconds } from '@cost-management/core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -14,7 +13,7 @@ import { newRetentionJob } from '../../lambdas/privacy/use-cases/manage-settings
 import { runRetentionJobs } from '../../lambdas/privacy/use-cases/run-retention-jobs.js';
 import { DynamoUsageRecords, usageRecordItem } from '../../lambdas/usage/adapters/dynamo-usage-records.js';
 import type { UsageRecord } from '../../lambdas/usage/ports/usage-store.js';
-import { ensureTables } from '../../local/create-tables.js';
+import { createTablesAt } from '../support/dynamo.js';
 
 /**
  * The retention job against DynamoDB Local: a crash part-way resumes from the last saved page,
@@ -62,13 +61,7 @@ async function seed(tenantId: string, count: number): Promise<void> {
 beforeAll(async () => {
   const endpoint = inject('dynamodbEndpoint');
   process.env.DYNAMODB_ENDPOINT = endpoint;
-  const admin = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  await ensureTables(admin, prefix);
-  admin.destroy();
+  await createTablesAt(endpoint, prefix);
   client = createDocumentClient();
   await seed(TENANT, RECORDS);
   await seed(OTHER, 40);

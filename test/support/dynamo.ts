@@ -1,6 +1,22 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../lambdas/platform/dynamo-client.js';
 import { TABLES, type TableKey } from '../../lambdas/platform/tables.js';
+import { ensureTables } from '../../local/create-tables.js';
+
+/** Creates every table of the service under `prefix` on the DynamoDB Local at `endpoint`. */
+export async function createTablesAt(endpoint: string, prefix: string): Promise<void> {
+  const admin = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    await ensureTables(admin, prefix);
+  } finally {
+    admin.destroy();
+  }
+}
 
 /** Direct reads of the tables a runtime uses (the env holds their physical names). */
 export function tables() {

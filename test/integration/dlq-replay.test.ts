@@ -212,6 +212,81 @@ describe('npm run dlq:replay', () => {
     expect(queue).toEqual([]);
   });
 
+  it('reopens a dead-lettered escalation, which is then sent once by two senders at once', async () => {
+    await alertingConfigStore(env).put(TENANT, {
+      userId: 'alice',
+      email: 'alice@example.com',
+      escalation: { afterMinutes: 1, email: 'lead@example.com' },
+    });
+    const breaches = breachStore(env);
+    await breaches.createIfAbsent(
+      breachOf('th-3.p.critical', [{ channel: 'email', status: 'sent', attempts: 1 }]),
+    );
+    const failing = { send: async () => Promise.reject(new Error('SES throttled')) };
+    await notifyBreach(notifier(failing), TENANT, 'th-3.p.critical', 'escalation', new Date());
+    expect((await breaches.get(TENANT, 'th-3.p.critical'))?.escalatedAt).toEqual(expect.any(String));
+    expect(queue.map((m) => JSON.parse(m.body))).toEqual([
+      expect.objectContaining({ kind: 'escalation', breachId: 'th-3.p.critical', channel: 'email' }),
+    ]);
+    lines.length = 0;
+    expect(await run('--breaches-table', env.THRESHOLD_BREACHES_TABLE)).toBe(0);
+    expect(lines[0]).toMatch(/^reopened .*the next sweep escalates the breach again/);
+    expect((await breaches.get(TENANT, 'th-3.p.critical'))?.escalatedAt).toBeUndefined();
+
+    const sent: string[] = [];
+    const working: EmailSender = {
+      send: async (message) => {
+        sent.push(message.to);
+      },
+    };
+    const now = new Date();
+    await Promise.all([
+      notifyBreach(notifier(working), TENANT, 'th-3.p.critical', 'escalation', now),
+      notifyBreach(notifier(working), TENANT, 'th-3.p.critical', 'escalation', now),
+    ]);
+    expect(sent).toEqual(['lead@example.com']);
+    // Escalated: a late duplicate sends nothing either.
+    await notifyBreach(notifier(working), TENANT, 'th-3.p.critical', 'escalation', new Date());
+    expect(sent).toEqual(['lead@example.com']);
+  });
+
+  it('leaves an escalation claimed by a sender that died to the next sender once the claim expired', async () => {
+    await alertingConfigStore(env).put(TENANT, {
+      userId: 'alice',
+      email: 'alice@example.com',
+      escalation: { afterMinutes: 1, email: 'lead@example.com' },
+    });
+    const breaches = breachStore(env);
+    await breaches.createIfAbsent(
+      breachOf('th-4.p.critical', [{ channel: 'email', status: 'sent', attempts: 1 }]),
+    );
+    const now = new Date();
+    // A sender claimed it and died before sending.
+    expect(
+      await breaches.claimEscalation(TENANT, 'th-4.p.critical', {
+        token: 'dead',
+        now: now.toISOString(),
+        until: new Date(now.getTime() + 60_000).toISOString(),
+      }),
+    ).toBe(true);
+    const sent: string[] = [];
+    const working: EmailSender = {
+      send: async (message) => {
+        sent.push(message.to);
+      },
+    };
+    await notifyBreach(notifier(working), TENANT, 'th-4.p.critical', 'escalation', now);
+    expect(sent).toEqual([]);
+    await notifyBreach(
+      notifier(working),
+      TENANT,
+      'th-4.p.critical',
+      'escalation',
+      new Date(now.getTime() + 61_000),
+    );
+    expect(sent).toEqual(['lead@example.com']);
+  });
+
   it('changes nothing on a dry run, and keeps an event whose replay failed', async () => {
     const breaches = breachStore(env);
     await breaches.createIfAbsent(

@@ -444,7 +444,7 @@ describe('notifyBreach', () => {
     notifications: [{ channel: 'email', status: 'pending', attempts: 0 }],
     delivery: 'pending',
   };
-  function deps(stored: Breach, email: (to: string) => Promise<void>) {
+  function deps(stored: Breach, email: (to: string) => Promise<void>, claimable = true) {
     const updates: BreachUpdate[] = [];
     const dead: Record<string, unknown>[] = [];
     const notify: NotifyDeps = {
@@ -467,6 +467,7 @@ describe('notifyBreach', () => {
           return stored;
         },
         appendChannel: async () => true,
+        claimEscalation: async () => claimable,
       } as never,
       alerting: {
         get: async () => ({
@@ -500,6 +501,13 @@ describe('notifyBreach', () => {
     const { notify } = deps(breach, async (to) => void sent.push(to));
     await notifyBreach(notify, 't', breach.breachId, 'escalation', new Date());
     expect(sent).toEqual(['lead@example.com']);
+  });
+
+  it('does not escalate while another sender holds the escalation', async () => {
+    const sent: string[] = [];
+    const { notify, updates } = deps(breach, async (to) => void sent.push(to), false);
+    expect(await notifyBreach(notify, 't', breach.breachId, 'escalation', new Date())).toEqual([]);
+    expect([sent, updates]).toEqual([[], []]);
   });
 
   it('keeps contacts out of the recorded error and the dead letter', async () => {

@@ -565,13 +565,43 @@ export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
     }
   }
 
+  async claimEscalation(
+    tenantId: string,
+    breachId: string,
+    claim: { token: string; now: string; until: string },
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key(tenantId, breachId),
+          UpdateExpression: 'SET escalationClaim = :token, escalationClaimedUntil = :until',
+          ConditionExpression:
+            'attribute_exists(pk) AND #status = :open AND attribute_not_exists(escalatedAt)' +
+            ' AND (attribute_not_exists(escalationClaimedUntil) OR escalationClaimedUntil <= :now)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':open': 'open',
+            ':token': claim.token,
+            ':until': claim.until,
+            ':now': claim.now,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
   async reopenEscalation(tenantId: string, breachId: string): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: this.key(tenantId, breachId),
-          UpdateExpression: 'REMOVE escalatedAt',
+          UpdateExpression: 'REMOVE escalatedAt, escalationClaim, escalationClaimedUntil',
           ConditionExpression: 'attribute_exists(pk) AND #status = :open AND attribute_exists(escalatedAt)',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':open': 'open' },

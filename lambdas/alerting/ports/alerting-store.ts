@@ -237,6 +237,16 @@ export interface BreachStore {
   ): Promise<boolean>;
   /** Forgets that an open breach was escalated, so the sweep escalates it again; false otherwise. */
   reopenEscalation(tenantId: string, breachId: string): Promise<boolean>;
+  /**
+   * Claims the escalation of an open breach for one sender until `until`, on condition that it is
+   * not escalated yet and no other sender's claim holds at `now`. False when another sender has it
+   * or it is done: then this sender must not send.
+   */
+  claimEscalation(
+    tenantId: string,
+    breachId: string,
+    claim: { token: string; now: string; until: string },
+  ): Promise<boolean>;
   readonly shards: number;
 }
 

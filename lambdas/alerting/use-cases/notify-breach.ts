@@ -359,6 +359,14 @@ export async function notifyBreach(
   if (kind === 'escalation') {
     // Read again here: acknowledged or escalated (by an overlapping sweep) since the sweep listed it.
     if (breach.status !== 'open' || breach.escalatedAt) return [];
+    // One sender at a time: a duplicate event or an overlapping sweep finds the claim and sends
+    // nothing. A sender that dies holding it leaves it to expire; the next sweep asks again.
+    const claimed = await deps.breaches.claimEscalation(tenantId, breachId, {
+      token: (deps.token ?? (() => randomUUID()))(),
+      now: now.toISOString(),
+      until: new Date(now.getTime() + (deps.retry.claimMs ?? DEFAULT_CLAIM_MS)).toISOString(),
+    });
+    if (!claimed) return [];
     const targets: Target[] = [
       ...(contacts.email ? ['email' as const] : []),
       ...(contacts.phone ? ['sms' as const] : []),

@@ -135,6 +135,20 @@ function notifier(email: EmailSender): NotifyDeps {
   };
 }
 
+/** Alice's contacts, with an escalation to `lead` after a minute. */
+const escalatingTo = (lead: string) =>
+  alertingConfigStore(env).put(TENANT, {
+    userId: 'alice',
+    email: 'alice@example.com',
+    escalation: { afterMinutes: 1, email: lead },
+  });
+
+/** An email sender that works and records whom it sent to. */
+function recordingEmail(): { sent: string[]; working: EmailSender } {
+  const sent: string[] = [];
+  return { sent, working: { send: async (message) => void sent.push(message.to) } };
+}
+
 const lines: string[] = [];
 const run = (...args: string[]) =>
   main(['--queue', QUEUE, '--region', 'us-east-1', ...args], { print: (line) => lines.push(line) });
@@ -188,12 +202,7 @@ describe('npm run dlq:replay', () => {
     expect(active.map((b) => b.breachId)).toContain('th-1.p.critical');
 
     // SES is back: two deliveries at once (the sweep and a late event) send the email once.
-    const sent: string[] = [];
-    const working: EmailSender = {
-      send: async (message) => {
-        sent.push(message.to);
-      },
-    };
+    const { sent, working } = recordingEmail();
     await Promise.all([
       notifyBreach(notifier(working), TENANT, 'th-1.p.critical', 'breach', new Date()),
       notifyBreach(notifier(working), TENANT, 'th-1.p.critical', 'breach', new Date()),
@@ -213,11 +222,7 @@ describe('npm run dlq:replay', () => {
   });
 
   it('reopens a dead-lettered escalation, which is then sent once by two senders at once', async () => {
-    await alertingConfigStore(env).put(TENANT, {
-      userId: 'alice',
-      email: 'alice@example.com',
-      escalation: { afterMinutes: 1, email: 'lead@example.com' },
-    });
+    await escalatingTo('lead@example.com');
     const breaches = breachStore(env);
     await breaches.createIfAbsent(
       breachOf('th-3.p.critical', [{ channel: 'email', status: 'sent', attempts: 1 }]),
@@ -233,12 +238,7 @@ describe('npm run dlq:replay', () => {
     expect(lines[0]).toMatch(/^reopened .*the next sweep escalates the breach again/);
     expect((await breaches.get(TENANT, 'th-3.p.critical'))?.escalatedAt).toBeUndefined();
 
-    const sent: string[] = [];
-    const working: EmailSender = {
-      send: async (message) => {
-        sent.push(message.to);
-      },
-    };
+    const { sent, working } = recordingEmail();
     const now = new Date();
     await Promise.all([
       notifyBreach(notifier(working), TENANT, 'th-3.p.critical', 'escalation', now),
@@ -251,11 +251,7 @@ describe('npm run dlq:replay', () => {
   });
 
   it('leaves an escalation claimed by a sender that died to the next sender once the claim expired', async () => {
-    await alertingConfigStore(env).put(TENANT, {
-      userId: 'alice',
-      email: 'alice@example.com',
-      escalation: { afterMinutes: 1, email: 'lead@example.com' },
-    });
+    await escalatingTo('lead@example.com');
     const breaches = breachStore(env);
     await breaches.createIfAbsent(
       breachOf('th-4.p.critical', [{ channel: 'email', status: 'sent', attempts: 1 }]),
@@ -269,12 +265,7 @@ describe('npm run dlq:replay', () => {
         until: new Date(now.getTime() + 60_000).toISOString(),
       }),
     ).toBe(true);
-    const sent: string[] = [];
-    const working: EmailSender = {
-      send: async (message) => {
-        sent.push(message.to);
-      },
-    };
+    const { sent, working } = recordingEmail();
     await notifyBreach(notifier(working), TENANT, 'th-4.p.critical', 'escalation', now);
     expect(sent).toEqual([]);
     await notifyBreach(

@@ -6,6 +6,7 @@ import {
   QueryCommand,
   ScanCommand,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { expiresAtSeconds } from '@cost-management/core';
 import { decodeCursor, encodeCursor } from '../../platform/cursor.js';
@@ -114,6 +115,17 @@ export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  /** Sends a conditional update; false when its condition failed (the state it needs has changed). */
+  private async conditionalUpdate(input: UpdateCommandInput): Promise<boolean> {
+    try {
+      await this.client.send(new UpdateCommand(input));
+      return true;
+    } catch (error) {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
       throw error;
     }
@@ -435,40 +447,32 @@ export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
     claim: { channel: NotificationResult['channel']; token: string; now: string; until: string },
   ): Promise<boolean> {
     const at = `#list[${index}]`;
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: this.key(tenantId, breachId),
-          UpdateExpression: `SET ${at}.#status = :sending, ${at}.#claim = :token, ${at}.#until = :until`,
-          ConditionExpression:
-            `attribute_exists(pk) AND ${at}.#channel = :channel AND (${at}.#status = :pending` +
-            ` OR (${at}.#status = :failed AND ${at}.#retryAt <= :now)` +
-            ` OR (${at}.#status = :sending AND ${at}.#until <= :now))`,
-          ExpressionAttributeNames: {
-            '#list': list,
-            '#status': 'status',
-            '#claim': 'claim',
-            '#until': 'claimedUntil',
-            '#channel': 'channel',
-            '#retryAt': 'retryAt',
-          },
-          ExpressionAttributeValues: {
-            ':sending': 'sending',
-            ':pending': 'pending',
-            ':failed': 'failed',
-            ':token': claim.token,
-            ':until': claim.until,
-            ':now': claim.now,
-            ':channel': claim.channel,
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+    return this.conditionalUpdate({
+      TableName: this.table,
+      Key: this.key(tenantId, breachId),
+      UpdateExpression: `SET ${at}.#status = :sending, ${at}.#claim = :token, ${at}.#until = :until`,
+      ConditionExpression:
+        `attribute_exists(pk) AND ${at}.#channel = :channel AND (${at}.#status = :pending` +
+        ` OR (${at}.#status = :failed AND ${at}.#retryAt <= :now)` +
+        ` OR (${at}.#status = :sending AND ${at}.#until <= :now))`,
+      ExpressionAttributeNames: {
+        '#list': list,
+        '#status': 'status',
+        '#claim': 'claim',
+        '#until': 'claimedUntil',
+        '#channel': 'channel',
+        '#retryAt': 'retryAt',
+      },
+      ExpressionAttributeValues: {
+        ':sending': 'sending',
+        ':pending': 'pending',
+        ':failed': 'failed',
+        ':token': claim.token,
+        ':until': claim.until,
+        ':now': claim.now,
+        ':channel': claim.channel,
+      },
+    });
   }
 
   async recordChannel(
@@ -505,22 +509,14 @@ export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
     length: number,
     entry: NotificationResult,
   ): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: this.key(tenantId, breachId),
-          UpdateExpression: 'SET #list = list_append(#list, :entry)',
-          ConditionExpression: 'attribute_exists(pk) AND size(#list) = :length',
-          ExpressionAttributeNames: { '#list': list },
-          ExpressionAttributeValues: { ':entry': [entry], ':length': length },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+    return this.conditionalUpdate({
+      TableName: this.table,
+      Key: this.key(tenantId, breachId),
+      UpdateExpression: 'SET #list = list_append(#list, :entry)',
+      ConditionExpression: 'attribute_exists(pk) AND size(#list) = :length',
+      ExpressionAttributeNames: { '#list': list },
+      ExpressionAttributeValues: { ':entry': [entry], ':length': length },
+    });
   }
 
   async reopenChannel(
@@ -534,35 +530,27 @@ export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
     const breach = await this.get(tenantId, breachId);
     if (!breach) return false;
     const entry = `#list[${index}]`;
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: this.key(tenantId, breachId),
-          // Back in the sweep's index: a resolved breach whose delivery was done had left it.
-          UpdateExpression: `SET ${entry}.#retryAt = :at, delivery = :pending, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk`,
-          ConditionExpression: `attribute_exists(pk) AND ${entry}.#channel = :channel AND ${entry}.#status = :failed AND attribute_not_exists(${entry}.#retryAt)`,
-          ExpressionAttributeNames: {
-            '#list': list,
-            '#channel': 'channel',
-            '#status': 'status',
-            '#retryAt': 'retryAt',
-          },
-          ExpressionAttributeValues: {
-            ':at': at,
-            ':pending': 'pending',
-            ':channel': channel,
-            ':failed': 'failed',
-            ':gsi2pk': this.activeIndex(breach).gsi2pk,
-            ':gsi2sk': this.activeIndex(breach).gsi2sk,
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+    return this.conditionalUpdate({
+      TableName: this.table,
+      Key: this.key(tenantId, breachId),
+      // Back in the sweep's index: a resolved breach whose delivery was done had left it.
+      UpdateExpression: `SET ${entry}.#retryAt = :at, delivery = :pending, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk`,
+      ConditionExpression: `attribute_exists(pk) AND ${entry}.#channel = :channel AND ${entry}.#status = :failed AND attribute_not_exists(${entry}.#retryAt)`,
+      ExpressionAttributeNames: {
+        '#list': list,
+        '#channel': 'channel',
+        '#status': 'status',
+        '#retryAt': 'retryAt',
+      },
+      ExpressionAttributeValues: {
+        ':at': at,
+        ':pending': 'pending',
+        ':channel': channel,
+        ':failed': 'failed',
+        ':gsi2pk': this.activeIndex(breach).gsi2pk,
+        ':gsi2sk': this.activeIndex(breach).gsi2sk,
+      },
+    });
   }
 
   async claimEscalation(
@@ -570,47 +558,31 @@ export class DynamoBreachStore implements BreachStore, ExpiryRewriter {
     breachId: string,
     claim: { token: string; now: string; until: string },
   ): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: this.key(tenantId, breachId),
-          UpdateExpression: 'SET escalationClaim = :token, escalationClaimedUntil = :until',
-          ConditionExpression:
-            'attribute_exists(pk) AND #status = :open AND attribute_not_exists(escalatedAt)' +
-            ' AND (attribute_not_exists(escalationClaimedUntil) OR escalationClaimedUntil <= :now)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':open': 'open',
-            ':token': claim.token,
-            ':until': claim.until,
-            ':now': claim.now,
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+    return this.conditionalUpdate({
+      TableName: this.table,
+      Key: this.key(tenantId, breachId),
+      UpdateExpression: 'SET escalationClaim = :token, escalationClaimedUntil = :until',
+      ConditionExpression:
+        'attribute_exists(pk) AND #status = :open AND attribute_not_exists(escalatedAt)' +
+        ' AND (attribute_not_exists(escalationClaimedUntil) OR escalationClaimedUntil <= :now)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':open': 'open',
+        ':token': claim.token,
+        ':until': claim.until,
+        ':now': claim.now,
+      },
+    });
   }
 
   async reopenEscalation(tenantId: string, breachId: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: this.key(tenantId, breachId),
-          UpdateExpression: 'REMOVE escalatedAt, escalationClaim, escalationClaimedUntil',
-          ConditionExpression: 'attribute_exists(pk) AND #status = :open AND attribute_exists(escalatedAt)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':open': 'open' },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+    return this.conditionalUpdate({
+      TableName: this.table,
+      Key: this.key(tenantId, breachId),
+      UpdateExpression: 'REMOVE escalatedAt, escalationClaim, escalationClaimedUntil',
+      ConditionExpression: 'attribute_exists(pk) AND #status = :open AND attribute_exists(escalatedAt)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':open': 'open' },
+    });
   }
 }

@@ -164,23 +164,8 @@ describe('data stack', () => {
       ['test_bedrock_token_analytics', ['gsi1']],
       ['test_bedrock_token_usage', ['gsi1', 'gsi2']],
     ]);
-    // The tenant-wide user list's index holds keys only: an event's increment never writes to it.
-    service.templates.data.hasResourceProperties('AWS::DynamoDB::Table', {
-      TableName: 'test_bedrock_token_analytics',
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'gsi1',
-          KeySchema: [
-            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
-            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
-        },
-      ],
-    });
-  });
-
-  it('indexes the unpriced summaries keys only, for the price sync to find whose usage waits', () => {
+    // The analytics index holds keys only (the tenant-wide user list, and the unpriced summaries the
+    // price sync finds whose usage waits by): an event's increment never writes to it.
     service.templates.data.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: 'test_bedrock_token_analytics',
       GlobalSecondaryIndexes: [

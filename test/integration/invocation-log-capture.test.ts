@@ -9,6 +9,7 @@ import type { CaptureSummary } from '../../lambdas/usage/use-cases/capture-invoc
 import { tableEnvironment } from '../../local/create-tables.js';
 import { toProxyEvent } from '../../local/proxy-event.js';
 import { createTablesAt } from '../support/dynamo.js';
+import { captureEmf } from '../support/emf.js';
 import {
   ACCOUNT,
   CALLS,
@@ -172,12 +173,7 @@ beforeAll(async () => {
     POWERTOOLS_METRICS_DISABLED: 'false',
     POWERTOOLS_METRICS_NAMESPACE: 'CostManagement',
   });
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    for (const line of String(chunk).split('\n')) {
-      if (line.includes('"_aws"')) emf.push(JSON.parse(line) as Record<string, unknown>);
-    }
-    return true;
-  });
+  captureEmf(emf);
   await createTablesAt(endpoint, prefix);
   ({ handler: capture } = (await import('../../lambdas/functions/invocation-logs-handler.js')) as never);
   ({ handler: usageApi } = (await import('../../lambdas/functions/usage-api-handler.js')) as never);

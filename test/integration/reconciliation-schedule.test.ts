@@ -8,6 +8,7 @@ import type { BillReconciliationSummary } from '../../lambdas/usage/use-cases/re
 import { tableEnvironment } from '../../local/create-tables.js';
 import { toProxyEvent } from '../../local/proxy-event.js';
 import { createTablesAt } from '../support/dynamo.js';
+import { captureEmf } from '../support/emf.js';
 
 /**
  * The scheduled reconciliation function against DynamoDB Local, with Cost Explorer mocked at the
@@ -93,12 +94,7 @@ beforeAll(async () => {
     POWERTOOLS_METRICS_DISABLED: 'false',
     POWERTOOLS_METRICS_NAMESPACE: 'CostManagement',
   });
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    for (const line of String(chunk).split('\n')) {
-      if (line.includes('"_aws"')) emf.push(JSON.parse(line) as Record<string, unknown>);
-    }
-    return true;
-  });
+  captureEmf(emf);
   await createTablesAt(endpoint, prefix);
   ({ handler: reconcile } = (await import('../../lambdas/functions/reconciliation-handler.js')) as never);
   ({ handler: usageApi } = (await import('../../lambdas/functions/usage-api-handler.js')) as never);
